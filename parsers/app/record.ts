@@ -1,0 +1,27 @@
+/** What the app said about one request: a middleware text line or one NDJSON object. */
+import type { DurationMs, EpochMs } from '../../src/domain/units.js';
+
+export type AppRecordKind =
+  | 'slow'      // "Slow request: 25.03s GET /slow"
+  | 'failed'    // "Request failed after 0.12s: GET /x"
+  | 'request';  // an NDJSON request log entry (every request, not only slow ones)
+
+export interface AppRequestRecord {
+  readonly kind: AppRecordKind;
+  readonly format: 'text' | 'ndjson';
+  /** When the line was logged: the handler's end (or the time field of the NDJSON object) */
+  readonly time: EpochMs | null;
+  readonly timeText: string | null;
+  readonly level: string | null;
+  readonly logger: string | null;
+  readonly pid: number | null;
+  readonly method: string | null;
+  /** Path as the app saw it (usually without the query) */
+  readonly path: string | null;
+  readonly status: number | null;
+  readonly elapsed: DurationMs | null;
+  readonly requestId: string | null;
+  readonly client: string | null;
+  /** Error text for failed requests (exception name/message when logged) */
+  readonly error: string | null;
+}
