@@ -1,0 +1,84 @@
+/** `droptrace ingest`: flags → ingestPaths() → a summary table or JSON. */
+import { Command, Option } from 'commander';
+import type { CliIO } from '../io.js';
+import { EXIT } from '../io.js';
+import { withStore, dbOption } from '../shared.js';
+import { ingestPaths, type IngestResult } from '../../ingest/ingest.js';
+import { renderTable } from '../../output/rows.js';
+import { SOURCE_TYPES, type SourceType } from '../../ingest/detect.js';
+import { resolveLogFormat, type LogFormatFlags } from '../log-format.js';
+import { createProgress } from '../progress.js';
+
+export interface IngestFlags extends LogFormatFlags {
+  readonly db: string;
+  readonly type: SourceType | 'auto';
+  readonly tz?: string;
+  readonly host?: string;
+  readonly json?: boolean;
+}
+
+export function addIngestOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--type <type>', 'source type of every path').choices(['auto', ...SOURCE_TYPES]).default('auto'))
+    .option('--log-format <format>', "your nginx log_format string (default: combined); prefix with 'escape=json ' for escape=json formats")
+    .option('--log-format-name <name>', 'take the named log_format from --nginx-conf')
+    .option('--nginx-conf <file>', 'nginx.conf to read --log-format-name from (includes followed)')
+    .option('--tz <zone>', 'IANA zone of timestamps that carry no offset (nginx error log, Python asctime); default: this machine\'s zone, with a warning')
+    .option('--host <name>', 'label rows with the host they came from');
+}
+
+export function registerIngestCommand(program: Command, io: CliIO): void {
+  const cmd = program
+    .command('ingest')
+    .description('read log files (files, directories, globs, .gz, - for stdin) into the database')
+    .argument('<paths...>', 'log files, directories, globs, or - for stdin');
+  dbOption(addIngestOptions(cmd))
+    .option('--json', 'print the summary as JSON')
+    .action(async (paths: string[], flags: IngestFlags) => {
+      const result = await runIngestCommand(paths, flags, io);
+      if (flags.json) io.stdout.write(JSON.stringify(summaryJson(result), null, 2) + '\n');
+      else io.stdout.write(renderIngestSummary(result));
+      if (result.problems.length > 0) io.setExitCode(EXIT.error);
+    });
+}
+
+export async function runIngestCommand(paths: string[], flags: IngestFlags, io: CliIO): Promise<IngestResult> {
+  const logFormat = await resolveLogFormat(flags);
+  const progress = createProgress(io);
+  const result = await withStore(flags.db, {}, (db) =>
+    ingestPaths(db, paths, {
+      type: flags.type,
+      tz: flags.tz ?? null,
+      host: flags.host ?? null,
+      logFormat: logFormat?.format ?? null,
+      logFormatEscape: logFormat?.escape ?? null,
+      stdin: io.stdin,
+      onWarning: (m) => io.stderr.write(`warning: ${m}\n`),
+      onProgress: progress.update,
+    }),
+  );
+  progress.done();
+  for (const p of result.problems) io.stderr.write(`error: ${p.path}: ${p.reason}\n`);
+  return result;
+}
+
+export function summaryJson(result: IngestResult) {
+  return {
+    files: result.files.map((f) => ({
+      path: f.path, type: f.type, lines: f.lines, records: f.records, rejected: f.rejected, skipped: f.skipped,
+      continuation: f.continuation, ignored: f.ignored, decided: f.decided, error: f.error,
+    })),
+    problems: result.problems,
+  };
+}
+
+export function renderIngestSummary(result: IngestResult): string {
+  const rows = result.files.map((f) => ({
+    path: f.path, type: f.type ?? 'unknown', lines: f.lines, records: f.records, rejected: f.rejected,
+    skipped: f.skipped, decided: f.error ?? f.decided,
+  }));
+  let out = renderTable(rows, ['path', 'type', 'lines', 'records', 'rejected', 'skipped', 'decided'], 90);
+  const rejected = result.files.reduce((n, f) => n + f.rejected, 0);
+  if (rejected > 0) out += `\n${rejected} malformed line(s) kept in the rejects table: droptrace query "SELECT f.path, r.line_no, r.reason FROM rejects r JOIN files f ON f.id = r.file_id LIMIT 20"\n`;
+  return out;
+}

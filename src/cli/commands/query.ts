@@ -1,0 +1,20 @@
+/** `droptrace query "<SQL>"`: read-only SQL, printed as a table or for scripts. */
+import { Command, Option } from 'commander';
+import type { CliIO } from '../io.js';
+import { dbOption, withStore } from '../shared.js';
+import { runQuery } from '../../query.js';
+import { renderRows, type RowFormat } from '../../output/rows.js';
+
+export function registerQueryCommand(program: Command, io: CliIO): void {
+  dbOption(
+    program
+      .command('query')
+      .description('run read-only SQL over the database (schema: see README)')
+      .argument('<sql>', 'a SELECT (or WITH …, or a PRAGMA read)'),
+  )
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'ndjson']).default('table'))
+    .action(async (sql: string, flags: { db: string; format: RowFormat }) => {
+      const result = await withStore(flags.db, { readonly: true }, (db) => runQuery(db, sql));
+      io.stdout.write(renderRows(result.rows, flags.format, result.columns));
+    });
+}

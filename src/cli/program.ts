@@ -1,0 +1,29 @@
+/**
+ * The command tree. Only maps commands and flags to library calls; every command's logic lives in
+ * the library (src/index.ts) so tests can call it without a process.
+ */
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import type { CliIO } from './io.js';
+import { registerIngestCommand } from './commands/ingest.js';
+import { registerQueryCommand } from './commands/query.js';
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('droptrace')
+    .description('Find the requests a web stack silently lost: nginx, gunicorn/uvicorn and app logs, correlated.')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    })
+    .exitOverride();
+  registerIngestCommand(program, io);
+  registerQueryCommand(program, io);
+  return program;
+}

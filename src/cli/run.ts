@@ -1,0 +1,35 @@
+/** Runs one command line against an IO: the CLI's one error boundary, mapping errors to exit codes. */
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { EXIT, type CliIO } from './io.js';
+import { UsageError, QueryError } from '../errors.js';
+import { StoreError } from '../store/open.js';
+import { UnknownZoneError } from '../domain/time.js';
+
+export async function runCli(argv: readonly string[], io: CliIO): Promise<void> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    io.setExitCode(exitCodeFor(err, io));
+  }
+}
+
+function exitCodeFor(err: unknown, io: CliIO): number {
+  if (err instanceof CommanderError) {
+    // --help and --version end here with code 0; commander already printed its message.
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof UsageError || err instanceof UnknownZoneError || (err as { code?: string })?.code === 'usage') {
+    io.stderr.write(`error: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof StoreError || err instanceof QueryError || err instanceof Error) {
+    io.stderr.write(`error: ${(err as Error).message}\n`);
+    if (io.env.DROPTRACE_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
+    return EXIT.error;
+  }
+  io.stderr.write(`error: ${String(err)}\n`);
+  return EXIT.error;
+}
+

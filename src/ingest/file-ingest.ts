@@ -1,0 +1,334 @@
+/**
+ * One input → rows. Reads the content once, recognises content ingested before (by its head, then
+ * the line at the checkpoint), resumes after it, and commits rows together with the checkpoint in
+ * the same transaction: a run killed at any point leaves a database the next run completes exactly.
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from '../store/open.js';
+import { createFileRegistry, HEAD_BYTES, type FileRegistry, type FileRow } from '../store/files.js';
+import { createWriters, type Provenance, type TableRecord, type Writers } from '../store/writers.js';
+import { openInput, InputError, type OpenedInput } from './open-input.js';
+import { LineSplitter, type Line } from './lines.js';
+import { detectSource, needsZone, type SourceType } from './detect.js';
+import { createSourceParser, type SourceParser, type SourceParserOptions } from './sources.js';
+import { localZone } from '../domain/time.js';
+
+export interface FileIngestOptions {
+  readonly type: SourceType | 'auto';
+  readonly tz: string | null;
+  readonly host: string | null;
+  readonly logFormat: string | null;
+  readonly logFormatEscape: 'default' | 'json' | 'none' | null;
+  /** Lines per transaction: large enough to amortise the commit, small enough to lose little on a kill. */
+  readonly batchLines: number;
+  readonly stdin?: NodeJS.ReadableStream;
+  readonly onWarning: (message: string) => void;
+  readonly onProgress?: (p: { path: string; bytes: number; size: number | null }) => void;
+}
+
+export interface FileSummary {
+  readonly path: string;
+  type: SourceType | null;
+  format: string | null;
+  fileId: number | null;
+  lines: number;
+  records: number;
+  rejected: number;
+  skipped: number;
+  continuation: number;
+  ignored: number;
+  /** How the type was decided: "--type", "auto: …" or "known content (file #3)" */
+  decided: string;
+  error: string | null;
+}
+
+const PRELUDE_BYTES = 64 * 1024;
+const DETAIL_LIMIT = 64 * 1024;
+
+const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
+
+export async function ingestFile(db: Db, path: string, opts: FileIngestOptions): Promise<FileSummary> {
+  const summary: FileSummary = {
+    path, type: null, format: null, fileId: null, lines: 0, records: 0, rejected: 0, skipped: 0,
+    continuation: 0, ignored: 0, decided: '', error: null,
+  };
+  let input: OpenedInput;
+  try {
+    input = await openInput(path, opts.stdin);
+  } catch (err) {
+    if (err instanceof InputError) return { ...summary, error: err.message };
+    throw err;
+  }
+  const registry = createFileRegistry(db);
+  const iterator = input.chunks()[Symbol.asyncIterator]();
+  const prelude = await readPrelude(iterator);
+  if (prelude.length === 0) return { ...summary, decided: 'empty input' };
+
+  const head = prelude.subarray(0, HEAD_BYTES);
+  const headHash = sha1(head);
+  const known = findKnown(registry.candidates(opts.host, headHash), prelude, headHash, head.length);
+  const headLines = prelude.toString('utf8').split('\n').slice(0, 200);
+
+  if (!known) {
+    const detection = opts.type === 'auto' ? detectSource(headLines) : { type: opts.type, variant: null, reason: '--type' };
+    if (detection.type === null) {
+      return { ...summary, decided: `auto: ${detection.reason}`, error: `cannot tell which layer wrote ${path} (${detection.reason}): pass --type nginx-access|nginx-error|gunicorn|app` };
+    }
+    const variant = detection.variant ?? (detection.type === 'app' ? (headLines.find((l) => l.trim() !== '')?.trimStart().startsWith('{') ? 'ndjson' : 'text') : null);
+    const zoneNeeded = needsZone(detection.type, variant, headLines);
+    const tz = opts.tz ?? localZone();
+    if (zoneNeeded && opts.tz === null) {
+      opts.onWarning(`${path}: its timestamps carry no zone; read them as ${tz} (the machine's zone). Pass --tz <IANA zone> if the server ran in another.`);
+    }
+    const parser = createSourceParser(detection.type, { tz, variant, logFormat: opts.logFormat, escape: opts.logFormatEscape });
+    const id = registry.create({
+      path, host: opts.host, type: detection.type, format: parser.format, tz, tzAssumed: zoneNeeded && opts.tz === null,
+      headHash, headLen: head.length,
+    });
+    registry.addName(id, path);
+    const fresh = { ...summary, fileId: id, type: parser.type, format: parser.format, decided: opts.type === 'auto' ? `auto: ${detection.reason}` : '--type' };
+    return runLines(db, registry, input, iterator, prelude, parser, { id, bytes_done: 0, lines_done: 0, last_line_hash: null, partial_hash: null }, fresh, opts);
+  }
+
+  if (known.head_len < head.length) registry.extendHead(known.id, headHash, head.length);
+  registry.addName(known.id, path);
+  const parser = createSourceParser(known.type as SourceType, parserOptionsFromRow(known));
+  const resumed: FileSummary = {
+    ...summary, fileId: known.id, type: parser.type, format: parser.format,
+    decided: `known content (file #${known.id}, first ingested as ${known.path})`,
+  };
+  // A plain file that grew: seek past what is stored instead of reading it again, once the line at
+  // the checkpoint proves it is the same content.
+  if (input.seekable && known.bytes_done > prelude.length && known.last_line_hash !== null && input.size !== null && input.size >= known.bytes_done) {
+    const lastLine = await readLineEndingAt(input, known.bytes_done);
+    if (lastLine !== null && sha1(lastLine) === known.last_line_hash) {
+      await iterator.return?.();
+      const rest = input.chunks(known.bytes_done)[Symbol.asyncIterator]();
+      resumed.lines += known.lines_done;
+      resumed.skipped += known.lines_done;
+      return runLines(db, registry, input, rest, Buffer.alloc(0), parser, known, resumed, opts, { offset: known.bytes_done, lineNo: known.lines_done });
+    }
+  }
+  return runLines(db, registry, input, iterator, prelude, parser, known, resumed, opts);
+}
+
+async function readPrelude(it: AsyncIterator<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  while (n < PRELUDE_BYTES) {
+    const r = await it.next();
+    if (r.done) break;
+    parts.push(r.value);
+    n += r.value.length;
+  }
+  return Buffer.concat(parts, n);
+}
+
+function findKnown(cands: FileRow[], prelude: Buffer, headHash: string, headLen: number): FileRow | null {
+  for (const c of cands) {
+    if (c.head_len === headLen && c.head_hash === headHash) return c;
+    // Ingested while it was shorter than a full head: its whole head must be our prefix.
+    if (c.head_len < HEAD_BYTES && c.head_len <= prelude.length && c.head_len > 0 && sha1(prelude.subarray(0, c.head_len)) === c.head_hash) return c;
+  }
+  return null;
+}
+
+/** The text of the line that ends at `end` (a checkpoint), decoded as the splitter decodes it. */
+async function readLineEndingAt(input: OpenedInput, end: number): Promise<string | null> {
+  const from = Math.max(0, end - 65536);
+  const win = await input.readAt(from, end - from);
+  if (win.length !== end - from || win[win.length - 1] !== 10) return null;
+  const prev = win.lastIndexOf(10, win.length - 2);
+  if (prev === -1 && from > 0) return null; // longer than the window: let the stream check it
+  let stop = win.length - 1;
+  if (stop > prev + 1 && win[stop - 1] === 13) stop--;
+  return win.toString('utf8', prev + 1, stop).replaceAll('\0', '\u2400');
+}
+
+function parserOptionsFromRow(row: FileRow): SourceParserOptions {
+  const variant = row.format === 'json' ? 'json' : row.format === 'ndjson' ? 'ndjson' : row.type === 'app' ? 'text' : null;
+  return { tz: row.tz ?? 'UTC', variant, logFormat: row.type === 'nginx-access' && variant === null ? row.format : null, escape: null };
+}
+
+interface ResumePoint {
+  readonly id: number;
+  readonly bytes_done: number;
+  readonly lines_done: number;
+  readonly last_line_hash: string | null;
+  readonly partial_hash: string | null;
+}
+
+class Diverged extends Error {}
+
+async function runLines(
+  db: Db, registry: FileRegistry, input: OpenedInput, iterator: AsyncIterator<Buffer>, prelude: Buffer,
+  parser: SourceParser, resume: ResumePoint, summary: FileSummary, opts: FileIngestOptions,
+  start: { offset: number; lineNo: number } = { offset: 0, lineNo: 0 },
+): Promise<FileSummary> {
+  const writers = createWriters(db);
+  const fileId = resume.id;
+  const skipUntil = resume.bytes_done;
+  let partialToCheck = resume.partial_hash;
+
+  // Pending record: kept open until the next record starts, so traceback lines can join it.
+  let pending: { rec: TableRecord; at: Provenance; detail: string[] | null; detailBytes: number } | null = null;
+  // The checkpoint: everything before `doneOffset`/`doneLines` is stored.
+  let doneOffset = skipUntil;
+  let doneLines = resume.lines_done;
+  let lastLineHash = resume.last_line_hash;
+  let partialHash: string | null = resume.partial_hash;
+  let batchRecords = 0;
+  let batchRejected = 0;
+  let sinceCommit = 0;
+  let bytesSeen = 0;
+  let forgotPartial = false;
+
+  const flushPending = () => {
+    if (!pending) return;
+    writers.insert(pending.rec, pending.at, pending.detail ? pending.detail.join('\n') : null);
+    pending = null;
+    batchRecords++;
+  };
+  const commit = () => {
+    registry.saveCheckpoint(fileId, {
+      bytesDone: pending ? pending.at.offset : doneOffset,
+      linesDone: pending ? pending.at.lineNo - 1 : doneLines,
+      lastLineHash: pending ? pendingPrevHash : lastLineHash,
+      partialHash: pending ? null : partialHash,
+      records: batchRecords,
+      rejected: batchRejected,
+    });
+    summary.records += batchRecords;
+    summary.rejected += batchRejected;
+    batchRecords = 0;
+    batchRejected = 0;
+    db.exec('COMMIT');
+    db.exec('BEGIN');
+    sinceCommit = 0;
+  };
+  let pendingPrevHash: string | null = lastLineHash;
+
+  const onLine = (line: Line) => {
+    summary.lines++;
+    if (line.end <= skipUntil) {
+      summary.skipped++;
+      if (line.end === skipUntil && resume.last_line_hash !== null && sha1(line.text) !== resume.last_line_hash) throw new Diverged();
+      return;
+    }
+    if (line.offset < skipUntil) throw new Diverged();
+    if (partialToCheck !== null) {
+      const stillSame = line.unterminated && sha1(line.text) === partialToCheck;
+      partialToCheck = null;
+      if (stillSame) {
+        summary.skipped++;
+        return;
+      }
+      writers.forgetLine(fileId, line.lineNo);
+      forgotPartial = true;
+      partialHash = null;
+    }
+    sinceCommit++;
+    const provenanceEnd = () => {
+      if (line.unterminated) {
+        partialHash = sha1(line.text);
+      } else {
+        doneOffset = line.end;
+        doneLines = line.lineNo;
+        lastLineHash = sha1(line.text);
+        partialHash = null;
+      }
+    };
+    if (line.text.trim() === '' && !line.truncated) {
+      summary.ignored++;
+      if (!pending) provenanceEnd();
+      else if (!line.unterminated) { /* a blank line inside a traceback: stays with the pending record */ }
+      return;
+    }
+    if (line.truncated) {
+      flushPending();
+      writers.reject(fileId, line.lineNo, line.offset, `line longer than the ${Math.round(line.text.length / 1024)} KiB limit (${line.bytes} bytes): not parsed; its start is kept here`, line.text.slice(0, 65536), line.bytes);
+      batchRejected++;
+      provenanceEnd();
+      return;
+    }
+    const result = parser.parse(line.text);
+    switch (result.kind) {
+      case 'record':
+        flushPending();
+        pendingPrevHash = lastLineHash;
+        pending = { rec: result.record, at: { fileId, lineNo: line.lineNo, offset: line.offset, pattern: result.pattern }, detail: null, detailBytes: 0 };
+        provenanceEnd();
+        if (line.unterminated) flushPending();
+        return;
+      case 'continuation':
+        if (pending) {
+          summary.continuation++;
+          const p = pending as { detail: string[] | null; detailBytes: number };
+          if (p.detailBytes < DETAIL_LIMIT) {
+            (p.detail ??= []).push(result.text);
+            p.detailBytes += result.text.length + 1;
+          }
+          provenanceEnd();
+          if (line.unterminated) flushPending();
+          return;
+        }
+        writers.reject(fileId, line.lineNo, line.offset, 'a continuation line (traceback or wrapped message) with no record before it', line.text, line.bytes);
+        batchRejected++;
+        provenanceEnd();
+        return;
+      case 'ignored':
+        flushPending();
+        summary.ignored++;
+        provenanceEnd();
+        return;
+      case 'reject': {
+        flushPending();
+        let reason = result.reason;
+        if (line.invalidUtf8) reason += ' (the line holds invalid UTF-8, shown as U+FFFD)';
+        if (line.hadNul) reason += ' (the line holds NUL bytes, shown as ␀)';
+        if (line.unterminated) reason += ' (last line of the input, with no newline: cut mid-write?)';
+        writers.reject(fileId, line.lineNo, line.offset, reason, line.text, line.bytes);
+        batchRejected++;
+        provenanceEnd();
+        return;
+      }
+    }
+  };
+
+  const splitter = new LineSplitter((line) => {
+    onLine(line);
+    if (sinceCommit >= opts.batchLines && !pending) commit();
+    else if (sinceCommit >= opts.batchLines * 4) commit(); // a record with a very long traceback
+  }, start);
+
+  db.exec('BEGIN');
+  try {
+    splitter.push(prelude);
+    bytesSeen = prelude.length;
+    for (;;) {
+      const r = await iterator.next();
+      if (r.done) break;
+      splitter.push(r.value);
+      bytesSeen += r.value.length;
+      opts.onProgress?.({ path: input.path, bytes: bytesSeen, size: input.size });
+    }
+    splitter.end();
+    flushPending();
+    if (resume.bytes_done > 0 && summary.lines > 0 && doneOffset < skipUntil) {
+      // The input ended before the checkpoint: an older, shorter copy of content we already have.
+      doneOffset = skipUntil;
+    }
+    commit();
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    if (err instanceof Diverged) {
+      summary.error = `${input.path}: its first ${HEAD_BYTES} bytes match content ingested before (file #${fileId}) but the line at the checkpoint differs (a file rewritten in place?); not ingested, to keep rows unique. Ingest it into a new --db to read it.`;
+      return summary;
+    }
+    throw err;
+  }
+  // A partial last line that grew was forgotten and stored again: the running totals counted it twice.
+  if (forgotPartial) registry.recount(fileId);
+  return summary;
+}

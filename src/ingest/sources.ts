@@ -1,0 +1,74 @@
+/**
+ * Each source type → its parser, bound once per file, and the table its records go to. Adding a layer
+ * (HAProxy, Caddy, a cloud load balancer) is one entry here, a parser folder and a table.
+ */
+import type { ParseResult } from '../../parsers/result.js';
+import { createNginxAccessParser, createNginxJsonAccessParser } from '../../parsers/nginx-access/parse.js';
+import { createNginxErrorParser } from '../../parsers/nginx-error/parse.js';
+import { createGunicornParser } from '../../parsers/gunicorn/parse.js';
+import { createAppNdjsonParser, createAppTextParser } from '../../parsers/app/parse.js';
+import type { TableRecord } from '../store/writers.js';
+import type { SourceType } from './detect.js';
+
+export interface SourceParserOptions {
+  readonly tz: string;
+  readonly variant: 'json' | 'ndjson' | 'text' | null;
+  /** nginx log_format string; null for `combined` */
+  readonly logFormat: string | null;
+  readonly escape: 'default' | 'json' | 'none' | null;
+}
+
+export interface SourceParser {
+  readonly type: SourceType;
+  /** What files.format records: the log_format string, 'json', 'ndjson', 'text' or null */
+  readonly format: string | null;
+  parse(line: string): ParseResult<TableRecord>;
+}
+
+export const COMBINED_FORMAT =
+  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
+
+/** Re-tags a parser's records with their table, allocating only for records. */
+function tagged<R>(parse: (line: string) => ParseResult<R>, table: TableRecord['table']): (line: string) => ParseResult<TableRecord> {
+  return (line) => {
+    const r = parse(line);
+    if (r.kind !== 'record') return r;
+    return { kind: 'record', pattern: r.pattern, record: { table, row: r.record } as TableRecord };
+  };
+}
+
+export function createSourceParser(type: SourceType, o: SourceParserOptions): SourceParser {
+  switch (type) {
+    case 'nginx-access': {
+      if (o.variant === 'json') {
+        return { type, format: 'json', parse: tagged(createNginxJsonAccessParser({ tz: o.tz }), 'nginx_access') };
+      }
+      const format = o.logFormat ?? COMBINED_FORMAT;
+      const escape = o.escape ?? 'default';
+      return { type, format, parse: tagged(createNginxAccessParser({ tz: o.tz, format, escape }), 'nginx_access') };
+    }
+    case 'nginx-error':
+      return { type, format: null, parse: tagged(createNginxErrorParser({ tz: o.tz }), 'nginx_error') };
+    case 'gunicorn': {
+      const p = createGunicornParser({ tz: o.tz });
+      return {
+        type,
+        format: null,
+        parse(line) {
+          const r = p(line);
+          if (r.kind !== 'record') return r;
+          const rec = r.record;
+          return {
+            kind: 'record',
+            pattern: r.pattern,
+            record: rec.table === 'server' ? { table: 'server_log', row: rec.row } : { table: 'app_requests', row: rec.row },
+          };
+        },
+      };
+    }
+    case 'app':
+      return o.variant === 'ndjson'
+        ? { type, format: 'ndjson', parse: tagged(createAppNdjsonParser({ tz: o.tz }), 'app_requests') }
+        : { type, format: 'text', parse: tagged(createAppTextParser({ tz: o.tz }), 'app_requests') };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Opens (or creates) a droptrace database and brings its schema up to date. The only file that
+ * knows better-sqlite3's full API; the rest of droptrace talks to the narrow `Db` type below.
+ */
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './sql/schema.js';
+
+export type Db = Database.Database;
+
+export class StoreError extends Error {
+  constructor(message: string, readonly code: 'open-failed' | 'newer-schema' | 'readonly', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface OpenOptions {
+  readonly readonly?: boolean;
+}
+
+export function openStore(path: string, opts: OpenOptions = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (err) {
+    const hint = opts.readonly ? ': run `droptrace ingest` first to create it, or pass --db' : '';
+    throw new StoreError(`cannot open database ${path}${hint} (${(err as Error).message})`, 'open-failed', { cause: err });
+  }
+  if (!opts.readonly) {
+    // WAL: readers (report, query) never block the nightly ingest, and a kill -9 mid-batch leaves
+    // the last committed batch intact.
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode is durable across process crashes (only an OS crash can lose the last
+    // commits), which is the failure an ingest checkpoint has to survive.
+    db.pragma('synchronous = NORMAL');
+  }
+  // Big sorts for index builds and correlation joins stay in memory; 64 MiB page cache.
+  db.pragma('temp_store = MEMORY');
+  db.pragma('cache_size = -65536');
+  db.pragma('foreign_keys = OFF'); // provenance references are checked by construction, not per row
+  if (!opts.readonly) migrate(db);
+  else checkVersion(db);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function checkVersion(db: Db): void {
+  const v = schemaVersion(db);
+  if (v > MIGRATIONS.length) {
+    throw new StoreError(
+      `database schema version ${v} is newer than this droptrace understands (${MIGRATIONS.length}): upgrade droptrace`,
+      'newer-schema',
+    );
+  }
+}
+
+function migrate(db: Db): void {
+  checkVersion(db);
+  const from = schemaVersion(db);
+  for (let v = from; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Prepared INSERTs, one per log table, and the mapping from each parser's record to its columns.
+ * Called inside the ingest's batch transactions; nothing here commits.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { NginxAccessRecord, UpstreamAttempt } from '../../parsers/nginx-access/record.js';
+import type { NginxErrorRecord } from '../../parsers/nginx-error/record.js';
+import type { ServerLogRecord } from '../../parsers/gunicorn/record.js';
+import type { AppRequestRecord } from '../../parsers/app/record.js';
+import type { Db } from './open.js';
+import type { LogTable } from './sql/schema.js';
+
+/** Where a row came from: every stored row carries it, so every finding can cite file:line. */
+export interface Provenance {
+  readonly fileId: number;
+  readonly lineNo: number;
+  readonly offset: number;
+  readonly pattern: string;
+}
+
+export type TableRecord =
+  | { readonly table: 'nginx_access'; readonly row: NginxAccessRecord }
+  | { readonly table: 'nginx_error'; readonly row: NginxErrorRecord }
+  | { readonly table: 'server_log'; readonly row: ServerLogRecord }
+  | { readonly table: 'app_requests'; readonly row: AppRequestRecord };
+
+const REJECT_RAW_LIMIT = 64 * 1024;
+
+export interface Writers {
+  insert(rec: TableRecord, at: Provenance, detail: string | null): void;
+  reject(fileId: number, lineNo: number, offset: number, reason: string, raw: string, rawBytes: number): void;
+  /** Removes whatever was stored for one line (a partial last line that has since grown). */
+  forgetLine(fileId: number, lineNo: number): void;
+}
+
+export function attemptsToJson(attempts: readonly UpstreamAttempt[]): string {
+  return JSON.stringify(
+    attempts.map((a) => ({
+      addr: a.addr,
+      status: a.status,
+      connect_ms: a.connectTime,
+      header_ms: a.headerTime,
+      response_ms: a.responseTime,
+      group: a.group,
+    })),
+  );
+}
+
+const b = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
+
+export function createWriters(db: Db): Writers {
+  const access = db.prepare(`INSERT INTO nginx_access (file_id, line_no, offset, pattern, time_ms, time_text,
+    remote_addr, remote_user, request, method, uri, path, query, protocol, request_junk, status, body_bytes_sent,
+    bytes_sent, request_length, referer, user_agent, forwarded_for, vhost, request_time_ms, attempts, attempt_count,
+    upstream_status_last, request_id, connection, connection_requests, pipelined, extra)
+    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const error = db.prepare(`INSERT INTO nginx_error (file_id, line_no, offset, pattern, time_ms, time_text, level,
+    pid, tid, cid, kind, errno, message, client, server, request, method, uri, path, upstream, vhost, referrer, detail)
+    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const server = db.prepare(`INSERT INTO server_log (file_id, line_no, offset, pattern, source, event, time_ms,
+    time_text, level, pid, worker_pid, signal, exit_code, message, client, method, uri, status, detail)
+    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const app = db.prepare(`INSERT INTO app_requests (file_id, line_no, offset, pattern, kind, format, time_ms,
+    time_text, level, logger, pid, method, path, status, elapsed_ms, request_id, client, error, detail)
+    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const rejectStmt = db.prepare(
+    'INSERT INTO rejects (file_id, line_no, offset, reason, raw, raw_bytes) VALUES (?,?,?,?,?,?)',
+  );
+  const forget: Statement[] = (['nginx_access', 'nginx_error', 'server_log', 'app_requests', 'rejects'] as const).map(
+    (t: LogTable | 'rejects') => db.prepare(`DELETE FROM ${t} WHERE file_id = ? AND line_no = ?`),
+  );
+
+  return {
+    insert(rec, at, detail) {
+      switch (rec.table) {
+        case 'nginx_access': {
+          const r = rec.row;
+          const attempts = r.attempts;
+          const last = attempts && attempts.length > 0 ? attempts[attempts.length - 1]! : null;
+          const extraKeys = Object.keys(r.extra);
+          access.run(at.fileId, at.lineNo, at.offset, at.pattern, r.time, r.timeText, r.remoteAddr, r.remoteUser,
+            r.request, r.method, r.uri, r.path, r.query, r.protocol, r.requestJunk ? 1 : 0, r.status,
+            r.bodyBytesSent, r.bytesSent, r.requestLength, r.referer, r.userAgent, r.forwardedFor, r.host,
+            r.requestTime, attempts ? attemptsToJson(attempts) : null, attempts ? attempts.length : null,
+            last ? last.status : null, r.requestId, r.connection, r.connectionRequests, b(r.pipelined),
+            extraKeys.length > 0 ? JSON.stringify(r.extra) : null);
+          return;
+        }
+        case 'nginx_error': {
+          const r = rec.row;
+          error.run(at.fileId, at.lineNo, at.offset, at.pattern, r.time, r.timeText, r.level, r.pid, r.tid, r.cid,
+            r.kind, r.errno, r.message, r.client, r.server, r.request, r.method, r.uri, r.path, r.upstream, r.host,
+            r.referrer, detail);
+          return;
+        }
+        case 'server_log': {
+          const r = rec.row;
+          server.run(at.fileId, at.lineNo, at.offset, at.pattern, r.source, r.event, r.time, r.timeText, r.level,
+            r.pid, r.workerPid, r.signal, r.exitCode, r.message, r.client, r.method, r.uri, r.status, detail);
+          return;
+        }
+        case 'app_requests': {
+          const r = rec.row;
+          app.run(at.fileId, at.lineNo, at.offset, at.pattern, r.kind, r.format, r.time, r.timeText, r.level,
+            r.logger, r.pid, r.method, r.path, r.status, r.elapsed, r.requestId, r.client, r.error, detail);
+          return;
+        }
+      }
+    },
+    reject(fileId, lineNo, offset, reason, raw, rawBytes) {
+      rejectStmt.run(fileId, lineNo, offset, reason, raw.length > REJECT_RAW_LIMIT ? raw.slice(0, REJECT_RAW_LIMIT) : raw, rawBytes);
+    },
+    forgetLine(fileId, lineNo) {
+      for (const s of forget) s.run(fileId, lineNo);
+    },
+  };
+}
