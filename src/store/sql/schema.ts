@@ -7,6 +7,8 @@
  * (`time_text`); durations are milliseconds (`*_ms`); every log row carries its provenance
  * (`file_id`, `line_no`, byte `offset` of the line in the file's content, and the `pattern` that parsed it).
  */
+import { CORRELATION_MIGRATION } from './correlation.js';
+
 export const MIGRATIONS: readonly string[] = [
   /* 1: ingest */ `
   CREATE TABLE files (
@@ -127,6 +129,7 @@ export const MIGRATIONS: readonly string[] = [
     detail    TEXT
   );
   `,
+  /* 2: correlation */ CORRELATION_MIGRATION,
 ];
 
 /**

@@ -1,0 +1,177 @@
+/**
+ * Correlation: every nginx request gets a verdict with its evidence. Runs after each ingest on the
+ * new time range only (requests ending at or after the earliest new row, minus a margin), and in
+ * full with `droptrace correlate --rebuild`.
+ */
+import { openReader, type Db } from '../store/open.js';
+import {
+  DELETE_VERDICTS_FROM, INSERT_VERDICT, SELECT_ACCESS_FOR_SWEEP, SELECT_APP_FOR_SWEEP, SELECT_ERRORS_FOR_SWEEP,
+  SELECT_SKEW_SAMPLES, SELECT_WORKER_EVENTS, SELECT_USED_APP_IDS, SELECT_COINCIDENCE_ACCESS, SELECT_COINCIDENCE_APP,
+  INSERT_RUN, FINISH_RUN,
+} from '../store/sql/correlation.js';
+import type { AccessRow, AppRow, ErrorRow, StoredAttempt, WorkerEventRow, AppOnNginxClock } from './rows.js';
+import { AppWindow, ErrorWindow, UNKNOWN_START_LOOKBACK_MS, secondResolution, pathKey, type AppMatch } from './match.js';
+import { foldWorkerDeaths, findDeathNear, type WorkerDeath } from './workers.js';
+import { classify, type AttemptTrace } from './classify.js';
+import { skewFromCoincidence, skewFromRequestIds, type SkewEstimate } from './skew.js';
+import { markStalls } from './stalls.js';
+
+export interface CorrelateOptions {
+  /** Re-correlate requests ending at or after this (epoch ms); null = everything */
+  readonly fromMs?: number | null;
+}
+
+export interface CorrelateResult {
+  readonly requests: number;
+  readonly skew: SkewEstimate;
+  readonly stalled: number;
+  readonly ms: number;
+}
+
+/** App records and error lines this far before `fromMs` are read again: a request can be that long. */
+const MARGIN_MS = UNKNOWN_START_LOOKBACK_MS + 60_000;
+const BATCH = 5_000;
+
+export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult {
+  const t0 = Date.now();
+  const fromMs = opts.fromMs ?? null;
+  const skew = estimateSkew(db);
+  let n = 0;
+  const runId = Number(db.prepare(INSERT_RUN).run(t0, fromMs, skew.skewMs, skew.samples).lastInsertRowid);
+  const deaths = foldWorkerDeaths(db.prepare(SELECT_WORKER_EVENTS).all() as WorkerEventRow[]);
+
+  const from = fromMs ?? -8.64e15;
+  const readFrom = fromMs === null ? -8.64e15 : fromMs - MARGIN_MS;
+  const used = fromMs === null ? [] : usedAppIds(db, readFrom, fromMs);
+  db.prepare(DELETE_VERDICTS_FROM).run(from);
+  // The sweeps stream from a second, read-only connection: better-sqlite3 allows no write on a
+  // connection while one of its iterators is open, and WAL lets this reader run beside the writer.
+  const reader = openReader(db);
+  try {
+    const apps = new AppWindow(reader.prepare(SELECT_APP_FOR_SWEEP).iterate(readFrom + skew.skewMs) as Iterator<AppRow>, skew.skewMs, used);
+    const errors = new ErrorWindow(reader.prepare(SELECT_ERRORS_FOR_SWEEP).iterate(readFrom) as Iterator<ErrorRow>);
+    const access = reader.prepare(SELECT_ACCESS_FOR_SWEEP).iterate(from) as IterableIterator<AccessRow>;
+    n = sweep(db, access, apps, errors, deaths);
+  } finally {
+    reader.close();
+  }
+  const stalled = markStalls(db, fromMs === null ? null : readFrom);
+  const ms = Date.now() - t0;
+  db.prepare(FINISH_RUN).run(Date.now(), n, skew.method === 'none' ? null : `clock offset by ${skew.method}`, runId);
+  return { requests: n, skew, stalled, ms };
+}
+
+function sweep(db: Db, access: IterableIterator<AccessRow>, apps: AppWindow, errors: ErrorWindow, deaths: readonly WorkerDeath[]): number {
+  const insert = db.prepare(INSERT_VERDICT);
+
+  const rows: Record<string, unknown>[] = [];
+  const flush = () => {
+    if (rows.length === 0) return;
+    db.transaction(() => { for (const r of rows) insert.run(r); })();
+    rows.length = 0;
+  };
+
+  let n = 0;
+  let maxEnd = -Infinity;
+  for (const a of access) {
+    const start = a.request_time_ms !== null ? a.time_ms - a.request_time_ms : null;
+    const startKey = start ?? a.time_ms;
+    maxEnd = Math.max(maxEnd, a.time_ms);
+    // Everything that started before the latest end seen so far may belong to this request.
+    apps.fill(maxEnd + 3_000);
+    errors.fill(maxEnd + 3_000);
+    const app = apps.match(a, start);
+    const errs = errors.take(a, start);
+    rows.push(buildVerdictRow(a, start, app, errs, deaths));
+    n++;
+    if (rows.length >= BATCH) flush();
+    if (n % 2_000 === 0) {
+      const lookback = start !== null ? 5_000 : UNKNOWN_START_LOOKBACK_MS;
+      apps.prune(startKey - lookback);
+      errors.prune(startKey - lookback);
+    }
+  }
+  flush();
+  return n;
+}
+
+function usedAppIds(db: Db, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (const r of db.prepare(SELECT_USED_APP_IDS).all(from, to) as { app_ids: string }[]) {
+    for (const id of JSON.parse(r.app_ids) as number[]) out.push(id);
+  }
+  return out;
+}
+
+function estimateSkew(db: Db): SkewEstimate {
+  const diffs = (db.prepare(SELECT_SKEW_SAMPLES).all() as { d: number }[]).map((r) => r.d);
+  const byId = skewFromRequestIds(diffs);
+  if (byId) return byId;
+  const access = (db.prepare(SELECT_COINCIDENCE_ACCESS).all() as { method: string; path: string; t: number }[]).map((r) => ({ key: pathKey(r.method, r.path), time: r.t }));
+  const app = (db.prepare(SELECT_COINCIDENCE_APP).all() as { method: string; path: string; t: number }[]).map((r) => ({ key: pathKey(r.method, r.path), time: r.t }));
+  return skewFromCoincidence(access, app) ?? { skewMs: 0, samples: 0, method: 'none' };
+}
+
+function parseAttempts(json: string | null): StoredAttempt[] | null {
+  if (json === null) return null;
+  try {
+    return JSON.parse(json) as StoredAttempt[];
+  } catch {
+    return null;
+  }
+}
+
+function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatch | null, errs: ErrorRow[], deaths: readonly WorkerDeath[]): Record<string, unknown> {
+  const stored = parseAttempts(a.attempts);
+  const errorKinds = errs.map((e) => e.kind);
+  const refused = errorKinds.includes('upstream_refused') || errorKinds.includes('no_live_upstreams');
+  const slack = secondResolution(a.time_ms) ? 1_000 : 0;
+  const appPid = app?.primary.row.pid ?? null;
+  // Each failed attempt ends where the next begins; the last ends when nginx logged the request.
+  let attempts: AttemptTrace[] | null = null;
+  if (stored) {
+    const total = stored.reduce((s, x) => s + (x.response_ms ?? 0), 0);
+    let t = start ?? a.time_ms - total;
+    attempts = stored.map((x, i) => {
+      t += x.response_ms ?? 0;
+      const attemptEnd = i === stored.length - 1 ? a.time_ms : t;
+      const failed = x.status === null || x.status === 502;
+      const death = failed && !refused ? findDeathNear(deaths, attemptEnd, slack, null) : null;
+      return { status: x.status, addr: x.addr, responseMs: x.response_ms, headerMs: x.header_ms, death };
+    });
+  }
+  const deathNearEnd = !stored && a.status === 502 && !refused ? findDeathNear(deaths, a.time_ms, slack, null) : null;
+  const appEvidence = app ? evidence(app) : null;
+  const c = classify({
+    status: a.status, endMs: a.time_ms, requestJunk: a.request_junk === 1, attempts, app: appEvidence, errorKinds, deathNearEnd,
+  });
+  const p = app?.primary;
+  const wastedMs = c.wastedWork && appEvidence ? Math.max(0, appEvidence.end - a.time_ms) : null;
+  return {
+    access_id: a.id, start_ms: start, end_ms: a.time_ms, verdict: c.verdict, silent: c.silent ? 1 : 0,
+    wasted_work: c.wastedWork ? 1 : 0, retried: c.retried ? 1 : 0, stalled: 0, keepalive_race: c.keepaliveRace ? 1 : 0,
+    app_id: p ? p.row.id : null,
+    app_ids: app ? JSON.stringify([p!.row.id, ...app.others.map((o) => o.row.id)]) : null,
+    app_match: app ? app.method : null, app_confidence: app ? app.confidence : null,
+    app_status: appEvidence?.status ?? null, app_elapsed_ms: p?.row.elapsed_ms ?? null, app_pid: appPid,
+    app_completed: appEvidence ? (appEvidence.completed ? 1 : 0) : null, app_end_ms: p ? Math.round(p.end) : null,
+    worker_event_id: c.death?.eventId ?? null, worker_pid: c.death?.pid ?? null, worker_event: c.death?.event ?? null,
+    worker_time_ms: c.death?.time ?? null,
+    error_ids: errs.length ? JSON.stringify(errs.map((e) => e.id)) : null,
+    attempts: attempts ? JSON.stringify(attempts.map((x) => ({
+      status: x.status, addr: x.addr, response_ms: x.responseMs,
+      outcome: x.death ? (x.death.cause === 'timeout' ? 'worker_timeout' : 'worker_crash') : x.status === null ? 'no_response' : x.status >= 500 ? 'failed' : 'answered',
+      worker_pid: x.death?.pid ?? null, worker_event_id: x.death?.eventId ?? null,
+    }))) : null,
+    stalled_by: null, wasted_ms: wastedMs, explanation: c.explanation,
+  };
+}
+
+/** What the app's records say, merged across sources (NDJSON status, the middleware's failure line). */
+function evidence(m: AppMatch): { completed: boolean; status: number | null; failed: boolean; end: number } {
+  const all: AppOnNginxClock[] = [m.primary, ...m.others];
+  const failed = all.some((e) => e.row.kind === 'failed' || (e.row.status ?? 0) >= 500);
+  const completedRec = all.find((e) => e.row.kind !== 'failed');
+  const status = all.map((e) => e.row.status).find((s) => s !== null) ?? (failed ? 500 : null);
+  return { completed: completedRec !== undefined && !failed, status, failed, end: (completedRec ?? m.primary).end };
+}

@@ -1,0 +1,241 @@
+/**
+ * Finding what the app and the error log said about one nginx request, while sweeping all of them
+ * in time order. Windows hold only the rows that can still match a request not yet seen, so memory
+ * follows the traffic rate, not the file size.
+ *
+ * Matching without ids uses what each log really records: nginx writes the access line when the
+ * request ends, the middleware when the handler returns (with its elapsed time), so a request nginx
+ * answered ends within milliseconds of its handler, and a request nginx gave up on started with it.
+ */
+import type { AccessRow, AppOnNginxClock, AppRow, ErrorRow } from './rows.js';
+
+export interface AppMatch {
+  readonly primary: AppOnNginxClock;
+  /** The same execution seen by another app source, and other attempts' records (same request id) */
+  readonly others: AppOnNginxClock[];
+  readonly method: 'request_id' | 'time_window';
+  readonly confidence: number;
+}
+
+/** How far an app start may precede nginx's start (clock jitter, rounding of %.2f seconds). */
+const START_TOLERANCE_MS = 1_500;
+/** When a format has no $request_time we only know the end; a handler can have started this long before. */
+export const UNKNOWN_START_LOOKBACK_MS = 300_000;
+/** An answered request: nginx logs within this of the handler's return. */
+const END_TOLERANCE_MS = 1_500;
+/** Preferring the structured record as primary: its request id and status say more than a text line. */
+const TEXT_PENALTY_MS = 400;
+
+export function pathKey(method: string | null, path: string | null): string {
+  return `${method ?? ''} ${normalisePath(path ?? '')}`;
+}
+
+function normalisePath(p: string): string {
+  let out = p;
+  if (out.includes('%')) {
+    try { out = decodeURIComponent(out); } catch { /* keep as logged */ }
+  }
+  return out.length > 1 && out.endsWith('/') ? out.slice(0, -1) : out;
+}
+
+/** nginx's $time_local has whole seconds: the true end lies anywhere in the following second. */
+export const secondResolution = (ms: number) => ms % 1000 === 0;
+
+export class AppWindow {
+  private readonly byKey = new Map<string, AppOnNginxClock[]>();
+  private readonly byRequestId = new Map<string, AppOnNginxClock[]>();
+  private readonly used = new Set<number>();
+  private pendingNext: AppOnNginxClock | null = null;
+  private size = 0;
+
+  constructor(
+    private readonly source: Iterator<AppRow>,
+    private readonly skewMs: number,
+    alreadyUsed: Iterable<number> = [],
+  ) {
+    for (const id of alreadyUsed) this.used.add(id);
+  }
+
+  get windowSize(): number { return this.size; }
+
+  /** Pulls app records whose start is ≤ `until` (nginx clock) into the window. */
+  fill(until: number): void {
+    for (;;) {
+      let next = this.pendingNext;
+      if (!next) {
+        const r = this.source.next();
+        if (r.done) return;
+        const row = r.value;
+        const end = row.time_ms - this.skewMs;
+        next = { row, end, start: end - (row.elapsed_ms ?? 0) };
+      }
+      if (next.start > until) { this.pendingNext = next; return; }
+      this.pendingNext = null;
+      if (this.used.has(next.row.id)) continue;
+      push(this.byKey, pathKey(next.row.method, next.row.path), next);
+      if (next.row.request_id) push(this.byRequestId, next.row.request_id, next);
+      this.size++;
+    }
+  }
+
+  /** Drops records that started before `before`: no request still to come can own them. */
+  prune(before: number): void {
+    for (const [k, arr] of this.byKey) {
+      let i = 0;
+      while (i < arr.length && arr[i]!.start < before) {
+        const e = arr[i]!;
+        if (e.row.request_id) removeFrom(this.byRequestId, e.row.request_id, e);
+        this.used.delete(e.row.id);
+        i++;
+      }
+      if (i > 0) { arr.splice(0, i); this.size -= i; }
+      if (arr.length === 0) this.byKey.delete(k);
+    }
+  }
+
+  match(a: AccessRow, start: number | null): AppMatch | null {
+    if (a.request_id) {
+      const byId = (this.byRequestId.get(a.request_id) ?? []).filter((e) => !this.used.has(e.row.id));
+      if (byId.length > 0) {
+        // Several records share an id when nginx retried the request on another worker: the last
+        // one to end is the attempt nginx saw answer.
+        byId.sort((x, y) => rank(y) - rank(x) || y.end - x.end);
+        const primary = byId[0]!;
+        const others = byId.slice(1);
+        for (const e of byId) this.claim(e);
+        this.claimTwin(primary, others);
+        return { primary, others, method: 'request_id', confidence: 1 };
+      }
+    }
+    const bucket = this.byKey.get(pathKey(a.method, a.path));
+    if (!bucket) return null;
+    const end = a.time_ms;
+    const coarse = secondResolution(end);
+    const answered = a.status !== null && a.status < 499 || (a.status !== null && a.status >= 500 && a.status !== 502 && a.status !== 504);
+    let best: AppOnNginxClock | null = null, bestCost = Infinity, second = Infinity;
+    for (const e of bucket) {
+      if (this.used.has(e.row.id)) continue;
+      if (a.request_id && e.row.request_id && e.row.request_id !== a.request_id) continue;
+      const cost = this.cost(e, start, end, coarse, answered);
+      if (cost === null) continue;
+      if (cost < bestCost) { second = bestCost; bestCost = cost; best = e; }
+      else if (cost < second) second = cost;
+    }
+    if (!best) return null;
+    this.claim(best);
+    const others: AppOnNginxClock[] = [];
+    this.claimTwin(best, others);
+    const tol = coarse ? 2_500 : END_TOLERANCE_MS;
+    const closeness = Math.max(0.05, 1 - bestCost / tol);
+    const ambiguity = second === Infinity ? 1 : Math.min(1, (second - bestCost) / tol + 0.3);
+    return { primary: best, others, method: 'time_window', confidence: round2(closeness * ambiguity) };
+  }
+
+  private cost(e: AppOnNginxClock, start: number | null, end: number, coarse: boolean, answered: boolean): number | null {
+    const slack = coarse ? 1_000 : 0;
+    const penalty = e.row.format === 'text' ? TEXT_PENALTY_MS : 0;
+    if (start !== null && e.start < start - START_TOLERANCE_MS - slack) return null;
+    if (e.start > end + slack + START_TOLERANCE_MS) return null;
+    if (answered) {
+      // nginx answered with the app's response: the handler returned just before nginx logged.
+      const d = e.end - end;
+      if (d < -END_TOLERANCE_MS || d > END_TOLERANCE_MS + slack) return null;
+      return Math.abs(d - slack / 2) + penalty;
+    }
+    // nginx gave up (or the attempt died): the handler started with the request and may have
+    // finished later, or never.
+    if (start !== null) return Math.abs(e.start - start) + penalty;
+    return (e.start <= end + slack ? 0 : e.start - end) + Math.max(0, end - e.end) / 10 + penalty;
+  }
+
+  private claim(e: AppOnNginxClock): void {
+    this.used.add(e.row.id);
+  }
+
+  /** The middleware's text line and the NDJSON record of the same execution are one request. */
+  private claimTwin(primary: AppOnNginxClock, into: AppOnNginxClock[]): void {
+    const bucket = this.byKey.get(pathKey(primary.row.method, primary.row.path));
+    if (!bucket) return;
+    for (const e of bucket) {
+      if (this.used.has(e.row.id) || e.row.format === primary.row.format) continue;
+      if (primary.row.pid !== null && e.row.pid !== null && primary.row.pid !== e.row.pid) continue;
+      const elapsedClose = primary.row.elapsed_ms === null || e.row.elapsed_ms === null || Math.abs(primary.row.elapsed_ms - e.row.elapsed_ms) <= 20;
+      if (Math.abs(e.end - primary.end) <= 1_000 && elapsedClose) {
+        this.claim(e);
+        into.push(e);
+        return;
+      }
+    }
+  }
+}
+
+/** Completed handler records outrank the middleware's failure lines as the "answer" of a request id. */
+const rank = (e: AppOnNginxClock) => (e.row.format === 'ndjson' ? 2 : 1);
+
+export class ErrorWindow {
+  private readonly byRequest = new Map<string, ErrorRow[]>();
+  private pendingNext: ErrorRow | null = null;
+
+  constructor(private readonly source: Iterator<ErrorRow>) {}
+
+  fill(until: number): void {
+    for (;;) {
+      let next = this.pendingNext;
+      if (!next) {
+        const r = this.source.next();
+        if (r.done) return;
+        next = r.value;
+      }
+      if (next.time_ms > until) { this.pendingNext = next; return; }
+      this.pendingNext = null;
+      if (next.request) push(this.byRequest, next.request, next);
+    }
+  }
+
+  prune(before: number): void {
+    for (const [k, arr] of this.byRequest) {
+      let i = 0;
+      while (i < arr.length && arr[i]!.time_ms < before) i++;
+      if (i > 0) arr.splice(0, i);
+      if (arr.length === 0) this.byRequest.delete(k);
+    }
+  }
+
+  /** The error-log lines about this request: same request line and client (and connection when logged), inside its lifetime. */
+  take(a: AccessRow, start: number | null): ErrorRow[] {
+    if (!a.request) return [];
+    const arr = this.byRequest.get(a.request);
+    if (!arr) return [];
+    const from = (start ?? a.time_ms - UNKNOWN_START_LOOKBACK_MS) - 1_000;
+    const to = a.time_ms + (secondResolution(a.time_ms) ? 2_000 : 1_000);
+    const out: ErrorRow[] = [];
+    for (let i = 0; i < arr.length; i++) {
+      const e = arr[i]!;
+      if (e.time_ms < from || e.time_ms > to) continue;
+      if (a.connection !== null && e.cid !== null && a.connection !== e.cid) continue;
+      if (a.remote_addr && e.client && !sameClient(a.remote_addr, e.client)) continue;
+      out.push(e);
+      arr.splice(i, 1);
+      i--;
+    }
+    return out;
+  }
+}
+
+const sameClient = (a: string, b: string) => a === b || a.replace(/^::ffff:/, '') === b.replace(/^::ffff:/, '');
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const arr = m.get(k);
+  if (arr) arr.push(v);
+  else m.set(k, [v]);
+}
+
+function removeFrom<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const arr = m.get(k);
+  if (!arr) return;
+  const i = arr.indexOf(v);
+  if (i >= 0) arr.splice(i, 1);
+  if (arr.length === 0) m.delete(k);
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,95 @@
+/**
+ * Event-loop stalls: a blocking call inside an `async def` handler freezes its worker's event loop,
+ * so every other request on that worker waits and then finishes in a burst the moment it returns.
+ * The signature, per worker pid: a long handler B during which the worker completed nothing else,
+ * and requests that were already waiting (nginx had them before B ended) finishing right after B.
+ */
+import { openReader, type Db } from '../store/open.js';
+import { SELECT_STALL_CANDIDATES, RESET_STALLS_FROM, MARK_STALLED } from '../store/sql/correlation.js';
+
+interface Handled {
+  readonly access_id: number;
+  readonly pid: number;
+  readonly start_ms: number | null;
+  readonly end_ms: number;
+  readonly app_end_ms: number;
+  readonly app_elapsed_ms: number | null;
+}
+
+/** A handler shorter than this cannot stall anybody noticeably. */
+const BLOCKER_MIN_MS = 500;
+/** Victims finish within this of the blocker's return (the loop drains its ready queue at once). */
+const BURST_MS = 500;
+/** A victim must have waited at least this long for the blocker. */
+const WAITED_MIN_MS = 200;
+/** Longest handler considered: gunicorn kills a blocked worker after --timeout (30 s default; some run 120). */
+const MAX_BLOCK_MS = 180_000;
+
+export interface Stall {
+  readonly victim: number;
+  readonly blocker: number;
+}
+
+/** Pure: the stalls among one worker's handled requests, sorted by app end. */
+export function findStalls(rows: readonly Handled[]): Stall[] {
+  const out: Stall[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const b = rows[i]!;
+    const elapsed = b.app_elapsed_ms ?? 0;
+    if (elapsed < BLOCKER_MIN_MS) continue;
+    const bStart = b.app_end_ms - elapsed;
+    // Nothing else completed on this worker while B ran (the loop was not turning).
+    let busy = false;
+    for (let j = i - 1; j >= 0 && rows[j]!.app_end_ms > bStart + 100; j--) {
+      if (rows[j]!.app_end_ms < b.app_end_ms - 100) { busy = true; break; }
+    }
+    if (busy) continue;
+    for (let j = i + 1; j < rows.length && rows[j]!.app_end_ms <= b.app_end_ms + BURST_MS; j++) {
+      const q = rows[j]!;
+      const qStart = q.start_ms ?? q.app_end_ms - (q.app_elapsed_ms ?? 0);
+      if (qStart >= b.app_end_ms - 100) continue; // arrived after the block
+      if (q.app_end_ms - Math.max(qStart, bStart) < WAITED_MIN_MS) continue;
+      out.push({ victim: q.access_id, blocker: b.access_id });
+    }
+  }
+  return out;
+}
+
+export function markStalls(db: Db, fromMs: number | null): number {
+  const from = fromMs ?? -8.64e15;
+  db.prepare(RESET_STALLS_FROM).run(from);
+  const reader = openReader(db);
+  const stalls: Stall[] = [];
+  try {
+    let pid: number | null = null;
+    let buf: Handled[] = [];
+    for (const r of reader.prepare(SELECT_STALL_CANDIDATES).iterate(from) as IterableIterator<Handled>) {
+      if (r.pid !== pid) {
+        stalls.push(...findStalls(buf));
+        buf = [];
+        pid = r.pid;
+      }
+      buf.push(r);
+      // Bounded memory: once the buffer spans far more than any block, settle its older part.
+      if (buf.length > 20_000 && r.app_end_ms - buf[0]!.app_end_ms > 2 * MAX_BLOCK_MS) {
+        const cut = buf.findIndex((x) => x.app_end_ms > r.app_end_ms - MAX_BLOCK_MS - BURST_MS);
+        const settled = findStalls(buf).filter((s) => buf.findIndex((x) => x.access_id === s.blocker) < cut);
+        stalls.push(...settled);
+        buf = buf.slice(Math.max(0, cut - 1_000));
+      }
+    }
+    stalls.push(...findStalls(buf));
+  } finally {
+    reader.close();
+  }
+  const mark = db.prepare(MARK_STALLED);
+  const seen = new Set<number>();
+  db.transaction(() => {
+    for (const s of stalls) {
+      if (seen.has(s.victim)) continue;
+      seen.add(s.victim);
+      mark.run(s.blocker, s.victim);
+    }
+  })();
+  return seen.size;
+}

@@ -1,0 +1,70 @@
+/**
+ * Worker deaths from gunicorn's stderr, and which attempt each one ended. gunicorn logs the cause
+ * (WORKER TIMEOUT) and the death (terminated due to signal, exited with code, was sent SIGKILL) as
+ * separate lines, sometimes seconds apart: they are folded into one death per worker pid first.
+ */
+import type { WorkerEventRow } from './rows.js';
+
+export interface WorkerDeath {
+  /** server_log.id of the line that names the cause (the WORKER TIMEOUT line when there is one) */
+  readonly eventId: number;
+  readonly pid: number;
+  readonly time: number;
+  readonly cause: 'timeout' | 'signal' | 'exit' | 'oom_kill';
+  readonly event: string;
+  readonly signal: number | null;
+}
+
+/** A death line this long after a WORKER TIMEOUT for the same pid is the same death. */
+const TIMEOUT_TO_DEATH_MS = 35_000;
+
+export function foldWorkerDeaths(events: readonly WorkerEventRow[]): WorkerDeath[] {
+  const deaths: WorkerDeath[] = [];
+  const openTimeouts = new Map<number, WorkerEventRow>();
+  for (const e of events) {
+    const pid = e.worker_pid ?? null;
+    if (pid === null) continue;
+    if (e.event === 'worker_timeout') {
+      openTimeouts.set(pid, e);
+      deaths.push({ eventId: e.id, pid, time: e.time_ms, cause: 'timeout', event: e.event, signal: null });
+      continue;
+    }
+    if (e.event === 'booting_worker') continue;
+    const t = openTimeouts.get(pid);
+    if (t && e.time_ms - t.time_ms <= TIMEOUT_TO_DEATH_MS) {
+      openTimeouts.delete(pid);
+      continue; // the kill that carried out the timeout
+    }
+    const oom = /SIGKILL/.test(e.message) || e.signal === 9;
+    deaths.push({
+      eventId: e.id, pid, time: e.time_ms,
+      cause: oom ? 'oom_kill' : e.event === 'worker_exited' ? 'exit' : 'signal',
+      event: e.event, signal: e.signal,
+    });
+  }
+  return deaths.sort((a, b) => a.time - b.time);
+}
+
+/**
+ * The death that ended an attempt which nginx saw fail at `end`: nginx notices the closed
+ * connection just after gunicorn kills the worker, so the death is at or a little before `end`.
+ * `slackMs` widens the window when nginx's time has only second resolution.
+ */
+export function findDeathNear(deaths: readonly WorkerDeath[], end: number, slackMs: number, pid: number | null): WorkerDeath | null {
+  let lo = 0, hi = deaths.length;
+  const from = end - 2_000 - slackMs;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (deaths[mid]!.time < from) lo = mid + 1; else hi = mid;
+  }
+  let best: WorkerDeath | null = null;
+  let bestCost = Infinity;
+  for (let i = lo; i < deaths.length; i++) {
+    const d = deaths[i]!;
+    if (d.time > end + 500 + slackMs) break;
+    if (pid !== null && d.pid !== pid) continue;
+    const cost = Math.abs(end - d.time);
+    if (cost < bestCost) { best = d; bestCost = cost; }
+  }
+  return best;
+}

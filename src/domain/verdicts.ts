@@ -1,0 +1,30 @@
+/**
+ * The verdict vocabulary: one verdict per nginx request, plus flags. This table drives the README's
+ * vocabulary section (a test checks they agree), the reports' legends and the `--verdict` choices.
+ */
+export const VERDICTS = [
+  { id: 'ok', failed: false, layer: 'app', meaning: 'The app answered, with any status it chose below 500.' },
+  { id: 'app_error', failed: true, layer: 'app', meaning: 'The app itself answered 5xx (an exception, or a 5xx it returned).' },
+  { id: 'client_abort', failed: true, layer: 'client', meaning: "nginx logged 499: the client (or a load balancer in front) gave up before the answer. Its clock fired first." },
+  { id: 'proxy_timeout', failed: true, layer: 'nginx', meaning: 'nginx gave up waiting for the upstream (proxy_read/send/connect_timeout): 504.' },
+  { id: 'worker_timeout', failed: true, layer: 'gunicorn', meaning: "gunicorn's --timeout killed the worker serving it (WORKER TIMEOUT): nginx saw the connection close, 502." },
+  { id: 'worker_crash', failed: true, layer: 'gunicorn', meaning: 'The worker serving it died another way mid-request (a signal such as the OOM killer\'s SIGKILL, an exit).' },
+  { id: 'upstream_unavailable', failed: true, layer: 'nginx', meaning: 'nginx could not connect to any upstream (connection refused, no live upstreams): the app never saw it.' },
+  { id: 'upstream_error', failed: true, layer: 'nginx', meaning: 'nginx saw the upstream fail (reset, premature close) and nothing in the other logs explains why.' },
+  { id: 'rejected_by_proxy', failed: true, layer: 'nginx', meaning: 'nginx refused it before any upstream: 400, 408, 413, 414, 444, limit_req 503 …' },
+] as const;
+
+export type Verdict = (typeof VERDICTS)[number]['id'];
+export const VERDICT_IDS: readonly Verdict[] = VERDICTS.map((v) => v.id);
+
+export const FLAGS = [
+  { id: 'silent', meaning: 'It failed and the app logged no error for it.' },
+  { id: 'wasted_work', meaning: 'The handler ran to completion after the client or nginx had given up.' },
+  { id: 'retried', meaning: 'nginx made more than one upstream attempt (several values in $upstream_status).' },
+  { id: 'stalled', meaning: "Its handler time was inflated by another request blocking the same worker's event loop." },
+  { id: 'keepalive_race', meaning: 'An attempt failed on a reused upstream keep-alive connection that the upstream had just closed.' },
+] as const;
+
+export type Flag = (typeof FLAGS)[number]['id'];
+
+export const isFailed = (v: Verdict): boolean => VERDICTS.find((x) => x.id === v)!.failed;

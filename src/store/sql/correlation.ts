@@ -1,0 +1,113 @@
+/**
+ * Correlation results and the questions correlation asks of the log tables. Migration 2 adds the
+ * result tables; the SELECTs below are the sweeps' inputs, each ordered the way the sweep walks.
+ */
+export const CORRELATION_MIGRATION = `
+  -- One row per nginx request: what happened to it and the evidence behind the verdict.
+  CREATE TABLE request_verdicts (
+    access_id      INTEGER PRIMARY KEY,   -- nginx_access.id
+    start_ms       INTEGER,               -- end − $request_time (null when the format has no $request_time)
+    end_ms         INTEGER,               -- when nginx logged it
+    verdict        TEXT NOT NULL,
+    silent         INTEGER NOT NULL, wasted_work INTEGER NOT NULL, retried INTEGER NOT NULL,
+    stalled        INTEGER NOT NULL, keepalive_race INTEGER NOT NULL,
+    app_id         INTEGER,               -- app_requests.id of the primary app record (null: the app said nothing)
+    app_ids        TEXT,                  -- JSON: every app record merged into this request (ndjson + middleware text, retries)
+    app_match      TEXT,                  -- request_id | time_window
+    app_confidence REAL,                  -- 0..1
+    app_status     INTEGER, app_elapsed_ms INTEGER, app_pid INTEGER, app_completed INTEGER,
+    app_end_ms     INTEGER,               -- handler end on nginx's clock (skew corrected)
+    worker_event_id INTEGER,              -- server_log.id of the WORKER TIMEOUT / kill that ended an attempt
+    worker_pid     INTEGER, worker_event TEXT, worker_time_ms INTEGER,
+    error_ids      TEXT,                  -- JSON: nginx_error.id of the error-log lines about this request
+    attempts       TEXT,                  -- JSON: per attempt {status, addr, response_ms, outcome, worker_pid, worker_event_id}
+    stalled_by     INTEGER,               -- access_id (or -app_id) of the request that blocked the event loop
+    wasted_ms      INTEGER,               -- handler time spent after nobody was waiting
+    explanation    TEXT NOT NULL
+  );
+  CREATE INDEX request_verdicts_end ON request_verdicts(end_ms);
+  CREATE INDEX request_verdicts_verdict ON request_verdicts(verdict, end_ms);
+
+  CREATE TABLE correlation_runs (
+    id          INTEGER PRIMARY KEY,
+    started_ms  INTEGER NOT NULL,
+    finished_ms INTEGER,
+    from_ms     INTEGER,                 -- requests ending at or after this were (re)correlated; null: all
+    requests    INTEGER,
+    app_skew_ms INTEGER,                 -- app clock − nginx clock, estimated from confident matches
+    skew_samples INTEGER,
+    notes       TEXT
+  );
+`;
+
+/** nginx requests in start order (end when the start is unknown), from a point in time on. */
+export const SELECT_ACCESS_FOR_SWEEP = `
+  SELECT a.id, a.time_ms, a.request_time_ms, a.method, a.uri, a.path, a.status, a.remote_addr, a.request_id,
+         a.connection, a.attempts, a.attempt_count, a.request_junk, a.request, f.host
+  FROM nginx_access a JOIN files f ON f.id = a.file_id
+  WHERE a.time_ms IS NOT NULL AND a.time_ms >= ?
+  ORDER BY a.time_ms - coalesce(a.request_time_ms, 0), a.id`;
+
+/** App records in handler-start order (end − elapsed), on the app's own clock. */
+export const SELECT_APP_FOR_SWEEP = `
+  SELECT id, kind, format, time_ms, elapsed_ms, method, path, status, pid, request_id, error
+  FROM app_requests
+  WHERE time_ms IS NOT NULL AND time_ms >= ?
+  ORDER BY time_ms - coalesce(elapsed_ms, 0), id`;
+
+export const SELECT_ERRORS_FOR_SWEEP = `
+  SELECT id, time_ms, level, cid, kind, client, request, upstream, message
+  FROM nginx_error
+  WHERE time_ms IS NOT NULL AND time_ms >= ? AND request IS NOT NULL
+  ORDER BY time_ms, id`;
+
+/** Worker deaths and boots: few rows, loaded whole. */
+export const SELECT_WORKER_EVENTS = `
+  SELECT id, time_ms, event, pid, worker_pid, signal, exit_code, message
+  FROM server_log
+  WHERE event IN ('worker_timeout', 'worker_signaled', 'worker_killed', 'worker_exited', 'worker_aborted', 'booting_worker')
+    AND time_ms IS NOT NULL
+  ORDER BY time_ms, id`;
+
+/** Request-id pairs for the clock-offset estimate: app end − nginx end, completed handlers only. */
+export const SELECT_SKEW_SAMPLES = `
+  SELECT ap.time_ms - a.time_ms AS d
+  FROM nginx_access a JOIN app_requests ap ON ap.request_id = a.request_id
+  WHERE a.request_id IS NOT NULL AND a.time_ms IS NOT NULL AND ap.time_ms IS NOT NULL
+    AND a.status < 499 AND coalesce(a.attempt_count, 1) = 1
+  LIMIT 20000`;
+
+export const DELETE_VERDICTS_FROM = 'DELETE FROM request_verdicts WHERE end_ms >= ?';
+
+export const INSERT_VERDICT = `INSERT OR REPLACE INTO request_verdicts (access_id, start_ms, end_ms, verdict, silent,
+  wasted_work, retried, stalled, keepalive_race, app_id, app_ids, app_match, app_confidence, app_status, app_elapsed_ms,
+  app_pid, app_completed, app_end_ms, worker_event_id, worker_pid, worker_event, worker_time_ms, error_ids, attempts,
+  stalled_by, wasted_ms, explanation)
+  VALUES (@access_id, @start_ms, @end_ms, @verdict, @silent, @wasted_work, @retried, @stalled, @keepalive_race, @app_id,
+  @app_ids, @app_match, @app_confidence, @app_status, @app_elapsed_ms, @app_pid, @app_completed, @app_end_ms,
+  @worker_event_id, @worker_pid, @worker_event, @worker_time_ms, @error_ids, @attempts, @stalled_by, @wasted_ms,
+  @explanation)`;
+
+/** App records already owned by kept verdicts just before an incremental run's start. */
+export const SELECT_USED_APP_IDS = `
+  SELECT app_ids FROM request_verdicts WHERE app_ids IS NOT NULL AND end_ms >= ? AND end_ms < ?`;
+
+/** Samples for the coarse clock-offset search: ends of requests by method and path, both sides. */
+export const SELECT_COINCIDENCE_ACCESS = `
+  SELECT method, path, time_ms AS t FROM nginx_access WHERE time_ms IS NOT NULL AND method IS NOT NULL
+  ORDER BY id LIMIT 50000`;
+export const SELECT_COINCIDENCE_APP = `
+  SELECT method, path, time_ms AS t FROM app_requests WHERE time_ms IS NOT NULL AND kind <> 'failed'
+  ORDER BY id LIMIT 2000`;
+
+export const INSERT_RUN = 'INSERT INTO correlation_runs (started_ms, from_ms, app_skew_ms, skew_samples) VALUES (?,?,?,?)';
+export const FINISH_RUN = 'UPDATE correlation_runs SET finished_ms = ?, requests = ?, notes = ? WHERE id = ?';
+
+/** Requests whose handler ran on a known worker pid, per worker in order of the handler's end. */
+export const SELECT_STALL_CANDIDATES = `
+  SELECT access_id, app_pid AS pid, start_ms, end_ms, app_end_ms, app_elapsed_ms
+  FROM request_verdicts
+  WHERE app_pid IS NOT NULL AND app_end_ms IS NOT NULL AND app_completed = 1 AND end_ms >= ?
+  ORDER BY app_pid, app_end_ms`;
+export const RESET_STALLS_FROM = 'UPDATE request_verdicts SET stalled = 0, stalled_by = NULL WHERE end_ms >= ? AND stalled = 1';
+export const MARK_STALLED = 'UPDATE request_verdicts SET stalled = 1, stalled_by = ? WHERE access_id = ?';
