@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { CliIO } from './io.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerQueryCommand } from './commands/query.js';
+import { registerRequestsCommands } from './commands/requests.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,5 +26,6 @@ export function buildProgram(io: CliIO): Command {
     .exitOverride();
   registerIngestCommand(program, io);
   registerQueryCommand(program, io);
+  registerRequestsCommands(program, io);
   return program;
 }

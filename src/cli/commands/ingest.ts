@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { withStore, dbOption } from '../shared.js';
-import { ingestPaths, type IngestResult } from '../../ingest/ingest.js';
+import type { IngestResult } from '../../ingest/ingest.js';
+import { ingestAndCorrelate } from '../../analyze.js';
 import { renderTable } from '../../output/rows.js';
 import { SOURCE_TYPES, type SourceType } from '../../ingest/detect.js';
 import { resolveLogFormat, type LogFormatFlags } from '../log-format.js';
@@ -45,8 +46,8 @@ export function registerIngestCommand(program: Command, io: CliIO): void {
 export async function runIngestCommand(paths: string[], flags: IngestFlags, io: CliIO): Promise<IngestResult> {
   const logFormat = await resolveLogFormat(flags);
   const progress = createProgress(io);
-  const result = await withStore(flags.db, {}, (db) =>
-    ingestPaths(db, paths, {
+  const { ingest: result } = await withStore(flags.db, {}, (db) =>
+    ingestAndCorrelate(db, paths, {
       type: flags.type,
       tz: flags.tz ?? null,
       host: flags.host ?? null,

@@ -1,0 +1,74 @@
+/** `droptrace requests`, `droptrace trace`, `droptrace correlate`: reading and rebuilding verdicts. */
+import { Command, Option } from 'commander';
+import type { CliIO } from '../io.js';
+import { EXIT } from '../io.js';
+import { dbOption, withStore } from '../shared.js';
+import { iterateRequests, flattenRequest } from '../../requests.js';
+import { findRequests, traceRequest, renderTrace } from '../../trace.js';
+import { correlate } from '../../correlate/correlate.js';
+import { renderRows, csvField, type RowFormat } from '../../output/rows.js';
+import { VERDICT_IDS, type Verdict } from '../../domain/verdicts.js';
+import { parseTimeArg } from '../../domain/time-arg.js';
+import { localZone } from '../../domain/time.js';
+
+interface RequestsFlags { db: string; verdict?: Verdict; from?: string; to?: string; tz?: string; format: RowFormat }
+
+export function registerRequestsCommands(program: Command, io: CliIO): void {
+  dbOption(program.command('requests').description('one row per nginx request, with its verdict and evidence'))
+    .addOption(new Option('--verdict <verdict>', 'only this verdict').choices([...VERDICT_IDS]))
+    .option('--from <time>', 'requests that ended at or after this time (ISO-8601 or a log\'s own format)')
+    .option('--to <time>', 'requests that ended before this time')
+    .option('--tz <zone>', 'zone for --from/--to without an offset (default: this machine\'s)')
+    .addOption(new Option('--format <format>', 'output format; ndjson is the stable contract').choices(['table', 'ndjson', 'json', 'csv']).default('table'))
+    .action(async (flags: RequestsFlags) => {
+      const zone = flags.tz ?? localZone();
+      const filter = {
+        verdict: flags.verdict ?? null,
+        fromMs: flags.from ? parseTimeArg(flags.from, zone, '--from') : null,
+        toMs: flags.to ? parseTimeArg(flags.to, zone, '--to') : null,
+      };
+      await withStore(flags.db, { readonly: true }, (db) => {
+        if (flags.format === 'ndjson') {
+          for (const r of iterateRequests(db, filter)) io.stdout.write(JSON.stringify(r) + '\n');
+        } else if (flags.format === 'csv') {
+          let header = false;
+          for (const r of iterateRequests(db, filter)) {
+            const flat = flattenRequest(r);
+            if (!header) { io.stdout.write(Object.keys(flat).join(',') + '\n'); header = true; }
+            io.stdout.write(Object.values(flat).map(csvField).join(',') + '\n');
+          }
+        } else if (flags.format === 'json') {
+          io.stdout.write(JSON.stringify([...iterateRequests(db, filter)], null, 2) + '\n');
+        } else {
+          io.stdout.write(renderRows([...iterateRequests(db, filter)].map(flattenRequest), 'table'));
+        }
+      });
+    });
+
+  dbOption(program.command('trace').description("one request's timeline across the layers, with file:line for each")
+    .argument('<query>', 'a request id, a substring of the URI, or a row id'))
+    .option('--json', 'print JSON')
+    .action(async (query: string, flags: { db: string; json?: boolean }) => {
+      await withStore(flags.db, { readonly: true }, (db) => {
+        const ids = findRequests(db, query);
+        if (ids.length === 0) {
+          io.stderr.write(`error: no request matches "${query}" (tried row id, request id, URI substring)\n`);
+          io.setExitCode(EXIT.error);
+          return;
+        }
+        const traces = ids.slice(0, 10).map((id) => traceRequest(db, id)!);
+        if (flags.json) io.stdout.write(JSON.stringify(traces, null, 2) + '\n');
+        else io.stdout.write(traces.map(renderTrace).join('\n'));
+        if (ids.length > 10) io.stderr.write(`(${ids.length} requests match; showing the first 10)\n`);
+      });
+    });
+
+  dbOption(program.command('correlate').description('redo the correlation (it runs after every ingest on its own)'))
+    .option('--rebuild', 'correlate every request again, not only the new time range')
+    .action(async (flags: { db: string; rebuild?: boolean }) => {
+      await withStore(flags.db, {}, (db) => {
+        const r = correlate(db, { fromMs: null });
+        io.stdout.write(`${r.requests} requests correlated in ${r.ms} ms; app clock offset ${r.skew.skewMs} ms (${r.skew.method}, ${r.skew.samples} samples); ${r.stalled} stalled\n`);
+      });
+    });
+}

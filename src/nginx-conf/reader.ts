@@ -1,0 +1,108 @@
+/**
+ * Where config files come from: the disk, or the file sections of an `nginx -T` dump. The loader
+ * only sees this interface, so includes, globs and file:line citations work the same for both.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+
+export interface ConfReader {
+  /** The file's text, or undefined when it does not exist (or is not a readable file). */
+  read(path: string): string | undefined;
+  /** Files matching a glob, sorted as glob(3) sorts them in the C locale (nginx uses glob(3)). */
+  glob(pattern: string): string[];
+}
+
+export const hasGlob = (p: string): boolean => /[*?[]/.test(p);
+
+/** One path segment of a glob → RegExp (`*`, `?`, `[abc]`, `[!abc]`), anchored. */
+export function globSegmentRegExp(segment: string): RegExp {
+  let re = '';
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i] as string;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = segment.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        let body = segment.slice(i + 1, end);
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += '[' + body.replace(/\\/g, '\\\\') + ']';
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp('^' + re + '$');
+}
+
+const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function diskReader(): ConfReader {
+  return {
+    read(path) {
+      try {
+        if (!statSync(path).isFile()) return undefined;
+        return readFileSync(path, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    glob(pattern) {
+      const absolute = pattern.startsWith('/');
+      const segments = pattern.split('/').filter((s) => s !== '');
+      let bases = [absolute ? '/' : '.'];
+      segments.forEach((seg, idx) => {
+        const last = idx === segments.length - 1;
+        const next: string[] = [];
+        for (const base of bases) {
+          if (!hasGlob(seg)) {
+            next.push(join(base, seg));
+            continue;
+          }
+          const re = globSegmentRegExp(seg);
+          let names: string[] = [];
+          try {
+            names = readdirSync(base);
+          } catch {
+            names = [];
+          }
+          // glob(3) does not let a wildcard match a leading dot.
+          for (const name of names) if (re.test(name) && (!name.startsWith('.') || seg.startsWith('.'))) next.push(join(base, name));
+        }
+        bases = last ? next : next.filter((p) => isDir(p));
+      });
+      const files = bases.filter((p) => this.read(p) !== undefined);
+      const shown = absolute ? files : files.map((f) => (pattern.startsWith('./') ? './' + f : f));
+      return shown.sort(byteOrder);
+    },
+  };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A reader over a fixed set of files (an `nginx -T` dump, or tests). */
+export function memoryReader(files: ReadonlyMap<string, string>): ConfReader {
+  return {
+    read: (path) => files.get(posix.normalize(path)),
+    glob(pattern) {
+      const parts = posix.normalize(pattern).split('/');
+      const res = parts.map((s) => (hasGlob(s) ? globSegmentRegExp(s) : undefined));
+      return [...files.keys()]
+        .filter((path) => {
+          const segs = path.split('/');
+          if (segs.length !== parts.length) return false;
+          return segs.every((s, i) => {
+            const re = res[i];
+            return re ? re.test(s) && (!s.startsWith('.') || (parts[i] as string).startsWith('.')) : s === parts[i];
+          });
+        })
+        .sort(byteOrder);
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * `droptrace requests`: one object per nginx request. The NDJSON form is a stable contract
+ * (documented in the README): fields are only ever added, never renamed or removed.
+ */
+import type { Db } from './store/open.js';
+import { SELECT_REQUESTS } from './store/sql/requests.js';
+import type { Verdict } from './domain/verdicts.js';
+
+export interface RequestFilter {
+  readonly verdict?: Verdict | null;
+  readonly fromMs?: number | null;
+  readonly toMs?: number | null;
+}
+
+export interface RequestRecord {
+  readonly id: number;
+  readonly end: string;
+  readonly start: string | null;
+  readonly method: string | null;
+  readonly uri: string | null;
+  readonly path: string | null;
+  readonly status: number | null;
+  readonly request_id: string | null;
+  readonly request_time_s: number | null;
+  readonly attempts: { status: number | null; addr: string | null; response_time_s: number | null; outcome: string; worker_pid: number | null }[] | null;
+  readonly verdict: Verdict;
+  readonly silent: boolean;
+  readonly wasted_work: boolean;
+  readonly retried: boolean;
+  readonly stalled: boolean;
+  readonly keepalive_race: boolean;
+  readonly app: { status: number | null; elapsed_s: number | null; pid: number | null; completed: boolean; match: string; confidence: number; end: string | null } | null;
+  readonly worker: { pid: number; event: string; time: string | null } | null;
+  readonly error_log: { level: string; kind: string; message: string }[];
+  readonly explanation: string;
+  readonly wasted_s: number | null;
+  readonly stalled_by: number | null;
+  readonly client: string | null;
+  readonly host: string | null;
+  readonly source: { file: string; line: number };
+}
+
+interface Row {
+  id: number; start_ms: number | null; end_ms: number; method: string | null; uri: string | null; path: string | null;
+  status: number | null; request_id: string | null; request_time_ms: number | null; logged_attempts: string | null;
+  attempt_outcomes: string | null; verdict: Verdict; silent: number; wasted_work: number; retried: number; stalled: number;
+  keepalive_race: number; app_id: number | null; app_status: number | null; app_elapsed_ms: number | null; app_pid: number | null;
+  app_completed: number | null; app_match: string | null; app_confidence: number | null; app_end_ms: number | null;
+  worker_pid: number | null; worker_event: string | null; worker_time_ms: number | null; stalled_by: number | null;
+  wasted_ms: number | null; explanation: string; remote_addr: string | null; host: string | null; file: string; line_no: number;
+  error_log: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const sec = (ms: number | null) => (ms === null ? null : ms / 1000);
+
+export function* iterateRequests(db: Db, f: RequestFilter = {}): Generator<RequestRecord> {
+  const stmt = db.prepare(SELECT_REQUESTS);
+  const params = { from: f.fromMs ?? -8.64e15, to: f.toMs ?? 8.64e15, verdict: f.verdict ?? null };
+  for (const r of stmt.iterate(params) as IterableIterator<Row>) yield toRecord(r);
+}
+
+function toRecord(r: Row): RequestRecord {
+  const outcomes = r.attempt_outcomes ? (JSON.parse(r.attempt_outcomes) as { status: number | null; addr: string | null; response_ms: number | null; outcome: string; worker_pid: number | null }[]) : null;
+  const errors = r.error_log ? (JSON.parse(r.error_log) as { level: string; kind: string; message: string }[]) : [];
+  return {
+    id: r.id,
+    end: iso(r.end_ms)!,
+    start: iso(r.start_ms),
+    method: r.method,
+    uri: r.uri,
+    path: r.path,
+    status: r.status,
+    request_id: r.request_id,
+    request_time_s: sec(r.request_time_ms),
+    attempts: outcomes ? outcomes.map((o) => ({ status: o.status, addr: o.addr, response_time_s: sec(o.response_ms), outcome: o.outcome, worker_pid: o.worker_pid })) : null,
+    verdict: r.verdict,
+    silent: r.silent === 1,
+    wasted_work: r.wasted_work === 1,
+    retried: r.retried === 1,
+    stalled: r.stalled === 1,
+    keepalive_race: r.keepalive_race === 1,
+    app: r.app_id === null ? null : {
+      status: r.app_status, elapsed_s: sec(r.app_elapsed_ms), pid: r.app_pid, completed: r.app_completed === 1,
+      match: r.app_match ?? 'time_window', confidence: r.app_confidence ?? 0, end: iso(r.app_end_ms),
+    },
+    worker: r.worker_pid === null ? null : { pid: r.worker_pid, event: r.worker_event ?? '', time: iso(r.worker_time_ms) },
+    error_log: errors.map((e) => ({ level: e.level, kind: e.kind, message: e.message })),
+    explanation: r.explanation,
+    wasted_s: sec(r.wasted_ms),
+    stalled_by: r.stalled_by,
+    client: r.remote_addr,
+    host: r.host,
+    source: { file: r.file, line: r.line_no },
+  };
+}
+
+/** The flat row `--format table|csv` prints. */
+export function flattenRequest(r: RequestRecord): Record<string, unknown> {
+  const flags = (['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'] as const).filter((k) => r[k]).join(',');
+  return {
+    end: r.end, method: r.method, uri: r.uri, status: r.status, request_time_s: r.request_time_s, verdict: r.verdict, flags,
+    app_status: r.app?.status ?? null, app_elapsed_s: r.app?.elapsed_s ?? null, worker_pid: r.worker?.pid ?? r.app?.pid ?? null,
+    request_id: r.request_id, source: `${r.source.file}:${r.source.line}`, why: r.explanation,
+  };
+}

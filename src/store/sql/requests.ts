@@ -1,0 +1,18 @@
+/**
+ * The per-request export (`droptrace requests`): verdicts joined with the access line, the error-log
+ * lines and the provenance. Row type: RequestRow in src/requests.ts.
+ */
+export const SELECT_REQUESTS = `
+  SELECT v.access_id AS id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_id,
+         a.request_time_ms, a.attempts AS logged_attempts, v.attempts AS attempt_outcomes,
+         v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
+         v.app_id, v.app_status, v.app_elapsed_ms, v.app_pid, v.app_completed, v.app_match, v.app_confidence,
+         v.app_end_ms, v.worker_pid, v.worker_event, v.worker_time_ms, v.stalled_by, v.wasted_ms, v.explanation,
+         a.remote_addr, f.host, f.path AS file, a.line_no,
+         (SELECT json_group_array(json_object('level', e.level, 'kind', e.kind, 'message', e.message, 'id', e.id))
+            FROM json_each(v.error_ids) j JOIN nginx_error e ON e.id = j.value) AS error_log
+  FROM request_verdicts v
+  JOIN nginx_access a ON a.id = v.access_id
+  JOIN files f ON f.id = a.file_id
+  WHERE v.end_ms >= @from AND v.end_ms < @to AND (@verdict IS NULL OR v.verdict = @verdict)
+  ORDER BY v.end_ms, v.access_id`;

@@ -1,0 +1,89 @@
+/**
+ * `droptrace trace`: one request's timeline across the layers, each line with its layer, time and
+ * source file:line — what a postmortem quotes.
+ */
+import type { Db } from './store/open.js';
+import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_WORKER, TRACE_WORKER_EVENT } from './store/sql/trace.js';
+
+export interface TraceEvent {
+  readonly time: string | null;
+  readonly layer: 'nginx' | 'nginx-error' | 'gunicorn' | 'app';
+  readonly what: string;
+  readonly source: string;
+}
+
+export interface RequestTrace {
+  readonly id: number;
+  readonly uri: string | null;
+  readonly verdict: string | null;
+  readonly flags: string[];
+  readonly explanation: string | null;
+  readonly match: string | null;
+  readonly events: TraceEvent[];
+}
+
+export function findRequests(db: Db, query: string): number[] {
+  const ids = (stmt: string, v: unknown) => (db.prepare(stmt).all(v) as { id: number }[]).map((r) => r.id);
+  if (/^\d+$/.test(query)) {
+    const byId = ids(FIND_BY_ID, Number(query));
+    if (byId.length) return byId;
+  }
+  const byRid = ids(FIND_BY_REQUEST_ID, query);
+  if (byRid.length) return byRid;
+  return ids(FIND_BY_URI, query);
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function traceRequest(db: Db, id: number): RequestTrace | null {
+  const a = db.prepare(TRACE_ACCESS).get(id) as Any | undefined;
+  if (!a) return null;
+  const events: TraceEvent[] = [];
+  const src = (r: Any) => `${r.file}:${r.line_no}`;
+  if (a.start_ms !== null && a.start_ms !== undefined) {
+    events.push({ time: iso(a.start_ms), layer: 'nginx', what: `request received: ${a.request ?? ''} (start = end − $request_time)`, source: src(a) });
+  }
+  if (a.error_ids) {
+    for (const e of db.prepare(TRACE_ERRORS).all(a.error_ids) as Any[]) {
+      events.push({ time: iso(e.time_ms), layer: 'nginx-error', what: `[${e.level}] ${e.message}${e.upstream ? ` (upstream ${e.upstream})` : ''}`, source: src(e) });
+    }
+  }
+  if (a.app_ids) {
+    for (const p of db.prepare(TRACE_APP).all(a.app_ids) as Any[]) {
+      if (p.elapsed_ms !== null) {
+        events.push({ time: iso(p.time_ms - p.elapsed_ms), layer: 'app', what: `handler started on pid ${p.pid ?? '?'} (app's clock: logged time − elapsed)`, source: src(p) });
+      }
+      const what = p.kind === 'slow' ? `Slow request: ${(p.elapsed_ms / 1000).toFixed(2)}s ${p.method} ${p.path}`
+        : p.kind === 'failed' ? `Request failed after ${(p.elapsed_ms / 1000).toFixed(2)}s: ${p.method} ${p.path}${p.error ? ` (${p.error})` : ''}`
+        : `${p.method} ${p.path} → ${p.status ?? '?'} in ${p.elapsed_ms ?? '?'} ms${p.request_id ? ` (request_id ${p.request_id})` : ''}`;
+      events.push({ time: iso(p.time_ms), layer: 'app', what, source: src(p) });
+    }
+  }
+  if (a.worker_event_id) {
+    const w = db.prepare(TRACE_WORKER_EVENT).get(a.worker_event_id) as { worker_pid: number; time_ms: number } | undefined;
+    if (w) {
+      for (const s of db.prepare(TRACE_WORKER).all(w.worker_pid, w.time_ms) as Any[]) {
+        events.push({ time: iso(s.time_ms), layer: 'gunicorn', what: `[${s.level ?? ''}] ${s.message}`, source: src(s) });
+      }
+    }
+  }
+  const attempts = a.attempt_outcomes ? (JSON.parse(a.attempt_outcomes) as Any[]).map((x) => `${x.status ?? '-'}@${x.addr ?? '?'} ${x.outcome}`).join(', ') : '';
+  events.push({
+    time: iso(a.time_ms), layer: 'nginx',
+    what: `logged ${a.status} after ${a.request_time_ms !== null ? (a.request_time_ms / 1000).toFixed(3) + ' s' : '? s'}${attempts ? `; attempts: ${attempts}` : ''}`,
+    source: src(a),
+  });
+  events.sort((x, y) => (x.time ?? '').localeCompare(y.time ?? ''));
+  const flags = ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'].filter((k) => a[k] === 1);
+  return {
+    id, uri: a.uri, verdict: a.verdict ?? null, flags, explanation: a.explanation ?? null,
+    match: a.app_match ? `${a.app_match} (confidence ${a.app_confidence})` : null, events,
+  };
+}
+
+export function renderTrace(t: RequestTrace): string {
+  const head = `request #${t.id} ${t.uri ?? ''}\nverdict: ${t.verdict ?? '(not correlated)'}${t.flags.length ? ` [${t.flags.join(', ')}]` : ''}\nwhy: ${t.explanation ?? ''}${t.match ? `\napp match: ${t.match}` : ''}\n`;
+  const lines = t.events.map((e) => `  ${e.time ?? '(no time)'.padEnd(24)}  ${e.layer.padEnd(11)}  ${e.what}\n  ${' '.repeat(24)}  ${' '.repeat(11)}  ↳ ${e.source}`);
+  return head + lines.join('\n') + '\n';
+}
