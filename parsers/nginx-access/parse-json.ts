@@ -132,6 +132,11 @@ export function mapJsonAccess(obj: Record<string, unknown>): ParseResult<NginxAc
     break;
   }
   const request = text(f.request);
+  // "uri" is $uri (no query) by nginx's naming, but JSON formats often put $request_uri under it.
+  if (f.uri === undefined && typeof f.path === 'string' && f.path.includes('?')) {
+    f.uri = f.path;
+    delete f.path;
+  }
   const rl = parseRequestLine(request);
   let method = text(f.method);
   let uri = text(f.uri);

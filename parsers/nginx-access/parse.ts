@@ -298,7 +298,7 @@ const ERROR_LOG_START = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[/;
 /** Explain why a line does not match: the failing `$variable`, its column, and a hint when we have one. */
 export function explainMismatch(c: CompiledFormat, line: string): ParseResult<never> {
   const trimmed = line.trimStart();
-  if (trimmed.startsWith('{')) {
+  if (trimmed.startsWith('{') && !c.format.trimStart().startsWith('{')) {
     return reject(
       'looks like a JSON access log (a log_format with escape=json): use the JSON format ' +
         '(--format json, createNginxJsonAccessParser) instead of a text log_format',

@@ -41,7 +41,8 @@ export interface VariableSpec {
 const INT = '-|\\d+';
 const SECONDS = '-|\\d+(?:\\.\\d+)?';
 // One item of an upstream list: no space, no comma ("[::1]:5000", "unix:/run/a.sock", "-", "502").
-const UPSTREAM_LIST = '[^ ,"]+(?:(?:, | : )[^ ,"]+)*';
+// escape=json logs an unused upstream variable as "" (escape=default logs "-").
+const UPSTREAM_LIST = '(?:[^ ,"]+(?:(?:, | : )[^ ,"]+)*)?';
 
 const v = (kind: VariableKind, field: VariableField, pattern: string | null, describe: string): VariableSpec =>
   ({ kind, field, pattern, describe });
