@@ -138,6 +138,8 @@ function renderTail(r: NginxErrorRecord): string {
   return s;
 }
 
+const COMPOSE_SERVICE_PREFIX = /^[\w.-]{1,64} +\| (?=\S)/;
+
 export function createNginxErrorParser(opts: ParserOptions): LineParser<NginxErrorRecord> {
   const zone = createZoneResolver(opts.tz);
   let lastTimeText = '';
@@ -157,7 +159,15 @@ export function createNginxErrorParser(opts: ParserOptions): LineParser<NginxErr
   return (line: string): ParseResult<NginxErrorRecord> => {
     let inner = unwrapLine(line).inner;
     if (inner.endsWith('\r')) inner = inner.slice(0, -1);
-    const m = ERROR_LINE.exec(inner);
+    let m = ERROR_LINE.exec(inner);
+    if (m === null) {
+      // docker compose may print "service   | " without the "_1" index wrapper.ts expects.
+      const svc = COMPOSE_SERVICE_PREFIX.exec(inner);
+      if (svc !== null) {
+        inner = inner.slice(svc[0].length);
+        m = ERROR_LINE.exec(inner);
+      }
+    }
     if (m !== null) {
       const timeText = m[1]!;
       const time = readTime(timeText);
