@@ -1,0 +1,61 @@
+/** Shared test helpers: the repo root, temp dirs, a CLI run with captured output. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
+import type { CliIO } from '../src/cli/io.js';
+import { runCli } from '../src/cli/run.js';
+
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package.json not found above the test');
+    dir = up;
+  }
+  return dir;
+}
+
+export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'droptrace-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface CliRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+export async function runCliCaptured(argv: string[], opts: { stdin?: string | Buffer; env?: Record<string, string> } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  let exitCode = 0;
+  const stdin = new PassThrough();
+  stdin.end(opts.stdin ?? '');
+  const io: CliIO = {
+    stdout: { write: (s: string) => { stdout += s; return true; }, isTTY: false },
+    stderr: { write: (s: string) => { stderr += s; return true; }, isTTY: false },
+    stdin,
+    env: { NO_COLOR: '1', ...(opts.env ?? {}) },
+    cwd: process.cwd(),
+    setExitCode: (c) => { if (c > exitCode) exitCode = c; },
+  };
+  await runCli(argv, io);
+  return { stdout, stderr, exitCode };
+}
+
+/** nginx combined lines with increasing times, for ingest tests. */
+export function combinedLines(n: number, startSec = 1_700_000_000, path = '/api/items'): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = new Date((startSec + i) * 1000);
+    const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
+    const p2 = (x: number) => String(x).padStart(2, '0');
+    const t = `${p2(d.getUTCDate())}/${mon}/${d.getUTCFullYear()}:${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} +0000`;
+    out.push(`127.0.0.1 - - [${t}] "GET ${path}/${i}?q=${i} HTTP/1.1" 200 ${100 + (i % 50)} "-" "test-agent/1.0"`);
+  }
+  return out;
+}
