@@ -1,0 +1,129 @@
+/**
+ * droptrace's verdicts against the harness's ground truth for one recording (samples/<profile> or
+ * a fresh `npm run stack` output). Joins on the tag every harness request carries in its URI
+ * (`dt=<tag>`). Pure measurement: thresholds live in the tests and in `npm run accuracy`.
+ */
+import { existsSync, readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { openStore } from '../../src/store/open.js';
+import { ingestAndCorrelate } from '../../src/analyze.js';
+import { iterateRequests, type RequestRecord } from '../../src/requests.js';
+import { PROFILES, isProfileName, type Profile } from '../harness/profiles.js';
+
+export interface TruthRow {
+  readonly tag: string;
+  readonly label: string;
+  readonly wastedWork: boolean;
+  readonly uri: string;
+  readonly client: { readonly startMs: number; readonly endMs: number; readonly outcome: string };
+}
+
+export interface AccuracyFigures {
+  readonly recording: string;
+  readonly profile: string;
+  readonly mode: 'all-logs' | 'no-app-ndjson';
+  readonly truthRequests: number;
+  /** truth requests nginx logged (matched by tag) */
+  readonly joined: number;
+  readonly correct: number;
+  readonly failedTotal: number;
+  readonly failedCorrect: number;
+  readonly wastedExpected: number;
+  readonly wastedFound: number;
+  readonly wastedFalse: number;
+  readonly timeWithin1s: number;
+  readonly confusion: Record<string, Record<string, number>>;
+  readonly misses: { tag: string; uri: string; truth: string; got: string; why: string }[];
+}
+
+const TAG = /[?&]dt=([^&\s]+)/;
+
+export function readTruth(dir: string): TruthRow[] {
+  const text = readFileSync(join(dir, 'truth', 'requests.ndjson'), 'utf8');
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as TruthRow);
+}
+
+export function recordingProfile(dir: string): Profile {
+  for (const f of ['summary.json', 'run.json']) {
+    const p = join(dir, 'truth', f);
+    if (existsSync(p)) {
+      const j = JSON.parse(readFileSync(p, 'utf8')) as { profile?: string | { name?: string } };
+      const name = typeof j.profile === 'string' ? j.profile : j.profile?.name;
+      if (name && isProfileName(name)) return PROFILES[name];
+    }
+  }
+  const base = dir.replace(/\/+$/, '').split('/').pop() ?? '';
+  const guess = Object.keys(PROFILES).find((k) => base.includes(k));
+  if (guess && isProfileName(guess)) return PROFILES[guess];
+  throw new Error(`${dir}: cannot tell the harness profile (no truth/summary.json with "profile")`);
+}
+
+export async function measureRecording(dir: string, mode: AccuracyFigures['mode'] = 'all-logs'): Promise<AccuracyFigures> {
+  const profile = recordingProfile(dir);
+  const logsDir = join(dir, 'logs');
+  const logs = readdirSync(logsDir)
+    .filter((f) => !(mode === 'no-app-ndjson' && f.endsWith('.ndjson')))
+    .map((f) => join(logsDir, f));
+  const tmp = mkdtempSync(join(tmpdir(), 'droptrace-acc-'));
+  const db = openStore(join(tmp, 'acc.db'));
+  try {
+    await ingestAndCorrelate(db, logs, {
+      tz: profile.tz,
+      logFormat: profile.logFormat && profile.logFormat.escape !== 'json' ? profile.logFormat.text : null,
+      logFormatEscape: profile.logFormat?.escape ?? null,
+    });
+    const byTag = new Map<string, RequestRecord>();
+    for (const r of iterateRequests(db)) {
+      const m = TAG.exec(r.uri ?? '');
+      if (m) byTag.set(m[1]!, r);
+    }
+    return compare(dir, profile.name, mode, readTruth(dir), byTag);
+  } finally {
+    db.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function compare(recording: string, profile: string, mode: AccuracyFigures['mode'], truth: readonly TruthRow[], byTag: ReadonlyMap<string, RequestRecord>): AccuracyFigures {
+  let joined = 0, correct = 0, failedTotal = 0, failedCorrect = 0, wastedExpected = 0, wastedFound = 0, wastedFalse = 0, timeWithin1s = 0;
+  const confusion: Record<string, Record<string, number>> = {};
+  const misses: AccuracyFigures['misses'] = [];
+  for (const t of truth) {
+    const r = byTag.get(t.tag);
+    if (!r) continue;
+    joined++;
+    const got = r.verdict;
+    (confusion[t.label] ??= {})[got] = (confusion[t.label]![got] ?? 0) + 1;
+    if (got === t.label) correct++;
+    else misses.push({ tag: t.tag, uri: r.uri ?? '', truth: t.label, got, why: r.explanation });
+    if (t.label !== 'ok') {
+      failedTotal++;
+      if (got === t.label) failedCorrect++;
+    }
+    const abortedOrTimedOut = r.status === 499 || r.status === 504;
+    if (abortedOrTimedOut && t.wastedWork) {
+      wastedExpected++;
+      if (r.wasted_work) wastedFound++;
+    }
+    if (r.wasted_work && !t.wastedWork) wastedFalse++;
+    if (Math.abs(Date.parse(r.end) - t.client.endMs) <= 1000) timeWithin1s++;
+  }
+  return { recording, profile, mode, truthRequests: truth.length, joined, correct, failedTotal, failedCorrect, wastedExpected, wastedFound, wastedFalse, timeWithin1s, confusion, misses };
+}
+
+const pct = (a: number, b: number) => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)}%`);
+
+export function renderFigures(f: AccuracyFigures): string {
+  const lines = [
+    `${f.recording} (profile ${f.profile}, ${f.mode})`,
+    `  requests: ${f.joined} of ${f.truthRequests} truth requests found in nginx's log`,
+    `  verdicts: ${f.correct}/${f.joined} correct = ${pct(f.correct, f.joined)}; failed ones: ${f.failedCorrect}/${f.failedTotal} = ${pct(f.failedCorrect, f.failedTotal)}`,
+    `  wasted_work on 499/504 whose handler finished: ${f.wastedFound}/${f.wastedExpected}; false wasted_work: ${f.wastedFalse}`,
+    `  end time within 1 s of the client's: ${f.timeWithin1s}/${f.joined} = ${pct(f.timeWithin1s, f.joined)}`,
+    '  confusion (truth → droptrace):',
+    ...Object.entries(f.confusion).map(([k, v]) => `    ${k.padEnd(21)} ${Object.entries(v).map(([g, n]) => `${g}:${n}`).join('  ')}`),
+  ];
+  for (const m of f.misses.slice(0, 15)) lines.push(`  miss: ${m.truth} → ${m.got}  ${m.uri}  (${m.why})`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,16 @@
+/**
+ * `npm run accuracy -- <recording dir>...`: prints droptrace's accuracy against the harness's truth.
+ * Each recording is measured with every log, and for the text-only profiles also without app NDJSON.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { measureRecording, renderFigures } from './accuracy.js';
+import { repoRoot } from '../helpers.js';
+
+const args = process.argv.slice(2);
+const dirs = args.length > 0 ? args : readdirSync(join(repoRoot(), 'samples'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(repoRoot(), 'samples', d.name, 'truth')))
+  .map((d) => join('samples', d.name));
+for (const dir of dirs) {
+  process.stdout.write(renderFigures(await measureRecording(dir, 'all-logs')));
+}
