@@ -16,8 +16,10 @@ export interface AppRequestRecord {
   readonly logger: string | null;
   readonly pid: number | null;
   readonly method: string | null;
-  /** Path as the app saw it (usually without the query) */
+  /** Path as the app saw it, without the query (a logged query is stripped into `uri`) */
   readonly path: string | null;
+  /** The path with its query exactly as logged; optional so existing record literals still compile */
+  readonly uri?: string | null;
   readonly status: number | null;
   readonly elapsed: DurationMs | null;
   readonly requestId: string | null;

@@ -3,8 +3,10 @@
  * access lines, the application's logging lines and tracebacks. One record per line kind.
  */
 import type { EpochMs } from '../../src/domain/units.js';
+import type { AppRequestRecord } from '../app/record.js';
 
-export type ServerLogSource = 'gunicorn' | 'uvicorn' | 'uvicorn_access' | 'app';
+/** gunicorn_access: gunicorn's own access log (CLF, `--access-logfile -`) when it shares the stream. */
+export type ServerLogSource = 'gunicorn' | 'gunicorn_access' | 'uvicorn' | 'uvicorn_access' | 'app';
 
 export type GunicornEvent =
   | 'starting'            // Starting gunicorn 20.1.0
@@ -14,7 +16,8 @@ export type GunicornEvent =
   | 'worker_timeout'      // WORKER TIMEOUT (pid:42)
   | 'worker_signaled'     // Worker with pid 42 was terminated due to signal 9 (20.x)
   | 'worker_killed'       // Worker (pid:42) was sent SIGKILL! Perhaps out of memory? / was sent SIGTERM!
-  | 'worker_exited'       // Worker (pid:42) exited with code 1
+  | 'worker_exited'       // Worker (pid:42) exited with code 1 / was sent code 132! (status in exitCode)
+  | 'worker_count'        // DEBUG "3 workers" (the arbiter's count after each change; count in message)
   | 'worker_exiting'      // Worker exiting (pid: 42)
   | 'worker_aborted'      // worker aborting / Worker graceful timeout (pid:42)
   | 'handling_signal'     // Handling signal: term
@@ -24,7 +27,7 @@ export type GunicornEvent =
   | 'server_started'      // uvicorn: Started server process [42]
   | 'app_startup'         // uvicorn: Waiting for application startup / Application startup complete.
   | 'app_shutdown'        // uvicorn: Shutting down / Finished server process [42]
-  | 'access'              // uvicorn access line
+  | 'access'              // uvicorn access line, or gunicorn's own access log line
   | 'log';                // anything else (app logging, warnings)
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical' | 'trace';
@@ -39,6 +42,7 @@ export interface ServerLogRecord {
   readonly pid: number | null;
   /** The worker the event is about: WORKER TIMEOUT (pid:42) → 42 */
   readonly workerPid: number | null;
+  /** Signal number: "terminated due to signal 9", "was sent SIGKILL!" → 9, "Handling signal: term" → 15 */
   readonly signal: number | null;
   readonly exitCode: number | null;
   readonly message: string;
@@ -48,3 +52,11 @@ export interface ServerLogRecord {
   readonly uri: string | null;
   readonly status: number | null;
 }
+
+/**
+ * What the gunicorn stream parser returns: most lines go to the server log, but the app's
+ * slow-request middleware lines in the same stream are app request records (routed to app_requests).
+ */
+export type GunicornStreamRecord =
+  | { readonly table: 'server'; readonly row: ServerLogRecord }
+  | { readonly table: 'app'; readonly row: AppRequestRecord };
