@@ -136,7 +136,9 @@ export function compileLogFormat(format: string, opts: CompileOptions = {}): Com
     const spec = lookupVariable(t.name);
     const quoted = prev?.type === 'literal' && prev.text.endsWith('"') && next?.type === 'literal' && next.text.startsWith('"');
     let pattern: string;
-    if (spec?.pattern != null) {
+    // A quoted address list under escape=default ends at the quote, whatever it holds ("unknown, <redacted>").
+    const quotedText = quoted && escape !== 'none' && (spec?.kind === 'addr' || spec?.kind === 'addr-list');
+    if (spec?.pattern != null && !quotedText) {
       pattern = spec.pattern;
     } else {
       if (next?.type === 'variable') {

@@ -39,6 +39,8 @@ export interface VariableSpec {
 }
 
 const INT = '-|\\d+';
+// "a, b, c" outside quotes: items hold no space, comma or quote.
+const ADDR_LIST = '[^ ,"]+(?:, [^ ,"]+)*';
 const SECONDS = '-|\\d+(?:\\.\\d+)?';
 // One item of an upstream list: no space, no comma ("[::1]:5000", "unix:/run/a.sock", "-", "502").
 // escape=json logs an unused upstream variable as "" (escape=default logs "-").
@@ -48,7 +50,8 @@ const v = (kind: VariableKind, field: VariableField, pattern: string | null, des
   ({ kind, field, pattern, describe });
 
 export const VARIABLES: Readonly<Record<string, VariableSpec>> = {
-  remote_addr: v('addr', 'remoteAddr', null, 'a client address'),
+  // No spaces in an address; a redaction marker in <…> or […] may hold some ("<CLIENT IP>").
+  remote_addr: v('addr', 'remoteAddr', '<[^<>]*>|\\[[^\\[\\]]*\\]|[^ ]+', 'a client address'),
   remote_user: v('string', 'remoteUser', null, 'a user name or "-"'),
   time_local: v('time_local', 'timeLocal', '\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}', 'a time like 10/Oct/2023:13:55:36 +0000'),
   time_iso8601: v('iso8601', 'timeIso', '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:Z|[+-]\\d{2}:?\\d{2})', 'a time like 2023-10-10T13:55:36+00:00'),
@@ -67,8 +70,8 @@ export const VARIABLES: Readonly<Record<string, VariableSpec>> = {
   request_length: v('int', 'requestLength', INT, 'a number'),
   http_referer: v('string', 'referer', null, 'a referrer'),
   http_user_agent: v('string', 'userAgent', null, 'a user agent'),
-  http_x_forwarded_for: v('addr-list', 'forwardedFor', null, 'an X-Forwarded-For list'),
-  proxy_add_x_forwarded_for: v('addr-list', 'proxyForwardedFor', null, 'an X-Forwarded-For list ending with the client address'),
+  http_x_forwarded_for: v('addr-list', 'forwardedFor', ADDR_LIST, 'an X-Forwarded-For list'),
+  proxy_add_x_forwarded_for: v('addr-list', 'proxyForwardedFor', ADDR_LIST, 'an X-Forwarded-For list ending with the client address'),
   host: v('string', 'host', null, 'a host name'),
   http_host: v('string', 'host', null, 'a Host header'),
   request_time: v('duration-seconds', 'requestTime', SECONDS, 'seconds like 0.123'),
