@@ -135,13 +135,6 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
       }
       return emit(l.name, g['msg'] ?? '', { time, timeText, level: toLogLevel(g['level']), pid: int(g['pid']) }, l.source, null);
     }
-    if (GUNICORN_PREFIX.test(inner)) {
-      const end = inner.indexOf(']');
-      return reject(
-        'starts like a gunicorn line "[YYYY-MM-DD HH:MM:SS +ZZZZ] [pid] [LEVEL] message" but does not follow it after the time; ' +
-          'check that the file is gunicorn stderr with the default logconfig', end < 0 ? 20 : end + 1);
-    }
-
     // 2. Python logging layouts (the app's lines, or gunicorn/uvicorn through a custom logconfig).
     const py = splitPythonLogLine(inner);
     if (py) {
@@ -152,6 +145,14 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
         time = t;
       }
       return emit(py.layout, py.message, { time, timeText: py.timeText, level: toLogLevel(py.level), pid: py.pid }, sourceOfLogger(py.logger), py.logger);
+    }
+
+    // A line that starts like gunicorn's layout and then breaks it is damaged, not an app print.
+    if (GUNICORN_PREFIX.test(inner)) {
+      const end = inner.indexOf(']');
+      return reject(
+        'starts like a gunicorn line "[YYYY-MM-DD HH:MM:SS +ZZZZ] [pid] [LEVEL] message" but does not follow it after the time; ' +
+          'check that the file is gunicorn stderr with the default logconfig', end < 0 ? 20 : end + 1);
     }
 
     // 3. structlog JSON ({"event": "...", "level": "info", "logger": "gunicorn.error", "timestamp": 1698…}),

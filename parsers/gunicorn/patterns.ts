@@ -58,7 +58,7 @@ export const LAYOUTS: readonly LayoutPattern[] = [
 ];
 
 /** A gunicorn-looking start whose layout then fails: such a line is broken, not an app print. */
-export const GUNICORN_PREFIX = /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/;
+export const GUNICORN_PREFIX = /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?: [+-]\d{4})?\] \[/;
 
 export interface MessagePattern {
   readonly name: string;
