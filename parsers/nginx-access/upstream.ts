@@ -23,6 +23,11 @@ interface ListItem {
 
 /** "a, b : c" → [{a,0},{b,0},{c,1}]; "-" items → null text. */
 export function splitUpstreamList(text: string): ListItem[] {
+  // Most lines hold one attempt: skip the splitting.
+  if (text.indexOf(',') < 0 && text.indexOf(' : ') < 0) {
+    const t = text.trim();
+    return [{ text: t === '-' || t === '' ? null : t, group: 0 }];
+  }
   const out: ListItem[] = [];
   const groups = text.split(' : ');
   for (let g = 0; g < groups.length; g++) {
@@ -35,13 +40,15 @@ export function splitUpstreamList(text: string): ListItem[] {
 }
 
 function toStatus(text: string | null): number | null {
-  if (text === null || !/^\d+$/.test(text)) return null;
-  return Number(text);
+  if (text === null || text === '') return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
 function toDuration(text: string | null): DurationMs | null {
-  if (text === null || !/^\d+(?:\.\d+)?$/.test(text)) return null;
-  return secondsToDuration(Number(text));
+  if (text === null || text === '') return null;
+  const n = Number(text);
+  return Number.isFinite(n) && n >= 0 ? secondsToDuration(n) : null;
 }
 
 const isAbsent = (t: string | null): boolean => t === null || t === '-' || t === '';

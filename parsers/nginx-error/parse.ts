@@ -102,7 +102,12 @@ export function buildErrorRecord(head: Head, message: string): NginxErrorRecord 
   const { text, tail } = splitErrorTail(message);
   const rl = parseRequestLine(tail?.request ?? null);
   return {
-    ...head,
+    time: head.time,
+    timeText: head.timeText,
+    level: head.level,
+    pid: head.pid,
+    tid: head.tid,
+    cid: head.cid,
     message: text,
     kind: classifyNginxError(text),
     errno: findErrno(text),
