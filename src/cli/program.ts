@@ -8,6 +8,7 @@ import type { CliIO } from './io.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerQueryCommand } from './commands/query.js';
 import { registerRequestsCommands } from './commands/requests.js';
+import { registerReportCommand } from './commands/report.js'; import { registerAnalyzeCommand } from './commands/analyze.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,5 +28,6 @@ export function buildProgram(io: CliIO): Command {
   registerIngestCommand(program, io);
   registerQueryCommand(program, io);
   registerRequestsCommands(program, io);
+  registerReportCommand(program, io); registerAnalyzeCommand(program, io);
   return program;
 }

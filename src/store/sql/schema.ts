@@ -8,6 +8,7 @@
  * (`file_id`, `line_no`, byte `offset` of the line in the file's content, and the `pattern` that parsed it).
  */
 import { CORRELATION_MIGRATION } from './correlation.js';
+import { REPORT_MARKS_MIGRATION } from './report-marks.js';
 
 export const MIGRATIONS: readonly string[] = [
   /* 1: ingest */ `
@@ -130,6 +131,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
   /* 2: correlation */ CORRELATION_MIGRATION,
+  /* 3: reports */ REPORT_MARKS_MIGRATION,
 ];
 
 /**

@@ -1,0 +1,24 @@
+/**
+ * `droptrace analyze`: the main job in one command — ingest, correlate, report. Ingest warnings and
+ * its summary go to stderr, so stdout holds only the report (pipe it, or --out it).
+ */
+import type { Command } from 'commander';
+import type { CliIO } from '../io.js';
+import { EXIT } from '../io.js';
+import { dbOption } from '../shared.js';
+import { addIngestOptions, runIngestCommand, renderIngestSummary, type IngestFlags } from './ingest.js';
+import { addReportOptions, runReportCommand, type ReportFlags } from './report.js';
+
+export function registerAnalyzeCommand(program: Command, io: CliIO): void {
+  const cmd = program
+    .command('analyze')
+    .description('ingest log files, correlate them and print the report (the quick start)')
+    .argument('<paths...>', 'log files, directories, globs, or - for stdin');
+  dbOption(addReportOptions(addIngestOptions(cmd), { withTz: false }))
+    .action(async (paths: string[], flags: IngestFlags & ReportFlags) => {
+      const result = await runIngestCommand(paths, flags, io);
+      io.stderr.write(renderIngestSummary(result));
+      if (result.problems.length > 0) io.setExitCode(EXIT.error);
+      await runReportCommand(flags, io);
+    });
+}

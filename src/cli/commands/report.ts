@@ -1,0 +1,97 @@
+/** `droptrace report`: flags → buildReportModel() → a rendered report on stdout or --out; --fail-on → exit 3. */
+import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CliIO } from '../io.js';
+import { EXIT, useColor } from '../io.js';
+import { dbOption, withStore } from '../shared.js';
+import { UsageError } from '../../errors.js';
+import { parseTimeArg, parseDurationArg } from '../../domain/time-arg.js';
+import { localZone, assertKnownZone } from '../../domain/time.js';
+import {
+  buildReportModel, recordReportMark, renderReport, parseFailOnRule, evaluateRule, describeOutcome, ruleCounts,
+  REPORT_FORMATS, type ReportFormat, type FailOnRule,
+} from '../../report/index.js';
+
+export interface ReportFlags {
+  readonly db: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly last?: string;
+  readonly sinceLast?: boolean;
+  readonly format: ReportFormat;
+  readonly out?: string;
+  readonly failOn?: string[];
+  readonly tz?: string;
+}
+
+/** The report's flags; `withTz: false` when the command already has --tz (analyze shares ingest's). */
+export function addReportOptions(cmd: Command, opts: { withTz?: boolean } = {}): Command {
+  cmd
+    .option('--from <time>', "requests that ended at or after this time (ISO-8601 or a log's own format)")
+    .option('--to <time>', 'requests that ended before this time')
+    .option('--last <duration>', 'the last N before now: 30m, 24h, 7d (instead of --from/--to)')
+    .option('--since-last', 'only what was ingested since the previous --since-last report on this database (nightly mode)')
+    .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--fail-on <rule...>', 'exit 3 when a rule holds: silent>0, client_abort>1%, worker_timeout>=1 (verdicts, flags, failed, requests)');
+  if (opts.withTz !== false) cmd.option('--tz <zone>', "zone for --from/--to without an offset and for displayed times (default: this machine's)");
+  return cmd;
+}
+
+export function registerReportCommand(program: Command, io: CliIO): void {
+  const cmd = program.command('report').description('the report: verdicts, endpoints, timeout fingerprints, worker incidents, recommendations');
+  dbOption(addReportOptions(cmd)).action(async (flags: ReportFlags) => {
+    await runReportCommand(flags, io);
+  });
+}
+
+export async function runReportCommand(flags: ReportFlags, io: CliIO): Promise<void> {
+  const zone = flags.tz ?? localZone();
+  assertKnownZone(zone);
+  const rules = parseRules(flags.failOn ?? []);
+  const { fromMs, toMs } = resolveWindow(flags, zone);
+  const progress = io.stderr.isTTY === true ? (s: string) => void io.stderr.write(`\r\u001b[Kreport: ${s}…`) : undefined;
+  await withStore(flags.db, { readonly: !flags.sinceLast }, (db) => {
+    const built = buildReportModel(db, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress });
+    if (progress) io.stderr.write('\r\u001b[K');
+    const color = flags.out === undefined && useColor(io);
+    const text = renderReport(built.model, flags.format, { color, zone });
+    if (flags.out !== undefined) {
+      writeFileSync(resolve(io.cwd, flags.out), text);
+      io.stderr.write(`report written to ${flags.out}\n`);
+    } else {
+      io.stdout.write(text);
+    }
+    if (flags.sinceLast) recordReportMark(db, built, flags.format);
+    const counts = ruleCounts(built.model.totals);
+    for (const r of rules) {
+      const o = evaluateRule(r, counts, built.model.totals.requests);
+      if (o.held) {
+        io.stderr.write(`${describeOutcome(o, built.model.totals.requests)}\n`);
+        io.setExitCode(EXIT.failOn);
+      }
+    }
+  });
+}
+
+function parseRules(texts: readonly string[]): FailOnRule[] {
+  // "silent>0,client_abort>1%" works as well as repeated flags.
+  return texts.flatMap((t) => t.split(',')).filter((t) => t.trim() !== '').map((t) => {
+    const r = parseFailOnRule(t);
+    if (!r.ok) throw new UsageError(r.error);
+    return r.rule;
+  });
+}
+
+function resolveWindow(flags: ReportFlags, zone: string): { fromMs: number | null; toMs: number | null } {
+  if (flags.last !== undefined) {
+    if (flags.from !== undefined || flags.to !== undefined) throw new UsageError('--last cannot be combined with --from/--to');
+    const now = Date.now();
+    return { fromMs: now - parseDurationArg(flags.last), toMs: now };
+  }
+  const fromMs = flags.from !== undefined ? parseTimeArg(flags.from, zone, '--from') : null;
+  const toMs = flags.to !== undefined ? parseTimeArg(flags.to, zone, '--to') : null;
+  if (fromMs !== null && toMs !== null && toMs <= fromMs) throw new UsageError(`--to (${flags.to}) must be after --from (${flags.from})`);
+  return { fromMs, toMs };
+}

@@ -1,0 +1,46 @@
+/** Small formatting shared by the text, markdown and HTML renderers: times in a zone, shares, durations. */
+import type { Histogram, RequestRef } from './types.js';
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** ISO-8601 UTC → "2024-05-01 13:00:00.123" in `zone` (UTC by default). */
+export function formatTime(isoText: string | null, zone = 'UTC'): string {
+  if (isoText === null) return '-';
+  const d = new Date(isoText);
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    });
+    formatters.set(zone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p['year']}-${p['month']}-${p['day']} ${p['hour']}:${p['minute']}:${p['second']}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`;
+}
+
+export const pct = (share: number): string => `${(share * 100).toFixed(share > 0 && share < 0.001 ? 3 : 2)}%`;
+export const secs = (s: number | null): string => (s === null ? '?' : `${s.toFixed(3)} s`);
+
+/** "#12 GET /api/items/7 → 499 after 60.001 s (logs/access.log:45)" */
+export function describeRef(r: RequestRef): string {
+  return `#${r.id} ${r.method ?? '-'} ${r.uri ?? '-'} → ${r.status ?? '-'} after ${secs(r.duration_s)} (${r.source})`;
+}
+
+/** Merges histogram bins until at most `maxRows` remain (for text charts). */
+export function coarsen(h: Histogram, maxRows: number): Histogram {
+  let width = h.bin_s;
+  let bins = h.bins;
+  while (bins.length > maxRows) {
+    width *= 2;
+    const merged = new Map<number, { start_s: number; total: number; counts: Record<string, number> }>();
+    for (const b of bins) {
+      const k = Math.floor(b.start_s / width + 1e-9);
+      const m = merged.get(k) ?? { start_s: Math.round(k * width * 10) / 10, total: 0, counts: {} };
+      m.total += b.total;
+      for (const [v, c] of Object.entries(b.counts)) m.counts[v] = (m.counts[v] ?? 0) + c;
+      merged.set(k, m);
+    }
+    bins = [...merged.values()];
+  }
+  return { bin_s: width, bins };
+}

@@ -1,0 +1,190 @@
+/**
+ * The report model: everything a report says, as data. The JSON format is this object as it stands
+ * (docs/report-json.md documents it; `version` changes only when a field is renamed or removed —
+ * fields are added freely). Renderers read it and never touch the database.
+ */
+export const REPORT_VERSION = 1;
+
+/** A request the report cites: enough to find it again (`droptrace trace <id>`) and its log line. */
+export interface RequestRef {
+  readonly id: number;
+  /** nginx's end time, ISO-8601 UTC */
+  readonly time: string;
+  readonly method: string | null;
+  readonly uri: string | null;
+  readonly status: number | null;
+  readonly verdict: string;
+  readonly duration_s: number | null;
+  /** file:line of the access-log line */
+  readonly source: string;
+}
+
+export interface VerdictCount {
+  readonly id: string;
+  readonly failed: boolean;
+  readonly layer: string;
+  readonly count: number;
+  /** 0..1 of all requests */
+  readonly share: number;
+}
+
+export interface FlagCount {
+  readonly id: string;
+  readonly count: number;
+  readonly share: number;
+}
+
+export interface Totals {
+  readonly requests: number;
+  readonly failed: number;
+  readonly silent: number;
+  /** silent failures / all requests, 0..1 */
+  readonly silent_rate: number;
+  readonly failed_rate: number;
+  readonly verdicts: readonly VerdictCount[];
+  readonly flags: readonly FlagCount[];
+}
+
+export interface EndpointStat {
+  /** method and collapsed path: "GET /api/items/:id" */
+  readonly endpoint: string;
+  readonly requests: number;
+  readonly failed: number;
+  readonly silent: number;
+  readonly wasted: number;
+  /** failed + wasted: the ranking key */
+  readonly harm: number;
+  readonly verdicts: Readonly<Record<string, number>>;
+  readonly example: RequestRef | null;
+}
+
+export interface FingerprintCluster {
+  readonly center_s: number;
+  readonly low_s: number;
+  readonly high_s: number;
+  readonly count: number;
+  /** share of this verdict's requests with a duration */
+  readonly share: number;
+  readonly knob: string;
+  readonly examples: readonly RequestRef[];
+}
+
+export interface Fingerprint {
+  readonly verdict: string;
+  /** requests of this verdict with a known duration */
+  readonly durations: number;
+  readonly clusters: readonly FingerprintCluster[];
+}
+
+export interface Histogram {
+  readonly bin_s: number;
+  /** non-empty bins, in order: failed requests' durations, by verdict */
+  readonly bins: readonly { readonly start_s: number; readonly total: number; readonly counts: Readonly<Record<string, number>> }[];
+}
+
+export interface WorkerIncident {
+  readonly time: string;
+  /** worker_timeout | worker_signaled | worker_killed | worker_exited */
+  readonly event: string;
+  readonly worker_pid: number | null;
+  readonly signal: number | null;
+  readonly message: string;
+  readonly source: string;
+  /** requests whose (last) attempt died with the worker */
+  readonly died: readonly RequestRef[];
+  /** requests nginx retried onto another worker after an attempt died here */
+  readonly retried: readonly { readonly request: RequestRef; readonly next_addr: string | null; readonly final_status: number | null }[];
+  /** what kept the worker busy: the request that started first among those on it */
+  readonly blocker: { readonly request: RequestRef; readonly why: string } | null;
+  readonly replaced_by: { readonly pid: number | null; readonly time: string; readonly source: string } | null;
+}
+
+export interface WastedWork {
+  readonly requests: number;
+  readonly total_s: number;
+  readonly top: readonly (RequestRef & { readonly wasted_s: number })[];
+  readonly by_endpoint: readonly { readonly endpoint: string; readonly requests: number; readonly wasted_s: number }[];
+}
+
+export interface Stall {
+  readonly pid: number | null;
+  /** the request that blocked the event loop; null when it matched no nginx request */
+  readonly blocker: RequestRef | null;
+  /** the blocker as the app logged it, when it matched no nginx request */
+  readonly blocker_app: { readonly method: string | null; readonly path: string | null; readonly elapsed_s: number | null; readonly source: string } | null;
+  readonly blocker_elapsed_s: number | null;
+  readonly from: string | null;
+  readonly to: string;
+  readonly victim_count: number;
+  readonly victims: readonly RequestRef[];
+}
+
+export interface Recommendation {
+  readonly id: string;
+  readonly title: string;
+  readonly detail: string;
+  /** config or code lines to apply */
+  readonly lines: readonly string[];
+  readonly evidence: readonly RequestRef[];
+}
+
+export type TimelineLayer = 'nginx' | 'nginx-error' | 'gunicorn' | 'app' | 'client';
+
+export interface TimelineEntry {
+  readonly time: string;
+  readonly layer: TimelineLayer;
+  readonly what: string;
+  readonly source: string;
+}
+
+export interface OverTime {
+  readonly bucket_s: number;
+  readonly buckets: readonly {
+    readonly start: string;
+    readonly counts: Readonly<Record<string, number>>;
+    /** failed requests by the layer whose clock fired */
+    readonly failed_by_layer: Readonly<Record<string, number>>;
+  }[];
+}
+
+export interface Gap {
+  readonly id: string;
+  readonly what: string;
+  readonly why: string;
+  /** the exact lines that would make the next report exact */
+  readonly fix: readonly string[];
+}
+
+export interface InputFile {
+  readonly path: string;
+  readonly type: string;
+  readonly format: string | null;
+  readonly records: number;
+  readonly rejected: number;
+}
+
+export interface ReportModel {
+  readonly version: typeof REPORT_VERSION;
+  readonly generated_at: string;
+  readonly window: {
+    readonly from: string | null;
+    readonly to: string | null;
+    readonly since_last: { readonly previous_report_at: string | null; readonly after_request_id: number } | null;
+    readonly first_end: string | null;
+    readonly last_end: string | null;
+  };
+  readonly totals: Totals;
+  readonly endpoints: readonly EndpointStat[];
+  readonly fingerprints: readonly Fingerprint[];
+  readonly histogram: Histogram;
+  readonly worker_incidents: readonly WorkerIncident[];
+  readonly wasted_work: WastedWork;
+  readonly stalls: readonly Stall[];
+  readonly keepalive_races: { readonly count: number; readonly requests: readonly RequestRef[] };
+  readonly recommendations: readonly Recommendation[];
+  /** present when the report covers an explicit window (--from/--to/--last) */
+  readonly timeline: { readonly entries: readonly TimelineEntry[]; readonly truncated: boolean } | null;
+  readonly over_time: OverTime;
+  readonly gaps: readonly Gap[];
+  readonly inputs: readonly InputFile[];
+}
