@@ -63,7 +63,7 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
   if (a.worker_event_id) {
     const w = db.prepare(TRACE_WORKER_EVENT).get(a.worker_event_id) as { worker_pid: number; time_ms: number } | undefined;
     if (w) {
-      for (const s of db.prepare(TRACE_WORKER).all(w.worker_pid, w.time_ms) as Any[]) {
+      for (const s of db.prepare(TRACE_WORKER).all({ pid: w.worker_pid, t: w.time_ms }) as Any[]) {
         events.push({ time: iso(s.time_ms), layer: 'gunicorn', what: `[${s.level ?? ''}] ${s.message}`, source: src(s) });
       }
     }

@@ -25,7 +25,7 @@ export async function resolveLogFormat(flags: LogFormatFlags): Promise<ResolvedL
   }
   if (flags.logFormatName !== undefined) {
     if (flags.nginxConf === undefined) throw new UsageError('--log-format-name needs --nginx-conf <file> to read it from');
-    const { findLogFormat } = await import('../nginx-conf/log-format.js');
+    const { findLogFormat } = await import('../nginx-conf/index.js');
     const found = findLogFormat(flags.nginxConf, flags.logFormatName);
     return { format: found.format, escape: found.escape };
   }

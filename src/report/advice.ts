@@ -4,6 +4,7 @@
  * gives the exact configuration lines that would close it.
  */
 import type { Fingerprint, Gap, Recommendation, RequestRef, Stall, WastedWork, WorkerIncident } from './types.js';
+import { collapsePath } from './endpoints.js';
 import type { AccessCapabilityRow, AppCapabilityRow, ErrorCapabilityRow, ReportFileRow, ServerCapabilityRow } from '../store/sql/report-inputs.js';
 
 export interface AdviceInput {
@@ -16,6 +17,13 @@ export interface AdviceInput {
   readonly slowestHandlerS: number | null;
 }
 
+/** The nginx location prefix a request falls under: its collapsed path up to the first id. */
+function locationOf(r: RequestRef | undefined): string {
+  const p = collapsePath(r?.uri);
+  const cut = p.indexOf(':id');
+  return cut > 0 ? p.slice(0, cut) : p;
+}
+
 const cap = <T>(xs: readonly T[], n = 5): T[] => xs.slice(0, n);
 const clusterOf = (fps: readonly Fingerprint[], verdict: string) => fps.find((f) => f.verdict === verdict)?.clusters ?? [];
 
@@ -24,21 +32,16 @@ export function buildRecommendations(a: AdviceInput): Recommendation[] {
   const clientClocks = clusterOf(a.fingerprints, 'client_abort');
   const proxyClocks = clusterOf(a.fingerprints, 'proxy_timeout');
   const workerClocks = clusterOf(a.fingerprints, 'worker_timeout');
-  const clientS = clientClocks.length ? Math.min(...clientClocks.map((c) => c.center_s)) : null;
 
   for (const c of proxyClocks) {
     const room = a.slowestHandlerS !== null && a.slowestHandlerS > c.center_s ? Math.ceil(a.slowestHandlerS * 1.2) : null;
-    const lower = clientS !== null && clientS <= c.center_s;
     out.push({
       id: 'proxy-read-timeout',
       title: `nginx's proxy_read_timeout (≈${c.center_s} s) cut ${c.count} request(s) with a 504`,
-      detail: lower
-        ? `Clients give up at ≈${clientS} s, before nginx does: lower proxy_read_timeout below the client's clock so nginx fails first and logs why.`
-        : room !== null
-          ? `Handlers that completed took up to ${a.slowestHandlerS} s: either make those endpoints faster or give them room.`
-          : 'If these endpoints are legitimately slow, raise the timeout for their location only; otherwise find why they hang.',
-      lines: lower ? [`proxy_read_timeout ${Math.max(1, Math.floor(clientS! - 5))}s;  # below the client's ${clientS} s`]
-        : [`location /slow-endpoint/ { proxy_read_timeout ${room ?? Math.ceil(c.center_s * 2)}s; }  # only where it is needed`],
+      detail: room !== null
+        ? `Handlers that completed took up to ${a.slowestHandlerS} s: either make these endpoints faster or give their location the room.`
+        : 'If these endpoints are legitimately slow, raise the timeout for their location only (keep it below the client\'s own timeout); otherwise find why they hang.',
+      lines: [`location ${locationOf(c.examples[0])} { proxy_read_timeout ${room ?? Math.ceil(c.center_s * 2)}s; }  # only where it is needed`],
       evidence: cap(c.examples),
     });
   }
@@ -72,20 +75,21 @@ export function buildRecommendations(a: AdviceInput): Recommendation[] {
     });
   }
 
-  if (clientS !== null) {
-    const serverClocks = [...proxyClocks, ...workerClocks].map((c) => c.center_s);
-    const later = serverClocks.filter((s) => s >= clientS);
-    const c = clientClocks[0]!;
+  for (const c of clientClocks) {
+    const serverClocks = [...proxyClocks, ...workerClocks].map((x) => x.center_s);
+    const later = serverClocks.filter((x) => x >= c.center_s);
+    const lb = Math.abs(c.center_s - 60) <= 1.5;
+    const where = locationOf(c.examples[0]);
     out.push({
       id: 'client-clock-first',
-      title: `Clients give up at ≈${clientS} s: ${c.count} request(s) ended as 499 at that clock`,
-      detail: (later.length ? `Server-side clocks fire later (${later.join(', ')} s), so the client's always wins and the server logs nothing useful. ` : '') +
-        'Order the clocks so the innermost fires first and logs: gunicorn --timeout < nginx proxy_read_timeout < the client\'s/load balancer\'s timeout. ' +
-        (Math.abs(clientS - 60) <= 1.5 ? 'A pile at 60 s is usually a load balancer\'s idle timeout: nginx\'s keepalive_timeout towards it must be longer than that idle timeout (nginx default 75 s), or the LB reuses a connection nginx is closing.' : ''),
+      title: `Clients give up at ≈${c.center_s} s: ${c.count} request(s) ended as 499 at that clock`,
+      detail: (later.length ? `Server-side clocks seen in these logs fire later (${later.join(', ')} s), so the client's wins and the server logs nothing useful. ` : '') +
+        'Order the clocks so the innermost fires first and logs: gunicorn --timeout < nginx proxy_read_timeout < the client\'s or load balancer\'s timeout' +
+        (lb ? '. A pile at 60 s is usually a load balancer\'s idle timeout: nginx\'s keepalive_timeout towards it must be longer than that idle timeout (nginx default 75 s), or the LB reuses a connection nginx is closing.' : `, or give the client (see its user agent) more than ${c.center_s} s for ${where}.`),
       lines: [
-        `proxy_read_timeout ${Math.max(1, Math.floor(clientS - 5))}s;`,
-        `gunicorn app:app --timeout ${Math.max(1, Math.floor(clientS - 10))}`,
-        ...(Math.abs(clientS - 60) <= 1.5 ? ['keepalive_timeout 75s;  # longer than the load balancer\'s 60 s idle timeout'] : []),
+        `location ${where} { proxy_read_timeout ${Math.max(1, Math.floor(c.center_s * 0.9))}s; }  # below the client's ${c.center_s} s`,
+        `gunicorn app:app --timeout ${Math.max(1, Math.floor(c.center_s * 0.8))}  # below nginx's`,
+        ...(lb ? ['keepalive_timeout 75s;  # longer than the load balancer\'s 60 s idle timeout'] : []),
       ],
       evidence: cap(c.examples),
     });

@@ -43,8 +43,9 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
 
   out.push('## Timeout fingerprints\n');
   const fps = m.fingerprints.flatMap((f) => f.clusters.map((c) => ({ f, c })));
-  out.push(fps.length === 0 ? 'No pile-up at a single duration among failed requests.\n' : table(['verdict', 'at', 'range', 'requests', 'likely clock', 'examples'],
-    fps.map(({ f, c }) => [`\`${f.verdict}\``, `${c.center_s} s`, `${c.low_s}–${c.high_s} s`, `${c.count} of ${f.durations}`, mdText(c.knob), c.examples.slice(0, 3).map((e) => `#${e.id}`).join(', ')])));
+  out.push(fps.length === 0 ? 'No pile-up at a single duration among failed requests.\n' : table(['verdict', 'at', 'range', 'requests', 'likely clock', 'user agents', 'examples'],
+    fps.map(({ f, c }) => [`\`${f.verdict}\``, `${c.center_s} s`, `${c.low_s}–${c.high_s} s`, `${c.count} of ${f.durations}`, mdText(c.knob),
+      c.user_agents.map((u) => `${mdCode(u.agent)} (${u.count})`).join(', '), c.examples.slice(0, 3).map((e) => `#${e.id}`).join(', ')])));
 
   out.push('## Worker incidents\n');
   if (m.worker_incidents.length === 0) out.push('None in the logs.\n');

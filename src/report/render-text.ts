@@ -21,7 +21,7 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   const t = (x: string | null) => formatTime(x, zone);
   const s = (x: string | null) => stripControls(x ?? '-');
   const ref = (r: RequestRef) => `#${r.id} ${s(r.method)} ${s(r.uri)} → ${r.status ?? '-'} after ${secs(r.duration_s)} ${c.dim(`(${s(r.source)})`)}`;
-  const h = (title: string) => `\n${c.bold.underline(title)}\n`;
+  const h = (title: string) => `\n${c.bold.underline(title)}`;
   const out: string[] = [];
 
   const w = m.window;
@@ -49,6 +49,7 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   for (const f of withClusters) {
     for (const cl of f.clusters) {
       out.push(`  ${c.yellow(f.verdict)}: ${cl.count} of ${f.durations} ended at ${c.bold(`${cl.center_s} s`)} (${cl.low_s}–${cl.high_s} s) → ${cl.knob}`);
+      if (cl.user_agents.length) out.push(`      user agents: ${cl.user_agents.map((u) => `${s(u.agent)} (${u.count})`).join(', ')}`);
       for (const e of cl.examples.slice(0, 3)) out.push(`      ${ref(e)}`);
     }
   }

@@ -98,10 +98,18 @@ export function buildFingerprints(rows: readonly ReportRequestRow[]): Fingerprin
       clusters: clusters.map((c) => ({
         center_s: c.centerS, low_s: c.lowS, high_s: c.highS, count: c.count, share: r3(c.share),
         knob: nameKnob(v.id, c.centerS), examples: c.members.slice(0, 5).map((i) => refOf(mine[i]!)),
+        user_agents: topAgents(c.members.map((i) => mine[i]!.user_agent)),
       })),
     });
   }
   return out;
+}
+
+/** The commonest user agents among a cluster's requests: which client's clock it is. */
+function topAgents(agents: readonly (string | null)[], n = 3): { agent: string; count: number }[] {
+  const m = new Map<string, number>();
+  for (const a of agents) m.set(a ?? '-', (m.get(a ?? '-') ?? 0) + 1);
+  return [...m.entries()].map(([agent, count]) => ({ agent, count })).sort((a, b) => b.count - a.count || a.agent.localeCompare(b.agent)).slice(0, n);
 }
 
 export function buildFailedHistogram(rows: readonly ReportRequestRow[]): Histogram {
@@ -136,7 +144,7 @@ export function buildWorkerIncidents(
       const others = onWorker.length - 1;
       blocker = {
         request: refOf(first),
-        why: `${ranS !== null ? `started ${ranS} s before the ${ev.event.replace('worker_', '')}` : 'was on the worker at its death'}` +
+        why: `${ranS !== null ? `started ${ranS} s before the ${ev.event === 'worker_timeout' ? 'WORKER TIMEOUT' : 'death'}` : 'was on the worker at its death'}` +
           `${others > 0 ? `, the first of ${onWorker.length} requests on the worker: the others were waiting behind it` : ' and never finished'}`,
       };
     }

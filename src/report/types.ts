@@ -67,6 +67,8 @@ export interface FingerprintCluster {
   readonly share: number;
   readonly knob: string;
   readonly examples: readonly RequestRef[];
+  /** the commonest user agents among its requests (log-derived: escape before display) */
+  readonly user_agents: readonly { readonly agent: string; readonly count: number }[];
 }
 
 export interface Fingerprint {

@@ -65,10 +65,10 @@ export function createFileRegistry(db: Db): FileRegistry {
   const checkpoint = db.prepare(`UPDATE files SET bytes_done = ?, lines_done = ?, last_line_hash = ?,
     partial_hash = ?, records = records + ?, rejected = rejected + ?, last_ingested_ms = ? WHERE id = ?`);
   const recount = db.prepare(`UPDATE files SET
-      records = (SELECT count(*) FROM nginx_access WHERE file_id = ?1) + (SELECT count(*) FROM nginx_error WHERE file_id = ?1)
-              + (SELECT count(*) FROM server_log WHERE file_id = ?1) + (SELECT count(*) FROM app_requests WHERE file_id = ?1),
-      rejected = (SELECT count(*) FROM rejects WHERE file_id = ?1)
-    WHERE id = ?1`);
+      records = (SELECT count(*) FROM nginx_access WHERE file_id = @id) + (SELECT count(*) FROM nginx_error WHERE file_id = @id)
+              + (SELECT count(*) FROM server_log WHERE file_id = @id) + (SELECT count(*) FROM app_requests WHERE file_id = @id),
+      rejected = (SELECT count(*) FROM rejects WHERE file_id = @id)
+    WHERE id = @id`);
   const name = db.prepare('INSERT OR IGNORE INTO file_names (file_id, path, seen_ms) VALUES (?,?,?)');
   return {
     candidates: (host, headHash) => candidates.all(host, headHash, HEAD_BYTES) as FileRow[],
@@ -82,7 +82,7 @@ export function createFileRegistry(db: Db): FileRegistry {
       checkpoint.run(cp.bytesDone, cp.linesDone, cp.lastLineHash, cp.partialHash, cp.records, cp.rejected, Date.now(), id);
     },
     addName: (id, path) => void name.run(id, path, Date.now()),
-    recount: (id) => void recount.run(id),
+    recount: (id) => void recount.run({ id }),
   };
 }
 

@@ -16,7 +16,7 @@ async function writeBig(path: string): Promise<void> {
   const out = createWriteStream(path);
   for (let i = 0; i < N; i += 10_000) {
     const chunk = combinedLines(10_000, 1_700_000_000 + i).join('\n') + '\n';
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(r));
 }

@@ -18,7 +18,7 @@ export const TRACE_ERRORS = `
 /** gunicorn's lines about one worker around its death: the timeout, the kill, the replacement. */
 export const TRACE_WORKER = `
   SELECT s.*, f.path AS file FROM server_log s JOIN files f ON f.id = s.file_id
-  WHERE (s.worker_pid = ?1 OR s.pid = ?1) AND s.time_ms BETWEEN ?2 - 5000 AND ?2 + 5000
+  WHERE (s.worker_pid = @pid OR s.pid = @pid) AND s.time_ms BETWEEN @t - 5000 AND @t + 5000
     AND s.source = 'gunicorn'
   ORDER BY s.time_ms, s.id LIMIT 20`;
 export const TRACE_WORKER_EVENT = `SELECT worker_pid, time_ms FROM server_log WHERE id = ?`;

@@ -1,0 +1,73 @@
+/**
+ * Which configured clock explains the measured drop: every clock that bounds one slow response,
+ * within precision + 1 s of the drop, the ones consistent with how the response failed first (a 504
+ * is nginx's own answer; a 502 after a wait is a worker killed under it; a client timeout is ours).
+ * Idle/keep-alive timers are not candidates: they close idle connections, not slow responses.
+ */
+import { selectLocation } from '../nginx-conf/location-match.js';
+import type { AuditOutcome } from '../audit/audit.js';
+import type { ChainValue, Layer } from '../audit/types.js';
+import { appValues } from '../audit/chain.js';
+import type { FailureKind } from './search.js';
+
+export interface ProbeMatch {
+  readonly layer: Layer;
+  readonly setting: string;
+  readonly value_s: number;
+  readonly source: string;
+}
+
+/** (layer, setting) pairs that can end a single slow response, with the failures each one produces. */
+const RESPONSE_CLOCKS: readonly { readonly layer: Layer; readonly setting: string; readonly shows: readonly string[] }[] = [
+  { layer: 'nginx', setting: 'proxy_read_timeout', shows: ['http_504'] },
+  { layer: 'nginx', setting: 'proxy_next_upstream_timeout', shows: ['http_504', 'http_502'] },
+  { layer: 'gunicorn', setting: 'timeout', shows: ['http_502', 'reset'] },
+  { layer: 'lb', setting: 'idle timeout', shows: ['http_504', 'http_502', 'reset'] },
+  { layer: 'client', setting: 'timeout', shows: ['client_timeout'] },
+];
+
+export function findMatches(
+  audit: Extract<AuditOutcome, { ok: true }>,
+  url: string,
+  dropS: number,
+  failure: FailureKind | null,
+  precision: number,
+  extra: readonly ChainValue[],
+): ProbeMatch[] {
+  const values: ChainValue[] = [...extra];
+  const u = safeUrl(url);
+  const path = u ? decodeURIComponent(u.pathname) : '/';
+  const port = u ? u.port || (u.protocol === 'https:' ? '443' : '80') : '';
+  const servers = audit.model?.servers ?? [];
+  // Prefer the servers listening on the URL's port; a probe through an LB or port-forward may not match any.
+  const byPort = servers.filter((s) => s.listen.some((l) => new RegExp(`(^|:)${port}(\\s|$)`).test(l)));
+  for (const srv of byPort.length > 0 ? byPort : servers) {
+    const loc = selectLocation(srv.locations, path);
+    const link = loc ? audit.links.find((l) => l.location === loc) : undefined;
+    if (link) values.push(...link.link.values);
+  }
+  if (audit.app && !values.some((v) => v.layer === audit.app?.kind)) values.push(...appValues(audit.app));
+
+  const seen = new Set<string>();
+  const out: (ProbeMatch & { consistent: boolean; distance: number })[] = [];
+  for (const v of values) {
+    const clock = RESPONSE_CLOCKS.find((c) => c.layer === v.layer && c.setting === v.setting);
+    if (!clock || v.value_s === null || v.value_s === 0) continue;
+    const distance = Math.abs(v.value_s - dropS);
+    if (distance > precision + 1) continue;
+    const key = `${v.layer}|${v.setting}|${v.value_s}|${v.source}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ layer: v.layer, setting: v.setting, value_s: v.value_s, source: v.source, consistent: failure !== null && clock.shows.includes(failure), distance });
+  }
+  out.sort((a, b) => Number(b.consistent) - Number(a.consistent) || a.distance - b.distance);
+  return out.map(({ layer, setting, value_s, source }) => ({ layer, setting, value_s, source }));
+}
+
+function safeUrl(url: string): URL | undefined {
+  try {
+    return new URL(url.split('{s}').join('1'));
+  } catch {
+    return undefined;
+  }
+}
