@@ -1,0 +1,89 @@
+/**
+ * `droptrace probe <url-with-{s}>`: flags → runProbe with the real fetch and clock. Ctrl-C aborts
+ * the request in flight and prints what is known; progress goes to stderr only on a terminal.
+ */
+import { Command } from 'commander';
+import { EXIT, type CliIO } from '../io.js';
+import { UsageError } from '../../errors.js';
+import { runProbe, renderProbeJson, renderProbeText, type ProbeDeps } from '../../probe/index.js';
+import { durationSetting } from '../../audit/index.js';
+import { addAuditInputOptions, processIO, readAll } from './audit.js';
+
+interface ProbeFlags {
+  precision: string;
+  max: string;
+  maxRequests: string;
+  clientTimeout?: string;
+  start: string;
+  json?: boolean;
+  nginxConf?: string;
+  gunicornConf?: string;
+  cmd?: string;
+  lbIdleTimeout?: string;
+}
+
+function seconds(text: string, flag: string): number {
+  const d = durationSetting(text, flag);
+  if (!d.ok || d.value.seconds === null) throw new UsageError(d.ok ? `${flag}: not a duration` : d.reason);
+  return d.value.seconds;
+}
+
+export function registerProbeCommand(program: Command, io: CliIO = processIO()): void {
+  addAuditInputOptions(
+    program
+      .command('probe')
+      .description('find the second at which a slow route stops answering (sequential requests to a route that waits {s} seconds)')
+      .argument('<url>', 'URL with {s} where the wait goes, e.g. "http://127.0.0.1:8080/slow?seconds={s}"'),
+  )
+    .option('--precision <dur>', 'stop bisecting when the bracket is this narrow', '0.5')
+    .option('--max <dur>', 'longest wait to try', '120')
+    .option('--start <dur>', 'first wait to try (must succeed)', '1')
+    .option('--max-requests <n>', 'never send more requests than this', '30')
+    .option('--client-timeout <dur>', "the probe's own timeout per request (default: --max + 10s)")
+    .option('--json', 'print one JSON object')
+    .action(async (url: string, flags: ProbeFlags) => {
+      const max = seconds(flags.max, '--max');
+      const ctl = new AbortController();
+      const onSigint = (): void => ctl.abort();
+      process.once('SIGINT', onSigint);
+      const deps: ProbeDeps = {
+        fetch: (u, init) => fetch(u, init),
+        now: () => performance.now(),
+        setTimeout: (fn, ms) => setTimeout(fn, ms),
+        clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      };
+      try {
+        const outcome = await runProbe(
+          {
+            url,
+            precision: seconds(flags.precision, '--precision'),
+            max,
+            start: seconds(flags.start, '--start'),
+            maxRequests: Number(flags.maxRequests),
+            clientTimeout: flags.clientTimeout === undefined ? undefined : seconds(flags.clientTimeout, '--client-timeout'),
+            audit: {
+              nginxConf: flags.nginxConf === '-' ? undefined : flags.nginxConf,
+              nginxDump: flags.nginxConf === '-' ? await readAll(io.stdin) : undefined,
+              gunicornConf: flags.gunicornConf,
+              cmd: flags.cmd,
+              lbIdleTimeout: flags.lbIdleTimeout,
+            },
+            signal: ctl.signal,
+            onProgress: io.stderr.isTTY === true && flags.json !== true ? (line) => void io.stderr.write(`${line}\n`) : undefined,
+          },
+          deps,
+        );
+        if (!outcome.ok) {
+          const text = `${outcome.message}\n  fix: ${outcome.fix}`;
+          if (outcome.kind === 'usage') throw new UsageError(text);
+          io.stderr.write(`error: ${text}\n`);
+          io.setExitCode(EXIT.error);
+          return;
+        }
+        io.stdout.write(flags.json === true ? renderProbeJson(outcome.result) : renderProbeText(outcome.result));
+        if (outcome.result.stopped === 'interrupted') io.setExitCode(130);
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+}

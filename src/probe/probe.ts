@@ -1,0 +1,102 @@
+/**
+ * `runProbe`: validate the options, read the audit inputs (if any) before sending anything, search
+ * for the drop, and name the directives that match it. Interruption (the CLI's Ctrl-C) aborts the
+ * request in flight and still returns what was learnt.
+ */
+import { runAudit, type AuditOptions } from '../audit/audit.js';
+import type { ChainValue } from '../audit/types.js';
+import { attemptOnce, formatWait, type ProbeDeps } from './attempt.js';
+import { findMatches, type ProbeMatch } from './matches.js';
+import { searchDrop, type AttemptOutcome, type FailureKind, type StopReason } from './search.js';
+
+export interface ProbeOptions {
+  /** URL with `{s}` where the wait in seconds goes: http://127.0.0.1:8080/slow?seconds={s} */
+  readonly url: string;
+  readonly precision?: number;
+  readonly max?: number;
+  readonly maxRequests?: number;
+  /** Seconds; default max + 10. */
+  readonly clientTimeout?: number;
+  readonly start?: number;
+  /** The audit's inputs, to name the directive(s) that match the drop. */
+  readonly audit?: Pick<AuditOptions, 'nginxConf' | 'nginxDump' | 'gunicornConf' | 'cmd' | 'lbIdleTimeout'>;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface ProbeResult {
+  readonly drop_s: number | null;
+  readonly last_ok_s: number | null;
+  readonly first_fail_s: number | null;
+  readonly failure: FailureKind | null;
+  readonly requests: number;
+  readonly matches: readonly ProbeMatch[];
+  readonly stopped: StopReason;
+  readonly url: string;
+  readonly precision_s: number;
+  readonly attempts: readonly { readonly s: number; readonly ok: boolean; readonly status: number | null; readonly failure: FailureKind | null; readonly elapsed_s: number; readonly detail: string | null }[];
+}
+
+export type ProbeOutcome = { readonly ok: true; readonly result: ProbeResult } | { readonly ok: false; readonly kind: 'usage' | 'config'; readonly message: string; readonly fix: string };
+
+const usage = (message: string, fix: string): ProbeOutcome => ({ ok: false, kind: 'usage', message, fix });
+
+export async function runProbe(opts: ProbeOptions, deps: ProbeDeps): Promise<ProbeOutcome> {
+  const precision = opts.precision ?? 0.5;
+  const max = opts.max ?? 120;
+  const maxRequests = opts.maxRequests ?? 30;
+  const start = opts.start ?? 1;
+  const clientTimeout = opts.clientTimeout ?? max + 10;
+  if (!opts.url.includes('{s}')) return usage(`the URL has no {s}: ${opts.url}`, 'write where the wait goes, e.g. "http://127.0.0.1:8080/slow?seconds={s}"');
+  if (!/^https?:\/\//.test(opts.url)) return usage(`not an http(s) URL: ${opts.url}`, 'start the URL with http:// or https://');
+  for (const [name, v] of [['--precision', precision], ['--max', max], ['--client-timeout', clientTimeout], ['--start', start]] as const) {
+    if (!Number.isFinite(v) || v <= 0) return usage(`${name} must be a positive number of seconds, got ${v}`, `e.g. ${name} 0.5`);
+  }
+  if (!Number.isInteger(maxRequests) || maxRequests < 2) return usage(`--max-requests must be an integer of at least 2, got ${maxRequests}`, 'e.g. --max-requests 30');
+  if (start >= max) return usage(`--start ${start} is not below --max ${max}`, 'raise --max or lower --start');
+
+  // Read the configs first: a broken nginx.conf should stop us before we wait minutes on requests.
+  const a = opts.audit;
+  const wantAudit = a !== undefined && Object.values(a).some((v) => v !== undefined);
+  const audit = wantAudit ? runAudit({ ...a }) : undefined;
+  if (audit && !audit.ok) return { ok: false, kind: audit.error.kind, message: `${audit.error.where ? `${audit.error.where}: ` : ''}${audit.error.message}`, fix: audit.error.fix };
+
+  const progress = opts.onProgress;
+  const search = await searchDrop(
+    async (s) => {
+      progress?.(`waiting ${formatWait(s)}s …`);
+      const out = await attemptOnce(opts.url, s, clientTimeout, deps, opts.signal);
+      if (out !== 'aborted') progress?.(`  ${formatWait(s)}s → ${describe(out)}`);
+      return out;
+    },
+    { start, precision, max, maxRequests },
+  );
+
+  const extra: ChainValue[] = [{ layer: 'client', setting: 'timeout', value: `${clientTimeout}`, value_s: clientTimeout, source: '--client-timeout (the probe itself)' }];
+  const matches = audit?.ok && search.drop_s !== null ? findMatches(audit, opts.url, search.drop_s, search.failure, precision, extra) : [];
+  return {
+    ok: true,
+    result: {
+      drop_s: search.drop_s,
+      last_ok_s: search.last_ok_s,
+      first_fail_s: search.first_fail_s,
+      failure: search.failure,
+      requests: search.attempts.length,
+      matches,
+      stopped: search.stopped,
+      url: opts.url,
+      precision_s: precision,
+      attempts: search.attempts.map(({ s, outcome: o }) => ({
+        s,
+        ok: o.ok,
+        status: o.ok ? o.status : o.status,
+        failure: o.ok ? null : o.failure,
+        elapsed_s: o.elapsed_s,
+        detail: o.ok ? null : o.detail,
+      })),
+    },
+  };
+}
+
+export const describe = (o: AttemptOutcome): string => (o.ok ? `${o.status} after ${o.elapsed_s}s` : `${o.failure} after ${o.elapsed_s}s (${o.detail})`);
+
