@@ -175,7 +175,10 @@ async function runLines(
   // The checkpoint: everything before `doneOffset`/`doneLines` is stored.
   let doneOffset = skipUntil;
   let doneLines = resume.lines_done;
+  // The line at the checkpoint, kept as text and hashed only when a commit stores it: one sha1 per
+  // batch instead of one per line. `lastLineText` null: `lastLineHash` is current.
   let lastLineHash = resume.last_line_hash;
+  let lastLineText: string | null = null;
   let partialHash: string | null = resume.partial_hash;
   let batchRecords = 0;
   let batchRejected = 0;
@@ -193,7 +196,7 @@ async function runLines(
     registry.saveCheckpoint(fileId, {
       bytesDone: pending ? pending.at.offset : doneOffset,
       linesDone: pending ? pending.at.lineNo - 1 : doneLines,
-      lastLineHash: pending ? pendingPrevHash : lastLineHash,
+      lastLineHash: pending ? hashOf(pendingPrevText, pendingPrevHash) : hashOf(lastLineText, lastLineHash),
       partialHash: pending ? null : partialHash,
       records: batchRecords,
       rejected: batchRejected,
@@ -207,6 +210,8 @@ async function runLines(
     sinceCommit = 0;
   };
   let pendingPrevHash: string | null = lastLineHash;
+  let pendingPrevText: string | null = null;
+  const hashOf = (text: string | null, hash: string | null) => (text !== null ? sha1(text) : hash);
 
   const onLine = (line: Line) => {
     summary.lines++;
@@ -234,7 +239,7 @@ async function runLines(
       } else {
         doneOffset = line.end;
         doneLines = line.lineNo;
-        lastLineHash = sha1(line.text);
+        lastLineText = line.text;
         partialHash = null;
       }
     };
@@ -256,6 +261,7 @@ async function runLines(
       case 'record':
         flushPending();
         pendingPrevHash = lastLineHash;
+        pendingPrevText = lastLineText;
         pending = { rec: result.record, at: { fileId, lineNo: line.lineNo, offset: line.offset, pattern: result.pattern }, detail: null, detailBytes: 0 };
         provenanceEnd();
         if (line.unterminated) flushPending();
