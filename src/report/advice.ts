@@ -49,7 +49,9 @@ export function buildRecommendations(a: AdviceInput): Recommendation[] {
   const timeouts = a.incidents.filter((i) => i.event === 'worker_timeout');
   if (timeouts.length > 0) {
     const blockers = timeouts.map((i) => i.blocker?.request).filter((r): r is RequestRef => r !== undefined);
-    const clock = workerClocks[0]?.center_s;
+    // The clock: a pile of worker_timeout durations, else the shortest time a blocker had run when it was killed.
+    const ran = timeouts.map((i) => i.blocker?.request.duration_s).filter((d): d is number => d !== null && d !== undefined);
+    const clock = workerClocks[0]?.center_s ?? (ran.length ? Math.min(...ran) : undefined);
     out.push({
       id: 'gunicorn-timeout',
       title: `gunicorn's --timeout${clock !== undefined ? ` (≈${Math.floor(clock)} s)` : ''} killed ${timeouts.length} worker(s)`,

@@ -50,7 +50,7 @@ export function buildFixtureDb(dir: string): { path: string; db: Db } {
   // A client whose own timeout is 10 s: 499s at 10.0 s, the handler ran on and finished later.
   for (let i = 0; i < 4; i++) {
     reqs.push({ end: T0 + 60_000 + i * 45_000, dur: 10_000 + i, uri: `/api/report/${7 + i}`, status: 499, verdict: 'client_abort', silent: true,
-      wasted: 3_000 + i * 500, appPid: 104, appElapsed: 13_000 + i * 500, appCompleted: true, explanation: 'nginx logged 499: the client closed the connection before the answer; the handler still ran to completion' });
+      wasted: 3_000 + i * 500, appPid: 104, appElapsed: 13_000 + i * 500, appCompleted: true, ua: 'report-cron/1.2 python-requests/2.31', explanation: 'nginx logged 499: the client closed the connection before the answer; the handler still ran to completion' });
   }
   // nginx's default proxy_read_timeout: 504s at 60 s on the export.
   for (let i = 0; i < 3; i++) {
