@@ -24,9 +24,11 @@ export interface ClusterOptions {
   /** how many times denser than an even spread a pile must be */
   readonly minContrast?: number;
   readonly maxClusters?: number;
+  /** piles below this are instant failures (refused, reset, rejected), not a clock */
+  readonly minCenterS?: number;
 }
 
-const DEFAULTS = { halfWidthS: 0.5, minCount: 3, minContrast: 4, maxClusters: 5 } as const;
+const DEFAULTS = { halfWidthS: 0.5, minCount: 3, minContrast: 4, maxClusters: 5, minCenterS: 1 } as const;
 
 /**
  * Dense peaks in a list of durations (seconds). Greedy: bin to 0.1 s, take the fullest ±halfWidth
@@ -37,7 +39,7 @@ export function findClusters(durationsS: readonly number[], options: ClusterOpti
   const o = { ...DEFAULTS, ...options };
   const n = durationsS.length;
   const remaining = new Set<number>();
-  durationsS.forEach((d, i) => { if (Number.isFinite(d) && d >= 0) remaining.add(i); });
+  durationsS.forEach((d, i) => { if (Number.isFinite(d) && d >= o.minCenterS - o.halfWidthS) remaining.add(i); });
   const out: Cluster[] = [];
   const halfBins = Math.round(o.halfWidthS * 10);
   while (out.length < o.maxClusters && remaining.size >= o.minCount) {

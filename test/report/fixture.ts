@@ -87,7 +87,7 @@ export function buildFixtureDb(dir: string): { path: string; db: Db } {
   reqs.push({ end: T0 + 560_000, dur: 120, uri: '/boom', status: 500, verdict: 'app_error', appPid: 103, appElapsed: 110, appCompleted: false });
   reqs.push({ end: T0 + 570_000, dur: 0, uri: HOSTILE_URI, status: 400, verdict: 'rejected_by_proxy', silent: true, ua: HOSTILE_UA });
   reqs.push({ end: T0 + 571_000, dur: 0, uri: HOSTILE_URI + '?x=1', status: 400, verdict: 'rejected_by_proxy', silent: true, ua: HOSTILE_UA });
-  reqs.push({ end: T0 + 572_000, dur: 35, uri: HOSTILE_QUERY_URI, status: 200, verdict: 'ok', ua: HOSTILE_UA, appPid: 103, appElapsed: 20, appCompleted: true });
+  reqs.push({ end: T0 + 572_000, dur: 10_004, uri: HOSTILE_QUERY_URI, status: 499, verdict: 'client_abort', silent: true, ua: HOSTILE_UA });
 
   db.transaction(() => {
     file.run(1, 'logs/access.log', 'nginx-access', TIMING_FORMAT, reqs.length);

@@ -43,6 +43,10 @@ test('findClusters: evenly spread durations have no fingerprint; too few points 
   assert.deepEqual(findClusters([]), []);
 });
 
+test('findClusters: instant failures (0 s piles) are not a clock', () => {
+  assert.deepEqual(findClusters([0, 0.001, 0.002, 0.003, 0.002]), []);
+});
+
 test('findClusters: all durations in one pile is still a pile', () => {
   const c = findClusters([10, 10.001, 10.002, 10.003]);
   assert.equal(c.length, 1);
