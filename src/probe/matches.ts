@@ -3,12 +3,20 @@
  * within precision + 1 s of the drop, the ones consistent with how the response failed first (a 504
  * is nginx's own answer; a 502 after a wait is a worker killed under it; a client timeout is ours).
  * Idle/keep-alive timers are not candidates: they close idle connections, not slow responses.
+ *
+ * gunicorn's `timeout` is not a sharp clock. The arbiter kills a worker whose heartbeat is older
+ * than `timeout`, checking about once a second; a sync worker heartbeats just before it takes a
+ * request (kill at timeout..timeout+1 s), but an async worker heartbeats on its own schedule: gunicorn
+ * hands workers timeout/2, and UvicornWorker notifies only when more than that has passed, checked
+ * once a second. A loop that blocks right before its next heartbeat is killed after about timeout/2−1
+ * seconds; measured on gunicorn 20.1 + uvicorn 0.17 with --timeout 5: kills after 2.6 s and 5.x s.
  */
 import { selectLocation } from '../nginx-conf/location-match.js';
 import type { AuditOutcome } from '../audit/audit.js';
 import type { ChainValue, Layer } from '../audit/types.js';
 import { appValues } from '../audit/chain.js';
 import type { FailureKind } from './search.js';
+import type { WorkerModel } from '../audit/app-server/resolve.js';
 
 export interface ProbeMatch {
   readonly layer: Layer;
@@ -53,8 +61,9 @@ export function findMatches(
   for (const v of values) {
     const clock = RESPONSE_CLOCKS.find((c) => c.layer === v.layer && c.setting === v.setting);
     if (!clock || v.value_s === null || v.value_s === 0) continue;
+    const [from, to] = window(v, audit.app?.model ?? null, precision);
+    if (dropS < from || dropS > to) continue;
     const distance = Math.abs(v.value_s - dropS);
-    if (distance > precision + 1) continue;
     const key = `${v.layer}|${v.setting}|${v.value_s}|${v.source}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -62,6 +71,16 @@ export function findMatches(
   }
   out.sort((a, b) => Number(b.consistent) - Number(a.consistent) || a.distance - b.distance);
   return out.map(({ layer, setting, value_s, source }) => ({ layer, setting, value_s, source }));
+}
+
+/** The drop times [from, to] this clock can explain. */
+function window(v: ChainValue, model: WorkerModel | null, precision: number): [number, number] {
+  const t = v.value_s as number;
+  const slack = precision + 1;
+  if (v.layer === 'gunicorn' && v.setting === 'timeout') {
+    return model === 'sync' ? [t - slack, t + 1 + slack] : [t / 2 - 1 - slack, t + 1 + slack];
+  }
+  return [t - slack, t + slack];
 }
 
 function safeUrl(url: string): URL | undefined {

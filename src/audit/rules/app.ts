@@ -1,6 +1,6 @@
 /** Rules about the app server on its own: how many workers, and what gunicorn's timeout means for them. */
 import { chainValue } from '../chain.js';
-import { said, type AuditRule } from './rule.js';
+import { said, secs, type AuditRule } from './rule.js';
 
 export const singleWorker: AuditRule = {
   id: 'single-worker',
@@ -46,7 +46,8 @@ export const asyncWorkerTimeoutIsHeartbeat: AuditRule = {
         values: [chainValue('gunicorn', 'worker_class', app.workerClass), chainValue('gunicorn', 'timeout', app.timeout)],
         message:
           `With ${app.workerClass.value} workers, gunicorn's timeout ${said(app.timeout)} does not limit a request: a slow awaiting request runs until nginx's proxy_read_timeout (504). ` +
-          `It fires only when the worker stops heartbeating — a blocked event loop (time.sleep, sync I/O, CPU work) — and then kills every request on that worker: gunicorn logs "WORKER TIMEOUT (pid:N)", nginx logs 502 "upstream prematurely closed connection".`,
+          `It fires only when the worker stops heartbeating — a blocked event loop (time.sleep, sync I/O, CPU work) — and then kills every request on that worker: gunicorn logs "WORKER TIMEOUT (pid:N)", nginx logs 502 "upstream prematurely closed connection". ` +
+          `The worker heartbeats only every ~${secs(app.timeout.seconds === null ? null : app.timeout.seconds / 2)} (gunicorn gives workers timeout/2), so the kill comes anywhere from about ${secs(app.timeout.seconds === null ? null : Math.max(0, app.timeout.seconds / 2 - 1))} to ${secs(app.timeout.seconds === null ? null : app.timeout.seconds + 1)} into the blocking call, not at exactly ${secs(app.timeout.seconds)}.`,
         fix: 'Put a deadline in the app for slow requests; treat WORKER TIMEOUT as "something blocked the event loop" and look for sync calls in async code.',
       },
     ];
