@@ -125,7 +125,10 @@ const attemptsOf = (r: ReportRequestRow): AttemptJson[] => (r.attempts ? (JSON.p
 export function buildWorkerIncidents(
   rows: readonly ReportRequestRow[], events: readonly ReportWorkerEventRow[], boots: readonly ReportWorkerEventRow[],
 ): WorkerIncident[] {
-  return events.map((ev) => {
+  // gunicorn ≥ 21 follows a WORKER TIMEOUT with "terminated due to signal 6" (SIGABRT) for the same pid: one death.
+  const deaths = events.filter((ev) => !(ev.event === 'worker_signaled' && events.some((o) =>
+    o.event === 'worker_timeout' && o.worker_pid === ev.worker_pid && ev.time_ms - o.time_ms >= 0 && ev.time_ms - o.time_ms <= 2_000)));
+  return deaths.map((ev) => {
     const died = rows.filter((r) => r.worker_event_id === ev.id);
     const retried: WorkerIncident['retried'][number][] = [];
     for (const r of rows) {
@@ -140,7 +143,8 @@ export function buildWorkerIncidents(
     const first = [...onWorker].sort((a, b) => (a.start_ms ?? a.end_ms) - (b.start_ms ?? b.end_ms) || a.id - b.id)[0];
     let blocker: WorkerIncident['blocker'] = null;
     if (first) {
-      const ranS = first.start_ms !== null ? ((ev.time_ms - first.start_ms) / 1000).toFixed(1) : null;
+      // gunicorn logs whole seconds: a start "after" the death means it started within that second.
+      const ranS = first.start_ms !== null && ev.time_ms >= first.start_ms ? ((ev.time_ms - first.start_ms) / 1000).toFixed(1) : null;
       const others = onWorker.length - 1;
       blocker = {
         request: refOf(first),
