@@ -1,7 +1,8 @@
 /**
  * Which configured clock explains the measured drop: every clock that bounds one slow response,
- * within precision + 1 s of the drop, the ones consistent with how the response failed first (a 504
- * is nginx's own answer; a 502 after a wait is a worker killed under it; a client timeout is ours).
+ * within precision + 1 s of the drop; of those only the ones consistent with how the response failed
+ * when there are any (a 504 is nginx's own answer; a 502 after a wait is a worker killed under it; a
+ * client timeout is ours), nearest first.
  * Idle/keep-alive timers are not candidates: they close idle connections, not slow responses.
  *
  * gunicorn's `timeout` is not a sharp clock. The arbiter kills a worker whose heartbeat is older
@@ -69,8 +70,11 @@ export function findMatches(
     seen.add(key);
     out.push({ layer: v.layer, setting: v.setting, value_s: v.value_s, source: v.source, consistent: failure !== null && clock.shows.includes(failure), distance });
   }
-  out.sort((a, b) => Number(b.consistent) - Number(a.consistent) || a.distance - b.distance);
-  return out.map(({ layer, setting, value_s, source }) => ({ layer, setting, value_s, source }));
+  // A clock that cannot produce this failure (gunicorn's timeout for a 504) is named only when nothing else fits.
+  const consistent = out.filter((m) => m.consistent);
+  const chosen = consistent.length > 0 ? consistent : out;
+  chosen.sort((a, b) => a.distance - b.distance);
+  return chosen.map(({ layer, setting, value_s, source }) => ({ layer, setting, value_s, source }));
 }
 
 /** The drop times [from, to] this clock can explain. */

@@ -37,7 +37,7 @@ export function renderProbeText(r: ProbeResult): string {
   const meaning = r.failure ? FAILURE_MEANING[r.failure] : undefined;
   if (meaning) out.push(`  ${r.failure}: ${meaning}.`);
   if (r.matches.length > 0) {
-    out.push('', 'Matching clocks (first: consistent with the failure):');
+    out.push('', 'Matching clocks (nearest first):');
     for (const m of r.matches) out.push(`  ${m.layer} ${m.setting} = ${m.value_s}s  (${m.source})`);
   } else if (r.drop_s !== null) out.push('', 'No configured clock within precision+1s of the drop (give --nginx-conf / --cmd / --lb-idle-timeout to compare).');
   out.push('', `${r.requests} request(s):`);
