@@ -54,7 +54,7 @@ test('client-timeout-below-proxy-read: fires when the client gives up first', ()
 test('proxy-read-below-worker-timeout: sync workers only', () => {
   const r = audit(srv('proxy_read_timeout 20s;'), { cmd: 'gunicorn -w 4 -t 60 -b 127.0.0.1:8000 app:app' });
   assert.ok(fires('proxy-read-below-worker-timeout', r));
-  assert.match(r.findings.find((f) => f.rule === 'proxy-read-below-worker-timeout')?.fix ?? '', /--timeout 15s/);
+  assert.match(r.findings.find((f) => f.rule === 'proxy-read-below-worker-timeout')?.fix ?? '', /--timeout 15`/);
   assert.ok(!fires('proxy-read-below-worker-timeout', audit(srv('proxy_read_timeout 20s;'), { cmd: 'gunicorn -w 4 -k uvicorn.workers.UvicornWorker -t 60 -b 127.0.0.1:8000 app:app' })));
   assert.ok(!fires('proxy-read-below-worker-timeout', audit(srv('proxy_read_timeout 90s;'), { cmd: 'gunicorn -w 4 -t 60 -b 127.0.0.1:8000 app:app' })));
   assert.ok(!fires('proxy-read-below-worker-timeout', audit(srv('proxy_read_timeout 20s;'), { cmd: 'gunicorn -w 4 -t 60 -b 127.0.0.1:9999 app:app' })), 'a different backend is not compared');

@@ -23,7 +23,7 @@ export const proxyReadBelowWorkerTimeout: AuditRule = {
           message:
             `nginx gives up after ${said(pr)} and answers 504 ("upstream timed out (110: Connection timed out) while reading response header from upstream" in its error log); ` +
             `the sync worker keeps working for up to ${said(app.timeout)}, then either logs a 200 nobody received or "WORKER TIMEOUT" in gunicorn's log. Meanwhile it serves no one else.`,
-          fix: `Set gunicorn \`--timeout ${secs(Math.max(1, pr.seconds - 5))}\` (below proxy_read_timeout), or raise \`proxy_read_timeout\` above ${secs(app.timeout.seconds)} in ${l.link.location}.`,
+          fix: `Set gunicorn \`--timeout ${Math.max(1, Math.floor(pr.seconds - 5))}\` (seconds; below proxy_read_timeout), or raise \`proxy_read_timeout\` above ${secs(app.timeout.seconds)} in ${l.link.location}.`,
         },
       ];
     });
@@ -53,7 +53,7 @@ export const upstreamKeepaliveOutlivesApp: AuditRule = {
           message:
             `nginx may reuse an idle connection to ${app.kind} for ${said(kt)}, ${app.kind} closes it after ${said(app.keepAlive)}. ` +
             `A request sent as ${app.kind} closes the connection fails with 502: nginx's error log says "upstream prematurely closed connection while reading response header" or "recv() failed (104: Connection reset by peer)", and ${app.kind} logs nothing. nginx retries it once on a new connection when it can (not a POST whose body was sent).`,
-          fix: `Start ${app.kind} with \`${flag} ${secs(kt.seconds + 5)}\`, or set \`keepalive_timeout ${secs(Math.max(1, app.keepAlive.seconds - 1))};\` in upstream ${l.upstream.name}.`,
+          fix: `Start ${app.kind} with \`${flag} ${Math.ceil(kt.seconds + 5)}\` (seconds), or set \`keepalive_timeout ${secs(Math.max(1, app.keepAlive.seconds - 1))};\` in upstream ${l.upstream.name}.`,
         },
       ];
     });
