@@ -71,7 +71,7 @@ export function renderNginxConf(input: NginxConfInput): string {
     '',
     '    upstream app {',
     ...servers,
-    '        keepalive 8;',
+    '        keepalive 16;',
     // nginx keeps idle upstream connections 60 s by default; uvicorn closes them after its keep-alive.
     '        keepalive_timeout 60s;',
     '    }',

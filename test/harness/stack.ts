@@ -3,7 +3,7 @@
  * test/harness/app — drives failing traffic through it and records logs, configs and ground truth:
  *
  *   npm run stack -- <outdir> [--profile combined|timing|json|zone] [--seconds N] [--clients N]
- *                             [--rate R] [--tz ZONE]
+ *                             [--rate R] [--tz ZONE] [--only EVENT,…]
  *
  * Leaves <outdir>/logs (what droptrace reads), <outdir>/conf (what the audit reads) and
  * <outdir>/truth (what droptrace must never read: the answers).
@@ -36,6 +36,8 @@ export interface StackOptions {
   readonly rate: number;
   /** Overrides the profile's TZ */
   readonly tz?: string;
+  /** Runs only these scripted events (for working on one); default all */
+  readonly only?: readonly string[];
   readonly log?: (message: string) => void;
 }
 
@@ -215,6 +217,8 @@ export async function runStack(options: StackOptions): Promise<{ summary: RunSum
         for (const pid of open.values()) perPid.set(pid, (perPid.get(pid) ?? 0) + 1);
         return [...perPid.entries()].sort((a, b) => b[1] - a[1]).map(([pid]) => pid);
       },
+      appStarts: (tag) =>
+        parseAppEvents(readFileSync(appEventsFile, 'utf8')).filter((e) => e.ev === 'start' && e.tag === tag).length,
       killWorker: (pid) => {
         killedPids.add(pid);
         process.kill(pid, 'SIGKILL');
@@ -229,9 +233,10 @@ export async function runStack(options: StackOptions): Promise<{ summary: RunSum
 
     background.start();
     await sleep(1500);
-    await Promise.all(CONCURRENT_SCENARIOS.map(runOne));
+    const chosen = (s: Scenario): boolean => !options.only || options.only.includes(s.name);
+    await Promise.all(CONCURRENT_SCENARIOS.filter(chosen).map(runOne));
     await sleep(2500); // the 504's second handler is still sleeping: let it finish before workers die
-    for (const s of SERIAL_SCENARIOS) {
+    for (const s of SERIAL_SCENARIOS.filter(chosen)) {
       await runOne(s);
       await sleep(1000);
     }
@@ -283,8 +288,13 @@ export async function runStack(options: StackOptions): Promise<{ summary: RunSum
       .filter((t) => t.expected !== null && t.expected !== t.label)
       .map((t) => ({ tag: t.tag, expected: t.expected as Label, label: t.label })),
   };
-  writeFileSync(join(dirs.truth, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeFileSync(join(dirs.truth, 'summary.json'), toReadableJson(summary) + '\n');
   return { summary, truth };
+}
+
+/** Indented JSON with arrays of plain values (tag lists) kept on one line. */
+export function toReadableJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\n\s+([^[\]{}]*?)\n\s*\]/g, (_, items: string) => `[${items.replace(/,\n\s+/g, ', ')}]`);
 }
 
 export function formatSummary(summary: RunSummary): string {
@@ -307,6 +317,7 @@ export interface ParsedArgs {
   readonly clients: number;
   readonly rate: number;
   readonly tz?: string;
+  readonly only?: readonly string[];
 }
 
 export function parseStackArgs(argv: readonly string[]): ParsedArgs | string {
@@ -316,6 +327,7 @@ export function parseStackArgs(argv: readonly string[]): ParsedArgs | string {
   let clients = 3;
   let rate = 2;
   let tz: string | undefined;
+  let only: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const value = (): string | undefined => argv[++i];
@@ -331,6 +343,8 @@ export function parseStackArgs(argv: readonly string[]): ParsedArgs | string {
       else rate = n;
     } else if (arg === '--tz') {
       tz = value();
+    } else if (arg === '--only') {
+      only = (value() ?? '').split(',').filter(Boolean);
     } else if (arg.startsWith('--')) {
       return `unknown option ${arg}`;
     } else if (outDir === undefined) {
@@ -339,8 +353,8 @@ export function parseStackArgs(argv: readonly string[]): ParsedArgs | string {
       return `unexpected argument ${arg}`;
     }
   }
-  if (!outDir) return 'usage: npm run stack -- <outdir> [--profile NAME] [--seconds N] [--clients N] [--rate R] [--tz ZONE]';
-  return { outDir, profile, seconds, clients, rate, ...(tz ? { tz } : {}) };
+  if (!outDir) return 'usage: npm run stack -- <outdir> [--profile NAME] [--seconds N] [--clients N] [--rate R] [--tz ZONE] [--only EVENT,…]';
+  return { outDir, profile, seconds, clients, rate, ...(tz ? { tz } : {}), ...(only ? { only } : {}) };
 }
 
 /** True when this file is the program, not a module loaded by another or by `node --test`. */
