@@ -47,12 +47,16 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   // The sweeps stream from a second, read-only connection: better-sqlite3 allows no write on a
   // connection while one of its iterators is open, and WAL lets this reader run beside the writer.
   const reader = openReader(db);
+  const open: Iterator<unknown>[] = [];
+  const track = <T>(it: Iterator<T>): Iterator<T> => (open.push(it), it);
   try {
-    const apps = new AppWindow(reader.prepare(SELECT_APP_FOR_SWEEP).iterate(readFrom + skew.skewMs) as Iterator<AppRow>, skew.skewMs, used);
-    const errors = new ErrorWindow(reader.prepare(SELECT_ERRORS_FOR_SWEEP).iterate(readFrom) as Iterator<ErrorRow>);
+    const apps = new AppWindow(track(reader.prepare(SELECT_APP_FOR_SWEEP).iterate(readFrom + skew.skewMs) as Iterator<AppRow>), skew.skewMs, used);
+    const errors = new ErrorWindow(track(reader.prepare(SELECT_ERRORS_FOR_SWEEP).iterate(readFrom) as Iterator<ErrorRow>));
     const access = reader.prepare(SELECT_ACCESS_FOR_SWEEP).iterate(from) as IterableIterator<AccessRow>;
     n = sweep(db, access, apps, errors, deaths);
   } finally {
+    // Windows stop reading once the requests end; an open iterator keeps the connection busy.
+    for (const it of open) it.return?.();
     reader.close();
   }
   const stalled = markStalls(db, fromMs === null ? null : readFrom);
