@@ -14,7 +14,10 @@ export interface RequestFilter {
 
 export interface RequestRecord {
   readonly id: number;
+  /** When nginx logged it; from a whole-second $time_local, the best estimate inside that second */
   readonly end: string;
+  /** 1 when nginx's time has whole seconds ($time_local), 0.001 with $msec / $time_iso8601 ms */
+  readonly end_resolution_s: number;
   readonly start: string | null;
   readonly method: string | null;
   readonly uri: string | null;
@@ -65,7 +68,8 @@ function toRecord(r: Row): RequestRecord {
   const errors = r.error_log ? (JSON.parse(r.error_log) as { level: string; kind: string; message: string }[]) : [];
   return {
     id: r.id,
-    end: iso(r.end_ms)!,
+    end: iso(estimateEnd(r))!,
+    end_resolution_s: r.end_ms % 1000 === 0 ? 1 : 0.001,
     start: iso(r.start_ms),
     method: r.method,
     uri: r.uri,
@@ -93,6 +97,19 @@ function toRecord(r: Row): RequestRecord {
     host: r.host,
     source: { file: r.file, line: r.line_no },
   };
+}
+
+/**
+ * nginx's $time_local has whole seconds (and nginx's cached clock can lag a few ms): the true end is
+ * somewhere in the logged second. The app's millisecond end of the same answer pins it down;
+ * otherwise the middle of the second halves the worst error.
+ */
+function estimateEnd(r: Row): number {
+  if (r.end_ms % 1000 !== 0) return r.end_ms;
+  if (r.app_completed === 1 && r.app_end_ms !== null && r.verdict === 'ok' && r.app_end_ms >= r.end_ms - 50 && r.app_end_ms < r.end_ms + 1_050) {
+    return Math.min(r.end_ms + 999, Math.max(r.end_ms, r.app_end_ms + 2));
+  }
+  return r.end_ms + 500;
 }
 
 /** The flat row `--format table|csv` prints. */

@@ -128,7 +128,9 @@ function parseAttempts(json: string | null): StoredAttempt[] | null {
 function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatch | null, errs: ErrorRow[], deaths: readonly WorkerDeath[]): Record<string, unknown> {
   const stored = parseAttempts(a.attempts);
   const errorKinds = errs.map((e) => e.kind);
-  const refused = errorKinds.includes('upstream_refused') || errorKinds.includes('no_live_upstreams');
+  // nginx marks servers down after real failures and then logs "no live upstreams" for the last
+  // try: only a request that never reached an upstream at all was refused.
+  const refused = errorKinds.length > 0 && errorKinds.every((k) => k === 'upstream_refused' || k === 'no_live_upstreams');
   const slack = secondResolution(a.time_ms) ? 1_000 : 0;
   const appPid = app?.primary.row.pid ?? null;
   // Each failed attempt ends where the next begins; the last ends when nginx logged the request.

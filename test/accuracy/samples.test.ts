@@ -1,0 +1,33 @@
+/**
+ * droptrace against the ground truth of the committed recordings (samples/), with the issue's
+ * targets: timing/JSON formats with the app's NDJSON ≥ 99% of requests and ≥ 98% of failed ones;
+ * combined-only logs ≥ 97% and 90%; every 499/504 whose handler finished is wasted_work and no other
+ * is; every exported end time within a second of the client's.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { measureRecording, renderFigures } from './accuracy.js';
+import { repoRoot } from '../helpers.js';
+
+const TARGETS: Record<string, { all: number; failed: number }> = {
+  timing: { all: 0.99, failed: 0.98 },
+  json: { all: 0.99, failed: 0.98 },
+  combined: { all: 0.97, failed: 0.9 },
+  zone: { all: 0.97, failed: 0.9 },
+};
+
+for (const [profile, target] of Object.entries(TARGETS)) {
+  const dir = join(repoRoot(), 'samples', profile);
+  test(`accuracy_on_sample_${profile}`, { skip: existsSync(join(dir, 'truth', 'requests.ndjson')) ? false : `samples/${profile} has no recording yet` }, async (t) => {
+    const f = await measureRecording(dir);
+    t.diagnostic(renderFigures(f));
+    assert.ok(f.joined >= f.truthRequests * 0.95, 'nearly every truth request is in nginx\'s log');
+    assert.ok(f.correct / f.joined >= target.all, `verdicts ${f.correct}/${f.joined} below ${target.all}`);
+    assert.ok(f.failedTotal === 0 || f.failedCorrect / f.failedTotal >= target.failed, `failed ${f.failedCorrect}/${f.failedTotal} below ${target.failed}`);
+    assert.equal(f.wastedFound, f.wastedExpected, 'every 499/504 whose handler finished is wasted_work');
+    assert.equal(f.wastedFalse, 0, 'no false wasted_work');
+    assert.equal(f.timeWithin1s, f.joined, 'every end time within 1 s of the client\'s');
+  });
+}
