@@ -74,7 +74,7 @@ function migrate(db: Db): void {
 /** A read-only second connection to the same database file (see correlate.ts for why). */
 export function openReader(db: Db): Db {
   const reader = new Database(db.name, { readonly: true, fileMustExist: true });
-  reader.pragma('temp_store = MEMORY');
+  reader.pragma('temp_store = FILE');
   reader.pragma('cache_size = -65536');
   return reader;
 }
