@@ -7,7 +7,7 @@ import { openReader, type Db } from '../store/open.js';
 import {
   DELETE_VERDICTS_FROM, INSERT_VERDICT, SELECT_ACCESS_FOR_SWEEP, SELECT_APP_FOR_SWEEP, SELECT_ERRORS_FOR_SWEEP,
   SELECT_SKEW_SAMPLES, SELECT_WORKER_EVENTS, SELECT_USED_APP_IDS, SELECT_COINCIDENCE_ACCESS, SELECT_COINCIDENCE_APP,
-  INSERT_RUN, FINISH_RUN,
+  INSERT_RUN, FINISH_RUN, DELETE_ALL_VERDICTS, DROP_VERDICT_INDEXES, CREATE_VERDICT_INDEXES,
 } from '../store/sql/correlation.js';
 import type { AccessRow, AppRow, ErrorRow, StoredAttempt, WorkerEventRow, AppOnNginxClock } from './rows.js';
 import { AppWindow, ErrorWindow, UNKNOWN_START_LOOKBACK_MS, secondResolution, pathKey, type AppMatch } from './match.js';
@@ -43,7 +43,12 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   const from = fromMs ?? -8.64e15;
   const readFrom = fromMs === null ? -8.64e15 : fromMs - MARGIN_MS;
   const used = fromMs === null ? [] : usedAppIds(db, readFrom, fromMs);
-  db.prepare(DELETE_VERDICTS_FROM).run(from);
+  if (fromMs === null) {
+    db.exec(DROP_VERDICT_INDEXES);
+    db.exec(DELETE_ALL_VERDICTS);
+  } else {
+    db.prepare(DELETE_VERDICTS_FROM).run(from);
+  }
   // The sweeps stream from a second, read-only connection: better-sqlite3 allows no write on a
   // connection while one of its iterators is open, and WAL lets this reader run beside the writer.
   const reader = openReader(db);
@@ -58,6 +63,7 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
     // Windows stop reading once the requests end; an open iterator keeps the connection busy.
     for (const it of open) it.return?.();
     reader.close();
+    db.exec(CREATE_VERDICT_INDEXES);
   }
   const stalled = markStalls(db, fromMs === null ? null : readFrom);
   const ms = Date.now() - t0;

@@ -79,6 +79,18 @@ export const SELECT_SKEW_SAMPLES = `
 
 export const DELETE_VERDICTS_FROM = 'DELETE FROM request_verdicts WHERE end_ms >= ?';
 
+/**
+ * A full rebuild empties the table (SQLite truncates it instead of deleting row by row) and drops
+ * its indexes while the sweep writes a million rows, then builds them once from sorted data:
+ * maintaining them per row cost more than half of the verdict inserts (docs/performance.md).
+ * Same definitions as migration 2; `IF NOT EXISTS` so any run restores them after a killed rebuild.
+ */
+export const DELETE_ALL_VERDICTS = 'DELETE FROM request_verdicts';
+export const DROP_VERDICT_INDEXES = 'DROP INDEX IF EXISTS request_verdicts_end; DROP INDEX IF EXISTS request_verdicts_verdict;';
+export const CREATE_VERDICT_INDEXES = `
+  CREATE INDEX IF NOT EXISTS request_verdicts_end ON request_verdicts(end_ms);
+  CREATE INDEX IF NOT EXISTS request_verdicts_verdict ON request_verdicts(verdict, end_ms);`;
+
 export const INSERT_VERDICT = `INSERT OR REPLACE INTO request_verdicts (access_id, start_ms, end_ms, verdict, silent,
   wasted_work, retried, stalled, keepalive_race, app_id, app_ids, app_match, app_confidence, app_status, app_elapsed_ms,
   app_pid, app_completed, app_end_ms, worker_event_id, worker_pid, worker_event, worker_time_ms, error_ids, attempts,
