@@ -75,6 +75,6 @@ function migrate(db: Db): void {
 export function openReader(db: Db): Db {
   const reader = new Database(db.name, { readonly: true, fileMustExist: true });
   reader.pragma('temp_store = FILE');
-  reader.pragma('cache_size = -65536');
+  reader.pragma('cache_size = -16384');
   return reader;
 }
