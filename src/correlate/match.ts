@@ -47,6 +47,8 @@ export class AppWindow {
   private readonly used = new Set<number>();
   private pendingNext: AppOnNginxClock | null = null;
   private size = 0;
+  /** Records in the window per format: with one format only, no record has a twin to look for. */
+  private readonly perFormat = { text: 0, ndjson: 0 };
 
   constructor(
     private readonly source: Iterator<AppRow>,
@@ -75,6 +77,7 @@ export class AppWindow {
       push(this.byKey, pathKey(next.row.method, next.row.path), next);
       if (next.row.request_id) push(this.byRequestId, next.row.request_id, next);
       this.size++;
+      this.perFormat[next.row.format]++;
     }
   }
 
@@ -84,6 +87,7 @@ export class AppWindow {
       let i = 0;
       while (i < arr.length && arr[i]!.start < before) {
         const e = arr[i]!;
+        this.perFormat[e.row.format]--;
         if (e.row.request_id) removeFrom(this.byRequestId, e.row.request_id, e);
         this.used.delete(e.row.id);
         i++;
@@ -154,6 +158,7 @@ export class AppWindow {
 
   /** The middleware's text line and the NDJSON record of the same execution are one request. */
   private claimTwin(primary: AppOnNginxClock, into: AppOnNginxClock[]): void {
+    if (this.perFormat[primary.row.format === 'text' ? 'ndjson' : 'text'] === 0) return;
     const bucket = this.byKey.get(pathKey(primary.row.method, primary.row.path));
     if (!bucket) return;
     for (const e of bucket) {
