@@ -80,6 +80,19 @@ test('truth labels: a blocked worker that never finished timed out, and so did i
   assert.equal(t2?.wastedWork, false);
 });
 
+test('truth labels: a 502 the app never saw, ending while a blocked worker died, is that worker\'s timeout', () => {
+  const queued = { ...client('t8', '/api/items?dt=t8', 502), startMs: 2000, endMs: 3500 };
+  const truth = buildTruth(
+    [client('t1', '/block?seconds=8&dt=t1', 502), queued],
+    [
+      ev({ ev: 'start', tag: 't1', pid: 10, wall: 1001, path: '/block', method: 'GET', rid: null }),
+      ev({ ev: 'boot', pid: 13, wall: 3600 }),
+    ],
+    knowledge,
+  );
+  assert.equal(truth.find((t) => t.tag === 't8')?.label, 'worker_timeout');
+});
+
 test('truth labels: abort with the handler finishing later is client_abort with wasted work', () => {
   const [t] = buildTruth(
     [client('t3', '/slow?seconds=3&dt=t3', null, 'aborted')],
@@ -95,7 +108,7 @@ test('truth labels: abort with the handler finishing later is client_abort with 
 
 test('truth labels: 502 without the app is unavailable while gunicorn is down, an upstream error otherwise', () => {
   const down = { ...client('t4', '/api/items/1?dt=t4', 502), startMs: 9100, endMs: 9101 };
-  const race = client('t5', '/api/items?dt=t5', 502);
+  const race = { ...client('t5', '/api/items?dt=t5', 502), startMs: 20_000, endMs: 20_001 };
   const rejected = client('t6', '/api/items?dt=t6', 413);
   const killed = client('t7', '/slow?dt=t7', 502);
   const truth = buildTruth(

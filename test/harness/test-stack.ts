@@ -7,27 +7,31 @@
  * Exit code 0 when every recording is complete, 1 otherwise, 2 on a usage error.
  */
 import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { PROFILES, isProfileName, type ProfileName } from './profiles.js';
 import { REPO_ROOT, formatSummary, isMain, runStack } from './stack.js';
-import { checkRecording, formatCounts, readRecording, type Recording } from './recording.js';
+import { checkRecording, formatCounts, readRecording } from './recording.js';
+import { measureRecording, renderFigures } from '../accuracy/accuracy.js';
 
-/**
- * Hook for the correlation engine: once dist/src/index.js exports an `analyze` function, compare its
- * verdicts with the truth labels here (join on the tag: `dt=<tag>` in the nginx request URI).
- */
-async function compareWithAnalyzer(rec: Recording): Promise<string | null> {
-  const entry = join(REPO_ROOT, 'dist', 'src', 'index.js');
-  if (!existsSync(entry)) return null;
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
-  } catch (err) {
-    return `could not load ${entry}: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  if (typeof mod['analyze'] !== 'function') return null;
-  return `analyze() found; verdict-vs-truth comparison for ${rec.truth.length} requests is not written yet`;
+/** The issue's accuracy targets per profile (see test/accuracy/samples.test.ts for the same on samples/). */
+const TARGETS: Record<ProfileName, { all: number; failed: number }> = {
+  timing: { all: 0.99, failed: 0.98 },
+  json: { all: 0.99, failed: 0.98 },
+  combined: { all: 0.97, failed: 0.9 },
+  zone: { all: 0.97, failed: 0.9 },
+};
+
+/** droptrace's verdicts on this fresh recording against its truth: figures printed, targets checked. */
+async function compareWithAnalyzer(dir: string, profile: ProfileName): Promise<string[]> {
+  const f = await measureRecording(dir);
+  process.stdout.write(renderFigures(f));
+  const t = TARGETS[profile];
+  const problems: string[] = [];
+  if (f.joined === 0 || f.correct / f.joined < t.all) problems.push(`droptrace verdicts ${f.correct}/${f.joined} below ${t.all * 100}%`);
+  if (f.failedTotal > 0 && f.failedCorrect / f.failedTotal < t.failed) problems.push(`failed requests' verdicts ${f.failedCorrect}/${f.failedTotal} below ${t.failed * 100}%`);
+  if (f.wastedFound !== f.wastedExpected) problems.push(`wasted_work found ${f.wastedFound} of ${f.wastedExpected}`);
+  if (f.wastedFalse > 0) problems.push(`${f.wastedFalse} false wasted_work`);
+  if (f.timeWithin1s !== f.joined) problems.push(`${f.joined - f.timeWithin1s} end times more than 1 s from the client's`);
+  return problems;
 }
 
 async function main(): Promise<void> {
@@ -56,8 +60,7 @@ async function main(): Promise<void> {
     const problems = checkRecording(rec);
     process.stdout.write(`\n${formatCounts(rec)}\n${formatSummary(summary).split('\n').slice(2).join('\n')}\n`);
     process.stdout.write(`  recorded in ${((Date.now() - started) / 1000).toFixed(0)} s → ${dir}\n`);
-    const note = await compareWithAnalyzer(rec);
-    if (note) process.stdout.write(`  ${note}\n`);
+    problems.push(...(await compareWithAnalyzer(dir, profile)));
     for (const p of problems) process.stdout.write(`  PROBLEM ${p}\n`);
     if (problems.length > 0) failed += 1;
   }

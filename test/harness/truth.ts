@@ -161,17 +161,45 @@ function overlaps(ms: number, windows: readonly Window[], slackMs: number): bool
   return windows.some((w) => ms >= w.fromMs - slackMs && ms <= w.toMs + slackMs);
 }
 
-function labelOf(c: ClientResult, attempts: readonly Attempt[], knowledge: RunKnowledge): Label {
+interface DeathWindow extends Window {
+  readonly cause: 'worker_timeout' | 'worker_crash';
+}
+
+/**
+ * From the first handler a dying worker never finished to its replacement's boot. A request that
+ * nginx had already written to that worker but the worker never read (its loop was blocked) has no
+ * app event at all; it fails when the worker dies, so a 502 ending inside the window is that death's.
+ */
+function findDeathWindows(events: readonly AppEvent[], byTag: ReadonlyMap<string, Attempt[]>): DeathWindow[] {
+  const boots = events.filter((e) => e.ev === 'boot').map((e) => e.wall).sort((a, b) => a - b);
+  const firstUnfinished = new Map<number, { from: number; cause: DeathWindow['cause'] }>();
+  for (const attempts of byTag.values()) {
+    for (const a of attempts) {
+      if (a.fate !== 'killed' || (a.death !== 'worker_timeout' && a.death !== 'worker_crash')) continue;
+      const seen = firstUnfinished.get(a.pid);
+      if (!seen || a.startMs < seen.from) firstUnfinished.set(a.pid, { from: a.startMs, cause: a.death });
+    }
+  }
+  return [...firstUnfinished.values()].map(({ from, cause }) => ({
+    fromMs: from,
+    toMs: boots.find((b) => b > from) ?? from + 10_000,
+    cause,
+  }));
+}
+
+function labelOf(c: ClientResult, attempts: readonly Attempt[], knowledge: RunKnowledge, deaths: readonly DeathWindow[]): Label {
   if (c.outcome === 'aborted') return 'client_abort';
   const last = attempts[attempts.length - 1];
   const downAround = overlaps(c.startMs, knowledge.gunicornDown, 250) || overlaps(c.endMs, knowledge.gunicornDown, 250);
   if (c.status === 504) return 'proxy_timeout';
+  const unseenDeath = (): Label | null =>
+    deaths.find((d) => c.endMs >= d.fromMs && c.endMs <= d.toMs + 100 && c.startMs <= d.toMs)?.cause ?? null;
   if (c.status === null) {
     if (last?.death === 'worker_timeout' || last?.death === 'worker_crash') return last.death;
-    return downAround ? 'upstream_unavailable' : 'upstream_error';
+    return downAround ? 'upstream_unavailable' : (unseenDeath() ?? 'upstream_error');
   }
   if (!last) {
-    if (c.status === 502 || c.status === 503) return downAround ? 'upstream_unavailable' : 'upstream_error';
+    if (c.status === 502 || c.status === 503) return downAround ? 'upstream_unavailable' : (unseenDeath() ?? 'upstream_error');
     if (c.status >= 400) return 'rejected_by_proxy';
     return 'upstream_error'; // a success nobody handled: should not happen
   }
@@ -203,11 +231,12 @@ export function buildTruth(
   const byTag = attemptsByTag(events, deaths);
   const paths = new Map(results.map((r) => [r.tag, r.uri.split('?')[0] ?? r.uri]));
   const stalls = findStalls(byTag, paths, knowledge.blockingPath);
+  const deathWindows = findDeathWindows(events, byTag);
   return [...results]
     .sort((a, b) => a.startMs - b.startMs || a.tag.localeCompare(b.tag))
     .map((c) => {
       const attempts = byTag.get(c.tag) ?? [];
-      const label = labelOf(c, attempts, knowledge);
+      const label = labelOf(c, attempts, knowledge, deathWindows);
       const answered = label === 'ok' || label === 'app_error' ? attempts[attempts.length - 1] : undefined;
       const wastedWork = attempts.some((a) => a !== answered && a.fate === 'completed');
       const stall = stalls.find(

@@ -5,4 +5,4 @@ DT_APP_LOG='' \
 DT_SLOW_SECONDS=1.0 \
 PYTHONDONTWRITEBYTECODE=1 \
 PYTHONUNBUFFERED=1 \
-/usr/bin/gunicorn app:app --chdir test/harness/app -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:41779 -b 127.0.0.1:35807 --timeout 3 --graceful-timeout 2 --keep-alive 2 --log-level info
+/usr/bin/gunicorn app:app --chdir test/harness/app -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:41981 -b 127.0.0.1:40989 --timeout 3 --graceful-timeout 2 --keep-alive 2 --log-level info

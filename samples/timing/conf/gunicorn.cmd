@@ -5,4 +5,4 @@ DT_APP_LOG=./logs/app.ndjson \
 DT_SLOW_SECONDS=1.0 \
 PYTHONDONTWRITEBYTECODE=1 \
 PYTHONUNBUFFERED=1 \
-/usr/bin/gunicorn app:app --chdir test/harness/app -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:36871 -b 127.0.0.1:43157 --timeout 3 --graceful-timeout 2 --keep-alive 2 --log-level info --access-logfile -
+/usr/bin/gunicorn app:app --chdir test/harness/app -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:46757 -b 127.0.0.1:43473 --timeout 3 --graceful-timeout 2 --keep-alive 2 --log-level info --access-logfile -

@@ -5,4 +5,4 @@ DT_APP_LOG='' \
 DT_SLOW_SECONDS=1.0 \
 PYTHONDONTWRITEBYTECODE=1 \
 PYTHONUNBUFFERED=1 \
-/usr/bin/gunicorn app:app --chdir test/harness/app -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:44043 -b 127.0.0.1:38299 --timeout 3 --graceful-timeout 2 --keep-alive 2 --log-level info --access-logfile -
+/usr/bin/gunicorn app:app --chdir test/harness/app -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:41893 -b 127.0.0.1:41137 --timeout 3 --graceful-timeout 2 --keep-alive 2 --log-level info --access-logfile -
