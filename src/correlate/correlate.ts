@@ -15,6 +15,7 @@ import { foldWorkerDeaths, findDeathNear, type WorkerDeath } from './workers.js'
 import { classify, type AttemptTrace } from './classify.js';
 import { skewFromCoincidence, skewFromRequestIds, type SkewEstimate } from './skew.js';
 import { markStalls } from './stalls.js';
+import { iterateRows, ACCESS_COLUMNS, APP_COLUMNS, buildAccessRow, buildAppRow } from './raw-rows.js';
 
 export interface CorrelateOptions {
   /** Re-correlate requests ending at or after this (epoch ms); null = everything */
@@ -31,6 +32,8 @@ export interface CorrelateResult {
 /** App records and error lines this far before `fromMs` are read again: a request can be that long. */
 const MARGIN_MS = UNKNOWN_START_LOOKBACK_MS + 60_000;
 const BATCH = 5_000;
+/** INSERT_VERDICT's parameter names, in order. */
+const VERDICT_PARAMS = [...INSERT_VERDICT.matchAll(/@(\w+)/g)].map((m) => m[1]!);
 
 export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult {
   const t0 = Date.now();
@@ -55,9 +58,9 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   const open: Iterator<unknown>[] = [];
   const track = <T>(it: Iterator<T>): Iterator<T> => (open.push(it), it);
   try {
-    const apps = new AppWindow(track(reader.prepare(SELECT_APP_FOR_SWEEP).iterate(readFrom + skew.skewMs) as Iterator<AppRow>), skew.skewMs, used);
+    const apps = new AppWindow(track(iterateRows(reader.prepare(SELECT_APP_FOR_SWEEP), APP_COLUMNS, buildAppRow, readFrom + skew.skewMs)), skew.skewMs, used);
     const errors = new ErrorWindow(track(reader.prepare(SELECT_ERRORS_FOR_SWEEP).iterate(readFrom) as Iterator<ErrorRow>));
-    const access = reader.prepare(SELECT_ACCESS_FOR_SWEEP).iterate(from) as IterableIterator<AccessRow>;
+    const access = iterateRows(reader.prepare(SELECT_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow, from);
     n = sweep(db, access, apps, errors, deaths);
   } finally {
     // Windows stop reading once the requests end; an open iterator keeps the connection busy.
@@ -72,12 +75,13 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
 }
 
 function sweep(db: Db, access: IterableIterator<AccessRow>, apps: AppWindow, errors: ErrorWindow, deaths: readonly WorkerDeath[]): number {
-  const insert = db.prepare(INSERT_VERDICT);
+  // Bound by position (named parameters are looked up by name for every row and value).
+  const insert = db.prepare(INSERT_VERDICT.replace(/@\w+/g, '?'));
 
   const rows: Record<string, unknown>[] = [];
   const flush = () => {
     if (rows.length === 0) return;
-    db.transaction(() => { for (const r of rows) insert.run(r); })();
+    db.transaction(() => { for (const r of rows) insert.run(VERDICT_PARAMS.map((k) => r[k])); })();
     rows.length = 0;
   };
 
