@@ -17,6 +17,7 @@ let handlersInstalled = false;
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  signalled.add(child);
   try {
     process.kill(-child.pid, signal);
   } catch {
@@ -24,17 +25,21 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Kills every child still running: SIGTERM, then SIGKILL after `graceMs`. */
+/** Set once the driver is told to stop: no new server may start after that. */
+let stopping = false;
+
+/** Kills every child still running (also those started while waiting): SIGTERM, then SIGKILL after `graceMs`. */
 export async function stopAll(graceMs = 3000): Promise<void> {
-  const children = [...live];
-  for (const child of children) killGroup(child, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && children.some((c) => c.exitCode === null && c.signalCode === null)) {
+  for (const child of live) killGroup(child, 'SIGTERM');
+  while (Date.now() < deadline && [...live].some((c) => c.exitCode === null && c.signalCode === null)) {
     await sleep(50);
+    for (const child of live) if (child.spawnargs.length > 0 && !signalled.has(child)) killGroup(child, 'SIGTERM');
   }
-  for (const child of children) killGroup(child, 'SIGKILL');
-  live.clear();
+  for (const child of live) killGroup(child, 'SIGKILL');
 }
+
+const signalled = new WeakSet<ChildProcess>();
 
 function installHandlers(): void {
   if (handlersInstalled) return;
@@ -45,6 +50,7 @@ function installHandlers(): void {
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
+      stopping = true;
       process.stderr.write(`\nstack: ${signal}, stopping nginx and gunicorn\n`);
       void stopAll(1500).finally(() => process.exit(130));
     });
@@ -69,6 +75,7 @@ export interface SpawnInput {
 
 export function spawnLogged(input: SpawnInput): Spawned {
   installHandlers();
+  if (stopping) throw new Error(`not starting ${input.command}: the harness is stopping`);
   const fd = openSync(input.logFile, 'a');
   const child = spawn(input.command, [...input.args], {
     cwd: input.cwd,
