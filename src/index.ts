@@ -1,0 +1,12 @@
+/**
+ * droptrace as a library: what the CLI calls and what tests and other tools can call directly.
+ */
+export { openStore, type Db } from './store/open.js';
+export { ingestPaths, type IngestOptions, type IngestResult } from './ingest/ingest.js';
+export { ingestAndCorrelate, type IngestAndCorrelateResult } from './analyze.js';
+export { correlate, type CorrelateOptions, type CorrelateResult } from './correlate/correlate.js';
+export { iterateRequests, type RequestRecord, type RequestFilter } from './requests.js';
+export { findRequests, traceRequest, renderTrace, type RequestTrace } from './trace.js';
+export { runQuery } from './query.js';
+export { VERDICTS, FLAGS, type Verdict, type Flag } from './domain/verdicts.js';
+export { detectSource, type SourceType } from './ingest/detect.js';
