@@ -8,7 +8,9 @@ import { ingestPaths } from '../../src/ingest/ingest.js';
 import type { SourceType } from '../../src/ingest/detect.js';
 
 const [db, format, type, ...files] = process.argv.slice(2);
-if (!db || !format || !type || files.length === 0) {
+if (process.env['NODE_TEST_CONTEXT'] !== undefined) {
+  // picked up by `node --test dist/test/` (every file under a directory named test): not a test
+} else if (!db || !format || !type || files.length === 0) {
   process.stderr.write('usage: ingest-only <db> <log_format|-> <type|auto> <files...>\n');
   process.exitCode = 2;
 } else {
