@@ -56,7 +56,7 @@ const KEEPALIVE_RACE_MAX_MS = 50;
 export function classify(t: Trace): Classified {
   const status = t.status ?? 0;
   const attempts = t.attempts;
-  const retried = attempts !== null && attempts.length > 1;
+  const retried = attempts !== null ? attempts.length > 1 : impliedRetry(t);
   const deaths = attempts ? attempts.map((a) => a.death).filter((d): d is WorkerDeath => d !== null) : [];
   const death = deaths.length > 0 ? deaths[deaths.length - 1]! : t.attempts === null || (attempts && attempts.length === 0) ? t.deathNearEnd : null;
   const appError = t.app !== null && (t.app.failed || (t.app.status ?? 0) >= 500);
@@ -75,7 +75,7 @@ export function classify(t: Trace): Classified {
       return { verdict: 'proxy_timeout', why: 'nginx gave up waiting for the upstream (upstream timed out)' };
     }
     if (status < 500 && status > 0) {
-      return { verdict: 'ok', why: retried ? `answered ${status} after ${attempts!.length} upstream attempts` : `the app answered ${status}` };
+      return { verdict: 'ok', why: retried ? `answered ${status} after ${attempts ? attempts.length : 'several'} upstream attempts` : `the app answered ${status}` };
     }
     if (death !== null) {
       return death.cause === 'timeout'
@@ -110,6 +110,18 @@ export function classify(t: Trace): Classified {
     death: verdict === 'worker_timeout' || verdict === 'worker_crash' ? death : null,
     explanation: wastedWork ? `${why}; the handler still ran to completion` : why,
   };
+}
+
+/** Error kinds that end one upstream attempt (nginx may then try the next server). */
+const ATTEMPT_FAILURES = new Set([...TIMEOUT_KINDS, ...CLOSED_KINDS, 'upstream_refused']);
+
+/**
+ * Without $upstream_status the error log still counts attempts: each failed attempt logs a line,
+ * so two such lines, or one for a request nginx finally answered below 500, mean a retry.
+ */
+function impliedRetry(t: Trace): boolean {
+  const failures = t.errorKinds.filter((k) => ATTEMPT_FAILURES.has(k)).length;
+  return failures >= 2 || (failures >= 1 && t.status !== null && t.status < 500 && t.status !== 499);
 }
 
 function hasKeepaliveRace(t: Trace, death: WorkerDeath | null): boolean {

@@ -15,6 +15,8 @@ export interface TruthRow {
   readonly tag: string;
   readonly label: string;
   readonly wastedWork: boolean;
+  readonly retried?: boolean;
+  readonly stalledBy?: string | null;
   readonly uri: string;
   readonly client: { readonly startMs: number; readonly endMs: number; readonly outcome: string };
 }
@@ -33,6 +35,13 @@ export interface AccuracyFigures {
   readonly wastedFound: number;
   readonly wastedFalse: number;
   readonly timeWithin1s: number;
+  /** stalled: truth says another handler blocked its worker's loop; found = droptrace flagged it */
+  readonly stalledExpected: number;
+  readonly stalledFound: number;
+  readonly stalledFalse: number;
+  /** retried: the app ran it more than once (truth) vs nginx logged several attempts (droptrace) */
+  readonly retriedExpected: number;
+  readonly retriedFound: number;
   readonly confusion: Record<string, Record<string, number>>;
   readonly misses: { tag: string; uri: string; truth: string; got: string; why: string }[];
 }
@@ -86,6 +95,7 @@ export async function measureRecording(dir: string, mode: AccuracyFigures['mode'
 }
 
 export function compare(recording: string, profile: string, mode: AccuracyFigures['mode'], truth: readonly TruthRow[], byTag: ReadonlyMap<string, RequestRecord>): AccuracyFigures {
+  let stalledExpected = 0, stalledFound = 0, stalledFalse = 0, retriedExpected = 0, retriedFound = 0;
   let joined = 0, correct = 0, failedTotal = 0, failedCorrect = 0, wastedExpected = 0, wastedFound = 0, wastedFalse = 0, timeWithin1s = 0;
   const confusion: Record<string, Record<string, number>> = {};
   const misses: AccuracyFigures['misses'] = [];
@@ -108,8 +118,10 @@ export function compare(recording: string, profile: string, mode: AccuracyFigure
     }
     if (r.wasted_work && !t.wastedWork) wastedFalse++;
     if (Math.abs(Date.parse(r.end) - t.client.endMs) <= 1000) timeWithin1s++;
+    if (t.stalledBy) { stalledExpected++; if (r.stalled) stalledFound++; } else if (r.stalled) stalledFalse++;
+    if (t.retried) { retriedExpected++; if (r.retried) retriedFound++; }
   }
-  return { recording, profile, mode, truthRequests: truth.length, joined, correct, failedTotal, failedCorrect, wastedExpected, wastedFound, wastedFalse, timeWithin1s, confusion, misses };
+  return { recording, profile, mode, truthRequests: truth.length, joined, correct, failedTotal, failedCorrect, wastedExpected, wastedFound, wastedFalse, timeWithin1s, stalledExpected, stalledFound, stalledFalse, retriedExpected, retriedFound, confusion, misses };
 }
 
 const pct = (a: number, b: number) => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)}%`);
@@ -121,6 +133,7 @@ export function renderFigures(f: AccuracyFigures): string {
     `  verdicts: ${f.correct}/${f.joined} correct = ${pct(f.correct, f.joined)}; failed ones: ${f.failedCorrect}/${f.failedTotal} = ${pct(f.failedCorrect, f.failedTotal)}`,
     `  wasted_work on 499/504 whose handler finished: ${f.wastedFound}/${f.wastedExpected}; false wasted_work: ${f.wastedFalse}`,
     `  end time within 1 s of the client's: ${f.timeWithin1s}/${f.joined} = ${pct(f.timeWithin1s, f.joined)}`,
+    `  stalled: ${f.stalledFound}/${f.stalledExpected} found, ${f.stalledFalse} flagged without truth; retried (app ran it twice): ${f.retriedFound}/${f.retriedExpected} flagged`,
     '  confusion (truth → droptrace):',
     ...Object.entries(f.confusion).map(([k, v]) => `    ${k.padEnd(21)} ${Object.entries(v).map(([g, n]) => `${g}:${n}`).join('  ')}`),
   ];
