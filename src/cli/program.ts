@@ -8,7 +8,10 @@ import type { CliIO } from './io.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerQueryCommand } from './commands/query.js';
 import { registerRequestsCommands } from './commands/requests.js';
-import { registerReportCommand } from './commands/report.js'; import { registerAnalyzeCommand } from './commands/analyze.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerAnalyzeCommand } from './commands/analyze.js';
+import { registerAuditCommand } from './commands/audit.js';
+import { registerProbeCommand } from './commands/probe.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -28,6 +31,9 @@ export function buildProgram(io: CliIO): Command {
   registerIngestCommand(program, io);
   registerQueryCommand(program, io);
   registerRequestsCommands(program, io);
-  registerReportCommand(program, io); registerAnalyzeCommand(program, io);
+  registerAnalyzeCommand(program, io);
+  registerReportCommand(program, io);
+  registerAuditCommand(program, io);
+  registerProbeCommand(program, io);
   return program;
 }

@@ -61,7 +61,7 @@ export function detectKind(name: string, text: string): CommandFileKind {
 export function findCommandInFile(file: string, text: string): CommandLookup {
   const kind = detectKind(file, text);
   const found =
-    kind === 'dockerfile' ? fromDockerfile(file, text) : kind === 'compose' ? fromCompose(file, text) : kind === 'systemd' ? fromSystemd(file, text) : fromProcfile(file, text);
+    kind === 'dockerfile' ? fromDockerfile(file, text) : kind === 'compose' ? fromCompose(file, text) : kind === 'systemd' ? fromSystemd(file, text) : (fromProcfile(file, text) ?? fromShellScript(file, text));
   if (found) return { ok: true, value: found };
   return {
     ok: false,
@@ -194,6 +194,16 @@ function fromProcfile(file: string, text: string): FoundCommand | undefined {
   for (const e of ordered) {
     const args = e.m ? findAppArgsInShell(e.m[2] as string) : undefined;
     if (args) return { kind: 'procfile', args, source: cite({ file, line: e.line }), cmdArgsEnv: envFromArgs(args, cite({ file, line: e.line })) };
+  }
+  return undefined;
+}
+
+/** A start script (entrypoint.sh, a saved command line): comments dropped, `\\` continuations joined. */
+function fromShellScript(file: string, text: string): FoundCommand | undefined {
+  for (const l of logicalLines(text)) {
+    if (/^\s*#/.test(l.text)) continue;
+    const args = findAppArgsInShell(l.text);
+    if (args) return { kind: 'procfile', args, source: cite({ file, line: l.line }), cmdArgsEnv: envFromArgs(args, cite({ file, line: l.line })) };
   }
   return undefined;
 }
