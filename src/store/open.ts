@@ -37,9 +37,11 @@ export function openStore(path: string, opts: OpenOptions = {}): Db {
     // commits), which is the failure an ingest checkpoint has to survive.
     db.pragma('synchronous = NORMAL');
   }
-  // Big sorts for index builds and correlation joins stay in memory; 64 MiB page cache.
-  db.pragma('temp_store = MEMORY');
-  db.pragma('cache_size = -65536');
+  // Memory must not grow with the input (docs/performance.md): the sorts behind index builds and
+  // ordered sweeps spill to temp files past the cache budget (the OS caches them), and 16 MiB of
+  // page cache is enough for append-only inserts and streaming reads.
+  db.pragma('temp_store = FILE');
+  db.pragma('cache_size = -16384');
   db.pragma('foreign_keys = OFF'); // provenance references are checked by construction, not per row
   if (!opts.readonly) migrate(db);
   else checkVersion(db);
