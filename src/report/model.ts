@@ -11,7 +11,8 @@ import {
   type ReportFileRow, type AccessCapabilityRow, type ErrorCapabilityRow, type AppCapabilityRow, type ServerCapabilityRow,
 } from '../store/sql/report-inputs.js';
 import { SELECT_LAST_MARK, INSERT_MARK, type ReportMarkRow } from '../store/sql/report-marks.js';
-import { REPORT_VERSION, type ReportModel } from './types.js';
+import { REPORT_VERSION, type ReportModel, type Fingerprint } from './types.js';
+import { loadChainSettings, matchDirective, describeDirective, timeoutChanges } from '../chain-history.js';
 import {
   buildTotals, buildEndpoints, buildFingerprints, buildFailedHistogram, buildWorkerIncidents, buildWastedWork, buildStalls,
   buildTimeline, buildOverTime, refOf,
@@ -40,6 +41,18 @@ const FAR = 8.64e15;
 const EVENT_MARGIN_MS = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Names the configured clock behind each pile, when an audit snapshot holds one that matches. */
+function withDirectives(fps: Fingerprint[], settings: ReturnType<typeof loadChainSettings>, atMs: number): Fingerprint[] {
+  if (settings.length === 0) return fps;
+  return fps.map((f) => ({
+    ...f,
+    clusters: f.clusters.map((c) => {
+      const m = matchDirective(settings, f.verdict, c.low_s, c.high_s, atMs);
+      return m ? { ...c, directive: describeDirective(m), knob: `${c.knob} = ${describeDirective(m)}` } : { ...c, directive: null };
+    }),
+  }));
+}
+
 export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport {
   const stage = opts.onStage ?? (() => {});
   const from = opts.fromMs ?? null;
@@ -66,7 +79,9 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
 
   stage('finding fingerprints, incidents and stalls');
   const totals = buildTotals(rows);
-  const fingerprints = buildFingerprints(rows);
+  const settings = loadChainSettings(db);
+  const atMs = to ?? (rows.length ? rows[rows.length - 1]!.end_ms : Date.now());
+  const fingerprints = withDirectives(buildFingerprints(rows), settings, atMs);
   const incidents = buildWorkerIncidents(rows, events, boots);
   const wasted = buildWastedWork(rows);
   const appBlocker = db.prepare(SELECT_APP_BLOCKER);
@@ -118,6 +133,14 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     over_time: buildOverTime(rows),
     gaps,
     inputs: files.map((f) => ({ path: f.path, type: f.type, format: f.format, records: f.records, rejected: f.rejected })),
+    chain: settings.length === 0 ? null : {
+      snapshots: new Set(settings.map((x) => x.snapshot_id)).size,
+      directives: fingerprints.flatMap((f) => f.clusters.filter((c) => c.directive).map((c) => ({
+        verdict: f.verdict, center_s: c.center_s, directive: c.directive!,
+        match: matchDirective(settings, f.verdict, c.low_s, c.high_s, atMs)!,
+      }))),
+      changes: timeoutChanges(db, settings),
+    },
   };
   return { model, coveredUpToId };
 }

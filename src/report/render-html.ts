@@ -102,6 +102,16 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
     if (m.timeline.truncated) out.push('<p class="muted">(cut: narrow --from/--to for the rest)</p>');
   }
 
+  if (m.chain) {
+    out.push(`<h2 id="chain">Timeout chain (${m.chain.snapshots} audit snapshot${m.chain.snapshots === 1 ? '' : 's'})</h2>`);
+    out.push('<ul>');
+    for (const d of m.chain.directives) out.push(`<li><code>${esc(d.verdict)}</code> pile at ${d.center_s} s = ${esc(d.directive)}</li>`);
+    for (const ch of m.chain.changes) {
+      out.push(`<li><b>${esc(`${ch.layer} ${ch.setting}`)}</b> ${esc(ch.server)} ${esc(ch.location)}: ${esc(ch.from)} → ${esc(ch.to)} between ${esc(ch.since)} and ${esc(ch.at)} (${esc(ch.to_source)}); failed before ${ch.before.failed}/${ch.before.requests}, after ${ch.after.failed}/${ch.after.requests}</li>`);
+    }
+    if (m.chain.changes.length === 0) out.push('<li>No clock changed between snapshots.</li>');
+    out.push('</ul>');
+  }
   out.push('<h2 id="gaps">What the logs cannot tell</h2>');
   if (m.gaps.length === 0) out.push('<p>The inputs carry everything droptrace uses.</p>');
   for (const g of m.gaps) out.push(`<div class="card"><b>${esc(g.what)}</b>: ${esc(g.why)}<pre>${g.fix.map(esc).join('\n')}</pre></div>`);

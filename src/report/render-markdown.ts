@@ -90,6 +90,15 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
     if (m.timeline.truncated) out.push('_(cut: narrow --from/--to for the rest)_\n');
   }
 
+  if (m.chain) {
+    out.push(`## Timeout chain (${m.chain.snapshots} audit snapshot${m.chain.snapshots === 1 ? '' : 's'})\n`);
+    for (const d of m.chain.directives) out.push(`- \`${d.verdict}\` pile at ${d.center_s} s = ${mdText(d.directive)}`);
+    if (m.chain.changes.length === 0) out.push('No clock changed between snapshots.');
+    for (const ch of m.chain.changes) {
+      out.push(`- **${mdText(`${ch.layer} ${ch.setting}`)}** (${mdText(ch.server)} ${mdText(ch.location)}): ${mdText(ch.from)} → ${mdText(ch.to)} between ${ch.since} and ${ch.at} (${mdText(ch.to_source)}); failed before ${ch.before.failed}/${ch.before.requests}, after ${ch.after.failed}/${ch.after.requests}`);
+    }
+    out.push('');
+  }
   out.push('## What the logs cannot tell\n');
   if (m.gaps.length === 0) out.push('The inputs carry everything droptrace uses.\n');
   for (const g of m.gaps) out.push(`- **${mdText(g.what)}**: ${mdText(g.why)}\n\n  \`\`\`\n${g.fix.map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`);

@@ -114,6 +114,16 @@ export function renderText(m: ReportModel, o: TextOptions): string {
     if (m.timeline.truncated) out.push('  … (cut: narrow --from/--to for the rest)');
   }
 
+  if (m.chain) {
+    out.push(h(`Timeout chain (${m.chain.snapshots} audit snapshot${m.chain.snapshots === 1 ? '' : 's'})`));
+    for (const d of m.chain.directives) out.push(`  ${d.verdict} pile at ${d.center_s} s = ${s(d.directive)}`);
+    if (m.chain.changes.length === 0) out.push('  no clock changed between snapshots');
+    for (const ch of m.chain.changes) {
+      out.push(`  ${c.yellow(`${ch.layer} ${ch.setting}`)} ${s(ch.server)} ${s(ch.location)}: ${s(ch.from)} → ${s(ch.to)} between ${t(ch.since)} and ${t(ch.at)} (${s(ch.to_source)})`);
+      out.push(`      failed before: ${ch.before.failed}/${ch.before.requests} (${pct(ch.before.failed_rate)}), after: ${ch.after.failed}/${ch.after.requests} (${pct(ch.after.failed_rate)})`);
+    }
+  }
+
   out.push(h('What the logs cannot tell'));
   if (m.gaps.length === 0) out.push('  the inputs carry everything droptrace uses\n');
   for (const g of m.gaps) {

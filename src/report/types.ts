@@ -3,6 +3,8 @@
  * (docs/report-json.md documents it; `version` changes only when a field is renamed or removed —
  * fields are added freely). Renderers read it and never touch the database.
  */
+import type { DirectiveMatch, TimeoutChange } from '../chain-history.js';
+
 export const REPORT_VERSION = 1;
 
 /** A request the report cites: enough to find it again (`droptrace trace <id>`) and its log line. */
@@ -66,6 +68,8 @@ export interface FingerprintCluster {
   /** share of this verdict's requests with a duration */
   readonly share: number;
   readonly knob: string;
+  /** The configured clock it matches, from the newest audit snapshot (`droptrace audit --db`) */
+  readonly directive?: string | null;
   readonly examples: readonly RequestRef[];
   /** the commonest user agents among its requests (log-derived: escape before display) */
   readonly user_agents: readonly { readonly agent: string; readonly count: number }[];
@@ -189,4 +193,14 @@ export interface ReportModel {
   readonly over_time: OverTime;
   readonly gaps: readonly Gap[];
   readonly inputs: readonly InputFile[];
+  /** From `droptrace audit --db` snapshots; null when the database holds none */
+  readonly chain: ChainSection | null;
+}
+
+export interface ChainSection {
+  readonly snapshots: number;
+  /** The configured clock behind each timeout fingerprint that matches one */
+  readonly directives: readonly { readonly verdict: string; readonly center_s: number; readonly directive: string; readonly match: DirectiveMatch }[];
+  /** Clocks that changed between snapshots, with the failure rate before and after */
+  readonly changes: readonly TimeoutChange[];
 }

@@ -1,5 +1,5 @@
 /**
- * Every audit rule, in the order the README lists them. docs/audit.md's rule table is checked against
+ * Every audit rule, in the order the README lists them. the README's rule table is checked against
  * this list by test/audit/docs.test.ts: add a rule here and the test tells you to document it.
  */
 import { asyncWorkerTimeoutIsHeartbeat, singleWorker } from './app.js';

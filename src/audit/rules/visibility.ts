@@ -61,7 +61,7 @@ export const accessLogMissingTiming: AuditRule = {
             location,
             values: logs.map(accessValue),
             message: `access_log is off for ${location === '*' ? `server ${server}` : location}: droptrace sees no request from nginx here, only what the app logs.`,
-            fix: 'Turn the access log back on with a timed format (see the fix of the other findings of this rule, or docs/audit.md).',
+            fix: 'Turn the access log back on with a timed format (see the fix of the other findings of this rule, or the README: droptrace audit).',
           },
         ];
       }

@@ -3,6 +3,11 @@ import { Command, Option } from 'commander';
 import { EXIT, useColor, type CliIO } from '../io.js';
 import { UsageError } from '../../errors.js';
 import { runAudit, renderAudit, type AuditFormat } from '../../audit/index.js';
+import { chainSnapshotRows } from '../../audit/snapshot.js';
+import { saveChainSnapshot } from '../../chain-history.js';
+import { withStore } from '../shared.js';
+import { parseTimeArg } from '../../domain/time-arg.js';
+import { localZone } from '../../domain/time.js';
 
 interface AuditFlags {
   nginxConf?: string;
@@ -12,6 +17,7 @@ interface AuditFlags {
   clientTimeout?: string;
   format: AuditFormat;
   db?: string;
+  at?: string;
 }
 
 /** The process as a CliIO, for callers that register without one. */
@@ -46,9 +52,10 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO()):
   addAuditInputOptions(program.command('audit').description("audit the timeout chain: which layer's clock fires first, per nginx location"))
     .option('--client-timeout <dur>', "the client's own timeout")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
-    .option('--db <file>', 'save the chain snapshot into this database (not yet wired: see docs/audit.md)')
+    .option('--db <file>', 'also save the effective chain, with the time, into this database: reports then name the directive behind each timeout fingerprint and list changes between snapshots')
+    .option('--at <time>', 'with --db: when these configs were in force (default: now), e.g. the deploy time of an older config')
     .action(async (flags: AuditFlags) => {
-      if (flags.db !== undefined) throw new UsageError('--db is not available yet: the store has no chain-snapshot table. Run without --db (use --format json to keep the result).');
+      if (flags.at !== undefined && flags.db === undefined) throw new UsageError('--at goes with --db');
       const dump = flags.nginxConf === '-' ? await readAll(io.stdin) : undefined;
       const outcome = runAudit({
         nginxConf: flags.nginxConf === '-' ? undefined : flags.nginxConf,
@@ -67,5 +74,11 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO()):
         return;
       }
       io.stdout.write(renderAudit(outcome.result, flags.format, { color: useColor(io) }));
+      if (flags.db !== undefined) {
+        const takenMs = flags.at !== undefined ? parseTimeArg(flags.at, localZone(), '--at') : Date.now();
+        const inputs = [flags.nginxConf && `nginx: ${flags.nginxConf}`, flags.gunicornConf && `gunicorn.conf: ${flags.gunicornConf}`, flags.cmd && `cmd: ${flags.cmd}`].filter(Boolean).join('; ');
+        const id = await withStore(flags.db, {}, (db) => saveChainSnapshot(db, chainSnapshotRows(outcome.result), inputs, takenMs));
+        io.stderr.write(`saved chain snapshot #${id} (${new Date(takenMs).toISOString()}) to ${flags.db}\n`);
+      }
     });
 }

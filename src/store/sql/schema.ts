@@ -8,6 +8,7 @@
  * (`file_id`, `line_no`, byte `offset` of the line in the file's content, and the `pattern` that parsed it).
  */
 import { CORRELATION_MIGRATION } from './correlation.js';
+import { CHAIN_MIGRATION } from './chain.js';
 import { REPORT_MARKS_MIGRATION } from './report-marks.js';
 
 export const MIGRATIONS: readonly string[] = [
@@ -132,6 +133,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   /* 2: correlation */ CORRELATION_MIGRATION,
   /* 3: reports */ REPORT_MARKS_MIGRATION,
+  /* 4: audit snapshots */ CHAIN_MIGRATION,
 ];
 
 /**
