@@ -1,0 +1,114 @@
+/** The CLI end to end through runCli: exit codes, output shapes and the stable NDJSON contract. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
+import { packageVersion } from '../../src/cli/program.js';
+
+const combined = () => join(repoRoot(), 'samples/combined/logs');
+
+test('version_and_help', async () => {
+  const v = await runCliCaptured(['--version']);
+  assert.equal(v.exitCode, 0);
+  assert.equal(v.stdout.trim(), packageVersion());
+  const h = await runCliCaptured(['--help']);
+  for (const cmd of ['ingest', 'analyze', 'report', 'requests', 'trace', 'correlate', 'query', 'audit', 'probe']) assert.match(h.stdout, new RegExp(`\\n  ${cmd}\\b`));
+});
+
+test('ingest_json_summary_has_the_documented_keys', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  const r = await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', '--json', combined()]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as { files: Record<string, unknown>[] };
+  assert.equal(s.files.length, 3);
+  for (const f of s.files) for (const k of ['path', 'type', 'lines', 'records', 'rejected', 'skipped']) assert.ok(k in f, k);
+  assert.deepEqual(s.files.map((f) => f.type).sort(), ['gunicorn', 'nginx-access', 'nginx-error']);
+  const again = JSON.parse((await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', '--json', combined()])).stdout) as { files: { records: number; skipped: number; lines: number }[] };
+  assert.ok(again.files.every((f) => f.records === 0 && f.skipped === f.lines));
+});
+
+test('unreadable_path_exits_1_after_ingesting_the_rest', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  const r = await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', join(combined(), 'nope.log'), join(combined(), 'access.log')]);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /nope\.log: no such file or directory/);
+  assert.match(r.stdout, /access\.log\s+nginx-access/);
+});
+
+test('usage_errors_exit_2_with_the_fix', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  const bad = await runCliCaptured(['ingest', '--db', db, '--type', 'apache', combined()]);
+  assert.equal(bad.exitCode, 2);
+  const tz = await runCliCaptured(['ingest', '--db', db, '--tz', 'Mars/Olympus', combined()]);
+  assert.equal(tz.exitCode, 2);
+  assert.match(tz.stderr, /unknown time zone "Mars\/Olympus": use an IANA name/);
+  const from = await runCliCaptured(['requests', '--db', db, '--from', 'yesterday-ish']);
+  assert.equal(from.exitCode, 2);
+  assert.match(from.stderr, /cannot read "yesterday-ish" as a time/);
+});
+
+test('requests_ndjson_is_the_documented_contract', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', combined()]);
+  const r = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(rows.length > 50);
+  const keys = ['end', 'start', 'method', 'uri', 'path', 'status', 'request_id', 'request_time_s', 'attempts', 'verdict', 'silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race', 'app', 'worker', 'error_log'];
+  for (const row of rows) for (const k of keys) assert.ok(k in row, `${k} missing`);
+  assert.ok(rows.every((x) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(x.end as string)));
+  const crash = rows.find((x) => x.verdict === 'worker_crash');
+  assert.ok(crash && (crash.worker as { pid: number }).pid > 0, 'a worker_crash names its worker');
+  const only = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson', '--verdict', 'client_abort']);
+  assert.ok(only.stdout.trim().split('\n').every((l) => (JSON.parse(l) as { verdict: string }).verdict === 'client_abort'));
+});
+
+test('trace_cites_file_and_line_for_every_layer', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', combined()]);
+  const ids = await runCliCaptured(['query', '--db', db, '--format', 'json', "SELECT a.uri FROM request_verdicts v JOIN nginx_access a ON a.id = v.access_id WHERE v.verdict = 'worker_timeout' LIMIT 1"]);
+  const uri = (JSON.parse(ids.stdout) as { uri: string }[])[0]!.uri;
+  const r = await runCliCaptured(['trace', '--db', db, uri]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /verdict: worker_timeout/);
+  assert.match(r.stdout, /nginx-error .*\n.*↳ .*error\.log:\d+/);
+  assert.match(r.stdout, /gunicorn .*WORKER TIMEOUT.*\n.*↳ .*gunicorn\.log:\d+/);
+  assert.match(r.stdout, /access\.log:\d+/);
+  const none = await runCliCaptured(['trace', '--db', db, 'no-such-request-anywhere']);
+  assert.equal(none.exitCode, 1);
+});
+
+test('query_is_read_only', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', join(combined(), 'access.log')]);
+  const w = await runCliCaptured(['query', '--db', db, 'DELETE FROM nginx_access']);
+  assert.equal(w.exitCode, 1);
+  assert.match(w.stderr, /read-only/);
+  const csv = await runCliCaptured(['query', '--db', db, '--format', 'csv', 'SELECT status, count(*) AS n FROM nginx_access GROUP BY status ORDER BY status']);
+  assert.match(csv.stdout, /^status,n\n200,\d+/);
+});
+
+test('correlate_rebuild_gives_the_same_verdicts', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', combined()]);
+  const before = (await runCliCaptured(['requests', '--db', db, '--format', 'ndjson'])).stdout;
+  const r = await runCliCaptured(['correlate', '--db', db, '--rebuild']);
+  assert.match(r.stdout, /requests correlated/);
+  assert.equal((await runCliCaptured(['requests', '--db', db, '--format', 'ndjson'])).stdout, before);
+});
+
+test('incremental_correlation_after_a_late_log_equals_a_full_one', async (t) => {
+  const dir = tempDir(t);
+  const late = join(dir, 'late.db');
+  const once = join(dir, 'once.db');
+  const logs = combined();
+  await runCliCaptured(['ingest', '--db', late, '--tz', 'UTC', join(logs, 'access.log'), join(logs, 'error.log')]);
+  const early = (await runCliCaptured(['requests', '--db', late, '--format', 'ndjson', '--verdict', 'worker_timeout'])).stdout;
+  assert.equal(early.trim(), '', 'without gunicorn\'s log no worker death is known');
+  await runCliCaptured(['ingest', '--db', late, '--tz', 'UTC', join(logs, 'gunicorn.log')]);
+  await runCliCaptured(['ingest', '--db', once, '--tz', 'UTC', logs]);
+  const a = (await runCliCaptured(['requests', '--db', late, '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { verdict: string }).verdict);
+  const b = (await runCliCaptured(['requests', '--db', once, '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { verdict: string }).verdict);
+  assert.deepEqual(a, b);
+  assert.ok(a.includes('worker_timeout'));
+});
