@@ -20,7 +20,7 @@ function exitCodeFor(err: unknown, io: CliIO): number {
     // --help and --version end here with code 0; commander already printed its message.
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  if (err instanceof UsageError || err instanceof UnknownZoneError || (err as { code?: string })?.code === 'usage') {
+  if (err instanceof UsageError || err instanceof UnknownZoneError || ['usage', 'log-format'].includes((err as { code?: string })?.code ?? '')) {
     io.stderr.write(`error: ${(err as Error).message}\n`);
     return EXIT.usage;
   }

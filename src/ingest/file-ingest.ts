@@ -12,6 +12,7 @@ import { LineSplitter, type Line } from './lines.js';
 import { detectSource, needsZone, type SourceType } from './detect.js';
 import { createSourceParser, type SourceParser, type SourceParserOptions } from './sources.js';
 import { localZone } from '../domain/time.js';
+import { chooseAccessPreset } from './access-format.js';
 
 export interface FileIngestOptions {
   readonly type: SourceType | 'auto';
@@ -39,7 +40,10 @@ export interface FileSummary {
   ignored: number;
   /** How the type was decided: "--type", "auto: …" or "known content (file #3)" */
   decided: string;
+  /** The input could not be read (missing, unreadable, content that diverges from its checkpoint) */
   error: string | null;
+  /** The input was read but no parser could be chosen for it: reported, not guessed */
+  unplaced?: string;
 }
 
 const PRELUDE_BYTES = 64 * 1024;
@@ -72,7 +76,7 @@ export async function ingestFile(db: Db, path: string, opts: FileIngestOptions):
   if (!known) {
     const detection = opts.type === 'auto' ? detectSource(headLines) : { type: opts.type, variant: null, reason: '--type' };
     if (detection.type === null) {
-      return { ...summary, decided: `auto: ${detection.reason}`, error: `cannot tell which layer wrote ${path} (${detection.reason}): pass --type nginx-access|nginx-error|gunicorn|app` };
+      return { ...summary, decided: `auto: ${detection.reason}`, unplaced: `cannot tell which layer wrote ${path} (${detection.reason}): pass --type nginx-access|nginx-error|gunicorn|app` };
     }
     const variant = detection.variant ?? (detection.type === 'app' ? (headLines.find((l) => l.trim() !== '')?.trimStart().startsWith('{') ? 'ndjson' : 'text') : null);
     const zoneNeeded = needsZone(detection.type, variant, headLines);
@@ -80,13 +84,21 @@ export async function ingestFile(db: Db, path: string, opts: FileIngestOptions):
     if (zoneNeeded && opts.tz === null) {
       opts.onWarning(`${path}: its timestamps carry no zone; read them as ${tz} (the machine's zone). Pass --tz <IANA zone> if the server ran in another.`);
     }
-    const parser = createSourceParser(detection.type, { tz, variant, logFormat: opts.logFormat, escape: opts.logFormatEscape });
+    let logFormat = opts.logFormat;
+    let decided = opts.type === 'auto' ? `auto: ${detection.reason}` : '--type';
+    if (detection.type === 'nginx-access' && variant === null && logFormat === null) {
+      const choice = chooseAccessPreset(headLines, tz, opts.type === 'nginx-access');
+      if (!choice.ok) return { ...summary, type: 'nginx-access', decided, unplaced: `cannot read ${path} as nginx access: ${choice.reason}` };
+      logFormat = choice.format;
+      decided += `; format ${choice.name} (${choice.parsed}/${choice.of} lines)`;
+    }
+    const parser = createSourceParser(detection.type, { tz, variant, logFormat, escape: opts.logFormatEscape });
     const id = registry.create({
       path, host: opts.host, type: detection.type, format: parser.format, tz, tzAssumed: zoneNeeded && opts.tz === null,
       headHash, headLen: head.length,
     });
     registry.addName(id, path);
-    const fresh = { ...summary, fileId: id, type: parser.type, format: parser.format, decided: opts.type === 'auto' ? `auto: ${detection.reason}` : '--type' };
+    const fresh = { ...summary, fileId: id, type: parser.type, format: parser.format, decided };
     return runLines(db, registry, input, iterator, prelude, parser, { id, bytes_done: 0, lines_done: 0, last_line_hash: null, partial_hash: null }, fresh, opts);
   }
 

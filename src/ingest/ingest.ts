@@ -53,10 +53,8 @@ export async function ingestPaths(db: Db, paths: readonly string[], opts: Ingest
   for (const input of inputs) {
     const s = await ingestFile(db, input, fileOpts);
     files.push(s);
-    if (s.error !== null) {
-      if (s.fileId === null && s.type === null && s.decided.startsWith('auto')) onWarning(s.error);
-      else problems.push({ path: input, reason: s.error });
-    }
+    if (s.unplaced !== undefined) onWarning(s.unplaced);
+    if (s.error !== null) problems.push({ path: input, reason: s.error });
   }
   buildQueryIndexes(db);
   return { files, problems, warnings };

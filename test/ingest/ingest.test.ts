@@ -152,7 +152,27 @@ test('a_file_no_signature_fits_is_reported_not_guessed', async (t) => {
   const db = openStore(join(dir, 'd.db'));
   const r = await ingestPaths(db, [join(dir, 'mystery.log')], { tz: 'UTC' });
   assert.equal(r.files[0]!.type, null);
-  assert.match(r.files[0]!.error ?? '', /cannot tell which layer wrote .*--type/);
+  assert.match(r.files[0]!.unplaced ?? '', /cannot tell which layer wrote .*--type/);
+  assert.equal(r.problems.length, 0, 'reported as a warning: nothing was unreadable');
   assert.equal(count(db, 'files'), 0);
+  db.close();
+});
+
+test('access_log_preset_is_chosen_from_its_lines_and_a_custom_format_asks_for_log_format', async (t) => {
+  const dir = tempDir(t);
+  const main = join(dir, 'main.log');
+  writeFileSync(main, combinedLines(20).map((l) => `${l} "203.0.113.9"`).join('\n') + '\n');
+  const custom = join(dir, 'custom.log');
+  writeFileSync(custom, combinedLines(20).map((l) => `${l} rt=0.012 rid=abc`).join('\n') + '\n');
+  const db = openStore(join(dir, 'd.db'));
+  const r = await ingestPaths(db, [main, custom], { tz: 'UTC' });
+  assert.equal(r.files[0]!.records, 20);
+  assert.match(r.files[0]!.decided, /format main/);
+  assert.equal(r.files[1]!.records, 0);
+  assert.match(r.files[1]!.unplaced ?? '', /--log-format/);
+  assert.deepEqual(r.problems, []);
+  const withFormat = await ingestPaths(db, [custom], { tz: 'UTC', logFormat: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time rid=$request_id' });
+  assert.equal(withFormat.files[0]!.records, 20);
+  assert.equal((db.prepare('SELECT request_time_ms AS t, request_id AS id FROM nginx_access WHERE file_id = ? LIMIT 1').get(withFormat.files[0]!.fileId) as { t: number; id: string }).t, 12);
   db.close();
 });

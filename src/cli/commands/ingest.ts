@@ -67,7 +67,7 @@ export function summaryJson(result: IngestResult) {
   return {
     files: result.files.map((f) => ({
       path: f.path, type: f.type, lines: f.lines, records: f.records, rejected: f.rejected, skipped: f.skipped,
-      continuation: f.continuation, ignored: f.ignored, decided: f.decided, error: f.error,
+      continuation: f.continuation, ignored: f.ignored, decided: f.decided, error: f.error ?? f.unplaced ?? null,
     })),
     problems: result.problems,
   };
@@ -76,7 +76,7 @@ export function summaryJson(result: IngestResult) {
 export function renderIngestSummary(result: IngestResult): string {
   const rows = result.files.map((f) => ({
     path: f.path, type: f.type ?? 'unknown', lines: f.lines, records: f.records, rejected: f.rejected,
-    skipped: f.skipped, decided: f.error ?? f.decided,
+    skipped: f.skipped, decided: f.error ?? f.unplaced ?? f.decided,
   }));
   let out = renderTable(rows, ['path', 'type', 'lines', 'records', 'rejected', 'skipped', 'decided'], 90);
   const rejected = result.files.reduce((n, f) => n + f.rejected, 0);
