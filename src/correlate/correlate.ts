@@ -7,7 +7,7 @@ import { openReader, type Db } from '../store/open.js';
 import {
   DELETE_VERDICTS_FROM, INSERT_VERDICT, SELECT_ACCESS_FOR_SWEEP, SELECT_APP_FOR_SWEEP, SELECT_ERRORS_FOR_SWEEP,
   SELECT_SKEW_SAMPLES, SELECT_WORKER_EVENTS, SELECT_USED_APP_IDS, SELECT_COINCIDENCE_ACCESS, SELECT_COINCIDENCE_APP,
-  INSERT_RUN, FINISH_RUN, DELETE_ALL_VERDICTS, DROP_VERDICT_INDEXES, CREATE_VERDICT_INDEXES,
+  INSERT_RUN, FINISH_RUN, SET_RUN_ERROR_SKEW, SELECT_COINCIDENCE_ACCESS_REQUESTS, SELECT_COINCIDENCE_ERRORS, DELETE_ALL_VERDICTS, DROP_VERDICT_INDEXES, CREATE_VERDICT_INDEXES,
 } from '../store/sql/correlation.js';
 import type { AccessRow, AppRow, ErrorRow, StoredAttempt, WorkerEventRow, AppOnNginxClock } from './rows.js';
 import { AppWindow, ErrorWindow, UNKNOWN_START_LOOKBACK_MS, secondResolution, pathKey, type AppMatch } from './match.js';
@@ -41,6 +41,10 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   const skew = estimateSkew(db);
   let n = 0;
   const runId = Number(db.prepare(INSERT_RUN).run(t0, fromMs, skew.skewMs, skew.samples).lastInsertRowid);
+  // nginx writes both of its logs on one clock, but the error log's times carry no zone: a wrong
+  // --tz moves it by whole quarter hours against the access log, which carries its offset.
+  const errorShift = estimateErrorSkew(db);
+  db.prepare(SET_RUN_ERROR_SKEW).run(errorShift, runId);
   const deaths = foldWorkerDeaths(db.prepare(SELECT_WORKER_EVENTS).all() as WorkerEventRow[]);
 
   const from = fromMs ?? -8.64e15;
@@ -59,7 +63,7 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   const track = <T>(it: Iterator<T>): Iterator<T> => (open.push(it), it);
   try {
     const apps = new AppWindow(track(iterateRows(reader.prepare(SELECT_APP_FOR_SWEEP), APP_COLUMNS, buildAppRow, readFrom + skew.skewMs)), skew.skewMs, used);
-    const errors = new ErrorWindow(track(reader.prepare(SELECT_ERRORS_FOR_SWEEP).iterate(readFrom) as Iterator<ErrorRow>));
+    const errors = new ErrorWindow(track(reader.prepare(SELECT_ERRORS_FOR_SWEEP).iterate({ from: readFrom, shift: errorShift }) as Iterator<ErrorRow>));
     const access = iterateRows(reader.prepare(SELECT_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow, from);
     n = sweep(db, access, apps, errors, deaths);
   } finally {
@@ -124,6 +128,11 @@ function estimateSkew(db: Db): SkewEstimate {
   const access = (db.prepare(SELECT_COINCIDENCE_ACCESS).all() as { method: string; path: string; t: number }[]).map((r) => ({ key: pathKey(r.method, r.path), time: r.t }));
   const app = (db.prepare(SELECT_COINCIDENCE_APP).all() as { method: string; path: string; t: number }[]).map((r) => ({ key: pathKey(r.method, r.path), time: r.t }));
   return skewFromCoincidence(access, app) ?? { skewMs: 0, samples: 0, method: 'none' };
+}
+
+function estimateErrorSkew(db: Db): number {
+  const rows = (sql: string) => (db.prepare(sql).all() as { k: string; t: number }[]).map((r) => ({ key: r.k, time: r.t }));
+  return skewFromCoincidence(rows(SELECT_COINCIDENCE_ACCESS_REQUESTS), rows(SELECT_COINCIDENCE_ERRORS))?.skewMs ?? 0;
 }
 
 function parseAttempts(json: string | null): StoredAttempt[] | null {

@@ -11,7 +11,8 @@ import {
   type ReportFileRow, type AccessCapabilityRow, type ErrorCapabilityRow, type AppCapabilityRow, type ServerCapabilityRow,
 } from '../store/sql/report-inputs.js';
 import { SELECT_LAST_MARK, INSERT_MARK, type ReportMarkRow } from '../store/sql/report-marks.js';
-import { REPORT_VERSION, type ReportModel, type Fingerprint } from './types.js';
+import { REPORT_VERSION, type ReportModel, type ReportModel as Report, type Fingerprint } from './types.js';
+import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
 import { loadChainSettings, matchDirective, describeDirective, timeoutChanges } from '../chain-history.js';
 import {
   buildTotals, buildEndpoints, buildFingerprints, buildFailedHistogram, buildWorkerIncidents, buildWastedWork, buildStalls,
@@ -40,6 +41,29 @@ const FAR = 8.64e15;
 /** Worker deaths and error lines are read this far around the requests' span: a death precedes the 502s it causes. */
 const EVENT_MARGIN_MS = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
+
+interface SkewRow { readonly app_skew_ms: number | null; readonly error_skew_ms: number | null }
+
+/**
+ * A clock offset of whole quarter hours between nginx's access log and a zone-less log is a wrong
+ * --tz, not drift: correlation corrected it, and the next ingest should not need to.
+ */
+function clockGaps(run: SkewRow | undefined, files: readonly ReportFileRow[]): Report['gaps'] {
+  if (!run) return [];
+  const out: Report['gaps'][number][] = [];
+  const zones = [...new Set(files.map((f) => f.tz).filter(Boolean))].join(', ') || 'the machine\'s zone';
+  const hm = (ms: number) => `${ms < 0 ? '-' : '+'}${Math.floor(Math.abs(ms) / 3_600_000)}h${String(Math.round((Math.abs(ms) % 3_600_000) / 60_000)).padStart(2, '0')}`;
+  for (const [layer, ms] of [['nginx error log', run.error_skew_ms], ['app log', run.app_skew_ms]] as const) {
+    if (ms === null || ms === 0 || ms % 900_000 !== 0) continue;
+    out.push({
+      id: 'clock-offset',
+      what: `the ${layer}'s times were read ${hm(ms)} off nginx's access log`,
+      why: `its timestamps carry no zone and were read as ${zones}; droptrace matched the layers by shifting them ${hm(-ms)}, but times shown from that log are as ingested`,
+      fix: [`droptrace ingest --tz <the server's IANA zone, ${hm(ms)} from the one used> …   (into a new --db)`],
+    });
+  }
+  return out;
+}
 
 /** Names the configured clock behind each pile, when an audit snapshot holds one that matches. */
 function withDirectives(fps: Fingerprint[], settings: ReturnType<typeof loadChainSettings>, atMs: number): Fingerprint[] {
@@ -102,13 +126,13 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
 
   stage('checking what the logs can tell');
   const files = db.prepare(SELECT_REPORT_FILES).all() as ReportFileRow[];
-  const gaps = buildGaps({
+  const gaps = [...clockGaps(db.prepare(SELECT_LAST_RUN_SKEWS).get() as SkewRow | undefined, files), ...buildGaps({
     files,
     access: db.prepare(SELECT_ACCESS_CAPABILITIES).get() as AccessCapabilityRow,
     errors: db.prepare(SELECT_ERROR_CAPABILITIES).get() as ErrorCapabilityRow,
     app: db.prepare(SELECT_APP_CAPABILITIES).get() as AppCapabilityRow,
     server: db.prepare(SELECT_SERVER_CAPABILITIES).get() as ServerCapabilityRow,
-  });
+  })];
 
   const model: ReportModel = {
     version: REPORT_VERSION,

@@ -68,7 +68,7 @@ export function recordingProfile(dir: string): Profile {
   throw new Error(`${dir}: cannot tell the harness profile (no truth/summary.json with "profile")`);
 }
 
-export async function measureRecording(dir: string, mode: AccuracyFigures['mode'] = 'all-logs'): Promise<AccuracyFigures> {
+export async function measureRecording(dir: string, mode: AccuracyFigures['mode'] = 'all-logs', tzOverride?: string): Promise<AccuracyFigures> {
   const profile = recordingProfile(dir);
   const logsDir = join(dir, 'logs');
   const logs = readdirSync(logsDir)
@@ -78,7 +78,7 @@ export async function measureRecording(dir: string, mode: AccuracyFigures['mode'
   const db = openStore(join(tmp, 'acc.db'));
   try {
     await ingestAndCorrelate(db, logs, {
-      tz: profile.tz,
+      tz: tzOverride ?? profile.tz,
       logFormat: profile.logFormat && profile.logFormat.escape !== 'json' ? profile.logFormat.text : null,
       logFormatEscape: profile.logFormat?.escape ?? null,
     });

@@ -31,3 +31,12 @@ for (const [profile, target] of Object.entries(TARGETS)) {
     assert.equal(f.timeWithin1s, f.joined, 'every end time within 1 s of the client\'s');
   });
 }
+
+test('a_wrong_tz_is_found_as_a_clock_offset_and_corrected', { skip: existsSync(join(repoRoot(), 'samples/zone/truth/requests.ndjson')) ? false : 'no samples/zone recording' }, async (t) => {
+  // samples/zone ran in Asia/Kolkata (+05:30): read its zone-less logs as UTC, as a user who forgot --tz would.
+  const f = await measureRecording(join(repoRoot(), 'samples', 'zone'), 'all-logs', 'UTC');
+  t.diagnostic(renderFigures(f));
+  assert.ok(f.correct / f.joined >= TARGETS.zone!.all);
+  assert.ok(f.failedCorrect / f.failedTotal >= TARGETS.zone!.failed);
+  assert.equal(f.timeWithin1s, f.joined, 'nginx access times carry their offset: exports stay right');
+});

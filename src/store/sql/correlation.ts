@@ -55,11 +55,23 @@ export const SELECT_APP_FOR_SWEEP = `
   WHERE time_ms IS NOT NULL AND time_ms >= ?
   ORDER BY time_ms - coalesce(elapsed_ms, 0), id`;
 
+/** Error-log lines on the access log's clock: `shift` is the error log's offset (a wrong --tz). */
 export const SELECT_ERRORS_FOR_SWEEP = `
-  SELECT id, time_ms, level, cid, kind, client, request, upstream, message
+  SELECT id, time_ms - @shift AS time_ms, level, cid, kind, client, request, upstream, message
   FROM nginx_error
-  WHERE time_ms IS NOT NULL AND time_ms >= ? AND request IS NOT NULL
+  WHERE time_ms IS NOT NULL AND time_ms >= @from + @shift AND request IS NOT NULL
   ORDER BY time_ms, id`;
+
+/** Samples for the error log's clock offset against the access log: the same request line on both. */
+export const SELECT_COINCIDENCE_ACCESS_REQUESTS = `
+  SELECT request AS k, time_ms AS t FROM nginx_access WHERE time_ms IS NOT NULL AND request IS NOT NULL AND status >= 400
+  ORDER BY id LIMIT 50000`;
+export const SELECT_COINCIDENCE_ERRORS = `
+  SELECT request AS k, time_ms AS t FROM nginx_error WHERE time_ms IS NOT NULL AND request IS NOT NULL
+  ORDER BY id LIMIT 2000`;
+
+export const ERROR_SKEW_MIGRATION = 'ALTER TABLE correlation_runs ADD COLUMN error_skew_ms INTEGER';
+export const SET_RUN_ERROR_SKEW = 'UPDATE correlation_runs SET error_skew_ms = ? WHERE id = ?';
 
 /** Worker deaths and boots: few rows, loaded whole. */
 export const SELECT_WORKER_EVENTS = `
@@ -123,3 +135,7 @@ export const SELECT_STALL_CANDIDATES = `
   ORDER BY app_pid, app_end_ms`;
 export const RESET_STALLS_FROM = 'UPDATE request_verdicts SET stalled = 0, stalled_by = NULL WHERE end_ms >= ? AND stalled = 1';
 export const MARK_STALLED = 'UPDATE request_verdicts SET stalled = 1, stalled_by = ? WHERE access_id = ?';
+
+/** The clock offsets the last correlation run found (for the report's "what the logs cannot tell"). */
+export const SELECT_LAST_RUN_SKEWS = `
+  SELECT app_skew_ms, error_skew_ms, notes FROM correlation_runs WHERE finished_ms IS NOT NULL ORDER BY id DESC LIMIT 1`;

@@ -4,11 +4,12 @@
  * strings: a JSON format may name its keys anything). Row types beside each query.
  */
 export const SELECT_REPORT_FILES = `
-  SELECT id, path, type, format, records, rejected FROM files ORDER BY id`;
+  SELECT id, path, type, format, tz, records, rejected FROM files ORDER BY id`;
 
 export interface ReportFileRow {
   readonly id: number;
   readonly path: string;
+  readonly tz: string | null;
   readonly type: string;
   readonly format: string | null;
   readonly records: number;

@@ -7,7 +7,7 @@
  * (`time_text`); durations are milliseconds (`*_ms`); every log row carries its provenance
  * (`file_id`, `line_no`, byte `offset` of the line in the file's content, and the `pattern` that parsed it).
  */
-import { CORRELATION_MIGRATION } from './correlation.js';
+import { CORRELATION_MIGRATION, ERROR_SKEW_MIGRATION } from './correlation.js';
 import { CHAIN_MIGRATION } from './chain.js';
 import { REPORT_MARKS_MIGRATION } from './report-marks.js';
 
@@ -134,6 +134,7 @@ export const MIGRATIONS: readonly string[] = [
   /* 2: correlation */ CORRELATION_MIGRATION,
   /* 3: reports */ REPORT_MARKS_MIGRATION,
   /* 4: audit snapshots */ CHAIN_MIGRATION,
+  /* 5: error-log clock offset */ ERROR_SKEW_MIGRATION,
 ];
 
 /**
