@@ -132,7 +132,9 @@ function hasKeepaliveRace(t: Trace, death: WorkerDeath | null): boolean {
       a.death === null && (a.status === 502 || a.status === null) && a.headerMs === null &&
       a.responseMs !== null && a.responseMs <= KEEPALIVE_RACE_MAX_MS) && closed;
   }
-  return closed && t.app === null && (t.status === 502);
+  // No attempt list: a 502 the app never saw, or a request nginx answered after a retry (the
+  // closed connection is the only error about it) — with no worker death to explain the close.
+  return closed && ((t.status === 502 && t.app === null) || (t.status !== null && t.status < 500 && t.status !== 499));
 }
 
 function describeDeath(d: WorkerDeath): string {

@@ -165,7 +165,11 @@ function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatch | nul
       return { status: x.status, addr: x.addr, responseMs: x.response_ms, headerMs: x.header_ms, death };
     });
   }
-  const deathNearEnd = !stored && a.status === 502 && !refused ? findDeathNear(deaths, a.time_ms, slack, null) : null;
+  // Without $upstream_* the failed attempt's end is the request's end for a 502, or, for a request
+  // nginx retried and then answered, the time of the error line about the failed attempt.
+  const closedError = errs.find((e) => e.kind === 'upstream_prematurely_closed' || e.kind === 'upstream_reset');
+  const failedAt = a.status === 502 ? a.time_ms : closedError ? closedError.time_ms : null;
+  const deathNearEnd = !stored && failedAt !== null && !refused ? findDeathNear(deaths, failedAt, slack, null) : null;
   const appEvidence = app ? evidence(app) : null;
   const c = classify({
     status: a.status, endMs: a.time_ms, requestJunk: a.request_junk === 1, attempts, app: appEvidence, errorKinds, deathNearEnd,

@@ -33,10 +33,12 @@ export interface Stall {
 /** Pure: the stalls among one worker's handled requests, sorted by app end. */
 export function findStalls(rows: readonly Handled[]): Stall[] {
   const out: Stall[] = [];
+  const victims = new Set<number>();
   for (let i = 0; i < rows.length; i++) {
     const b = rows[i]!;
     const elapsed = b.app_elapsed_ms ?? 0;
-    if (elapsed < BLOCKER_MIN_MS) continue;
+    // A request released by the burst after a block is a victim, not a second blocker.
+    if (elapsed < BLOCKER_MIN_MS || victims.has(b.access_id)) continue;
     const bStart = b.app_end_ms - elapsed;
     // Nothing else completed on this worker while B ran (the loop was not turning).
     let busy = false;
@@ -49,6 +51,8 @@ export function findStalls(rows: readonly Handled[]): Stall[] {
       const qStart = q.start_ms ?? q.app_end_ms - (q.app_elapsed_ms ?? 0);
       if (qStart >= b.app_end_ms - 100) continue; // arrived after the block
       if (q.app_end_ms - Math.max(qStart, bStart) < WAITED_MIN_MS) continue;
+      if (victims.has(q.access_id)) continue;
+      victims.add(q.access_id);
       out.push({ victim: q.access_id, blocker: b.access_id });
     }
   }

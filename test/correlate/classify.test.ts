@@ -1,0 +1,93 @@
+/** The verdict rules, one named edge per test: a trace in, a verdict and flags out. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classify, type Trace, type AttemptTrace } from '../../src/correlate/classify.js';
+import type { WorkerDeath } from '../../src/correlate/workers.js';
+
+const base: Trace = { status: 200, endMs: 10_000, requestJunk: false, attempts: null, app: null, errorKinds: [], deathNearEnd: null };
+const t = (over: Partial<Trace>): Trace => ({ ...base, ...over });
+const death = (cause: WorkerDeath['cause'], pid = 42): WorkerDeath => ({ eventId: 1, pid, time: 9_900, cause, event: cause === 'timeout' ? 'worker_timeout' : 'worker_signaled', signal: cause === 'oom_kill' ? 9 : null });
+const attempt = (over: Partial<AttemptTrace>): AttemptTrace => ({ status: 502, addr: '127.0.0.1:8000', responseMs: 1000, headerMs: null, death: null, ...over });
+const app = (over: Partial<NonNullable<Trace['app']>> = {}) => ({ completed: true, status: 200, failed: false, end: 9_990, ...over });
+
+test('ok_answer_below_500', () => {
+  const c = classify(t({ app: app() }));
+  assert.deepEqual([c.verdict, c.silent, c.wastedWork], ['ok', false, false]);
+});
+
+test('client_abort_499_with_finished_handler_is_wasted_and_silent', () => {
+  const c = classify(t({ status: 499, app: app({ end: 12_000 }) }));
+  assert.deepEqual([c.verdict, c.silent, c.wastedWork], ['client_abort', true, true]);
+});
+
+test('client_abort_whose_handler_never_finished_is_not_wasted', () => {
+  assert.equal(classify(t({ status: 499 })).wastedWork, false);
+});
+
+test('proxy_timeout_504_retried_on_the_next_server', () => {
+  const c = classify(t({ status: 504, attempts: [attempt({ status: 504 }), attempt({ status: 504 })], errorKinds: ['upstream_read_timeout', 'upstream_read_timeout'], app: app({ end: 15_000 }) }));
+  assert.deepEqual([c.verdict, c.retried, c.wastedWork, c.silent], ['proxy_timeout', true, true, true]);
+});
+
+test('worker_timeout_from_the_attempt_that_died', () => {
+  const c = classify(t({ status: 502, attempts: [attempt({ death: death('timeout') })], errorKinds: ['upstream_prematurely_closed'] }));
+  assert.equal(c.verdict, 'worker_timeout');
+  assert.equal(c.death?.pid, 42);
+  assert.equal(c.keepaliveRace, false, 'a killed worker is not a keep-alive race');
+});
+
+test('retry_that_killed_the_next_worker_too_then_no_live_upstreams', () => {
+  const c = classify(t({ status: 502, attempts: [attempt({ death: death('timeout', 1) }), attempt({ death: death('timeout', 2) }), attempt({ status: 502, addr: 'app', responseMs: 0 })], errorKinds: ['upstream_prematurely_closed', 'upstream_prematurely_closed', 'no_live_upstreams'] }));
+  assert.equal(c.verdict, 'worker_timeout');
+  assert.equal(c.death?.pid, 2);
+});
+
+test('worker_crash_from_a_sigkill', () => {
+  const c = classify(t({ status: 502, deathNearEnd: death('oom_kill'), errorKinds: ['upstream_prematurely_closed'] }));
+  assert.equal(c.verdict, 'worker_crash');
+  assert.match(c.explanation, /SIGKILL/);
+});
+
+test('upstream_unavailable_when_connect_was_refused', () => {
+  assert.equal(classify(t({ status: 502, errorKinds: ['upstream_refused', 'upstream_refused'] })).verdict, 'upstream_unavailable');
+});
+
+test('app_error_when_the_app_logged_its_failure', () => {
+  const c = classify(t({ status: 500, app: app({ failed: true, status: 500, completed: false }) }));
+  assert.deepEqual([c.verdict, c.silent], ['app_error', false]);
+});
+
+test('app_error_from_the_upstream_status_alone_is_silent', () => {
+  const c = classify(t({ status: 503, attempts: [attempt({ status: 503 })] }));
+  assert.deepEqual([c.verdict, c.silent], ['app_error', true]);
+});
+
+test('rejected_by_proxy_413_without_upstream', () => {
+  assert.equal(classify(t({ status: 413 })).verdict, 'rejected_by_proxy');
+  assert.equal(classify(t({ status: 400, attempts: [] })).verdict, 'rejected_by_proxy');
+  assert.equal(classify(t({ status: 400, requestJunk: true })).verdict, 'rejected_by_proxy');
+});
+
+test('app_404_is_ok_not_rejected', () => {
+  assert.equal(classify(t({ status: 404, attempts: [attempt({ status: 404 })] })).verdict, 'ok');
+});
+
+test('keepalive_race_fast_502_on_a_reused_connection', () => {
+  const c = classify(t({ status: 502, attempts: [attempt({ status: 502, responseMs: 0, headerMs: null })], errorKinds: ['upstream_prematurely_closed'] }));
+  assert.deepEqual([c.verdict, c.keepaliveRace, c.silent], ['upstream_error', true, true]);
+});
+
+test('keepalive_race_retried_silently_is_ok_with_the_flag', () => {
+  const c = classify(t({ status: 200, attempts: [attempt({ status: 502, responseMs: 1 }), attempt({ status: 200, headerMs: 20 })], errorKinds: ['upstream_reset'], app: app() }));
+  assert.deepEqual([c.verdict, c.retried, c.keepaliveRace], ['ok', true, true]);
+});
+
+test('keepalive_race_without_upstream_fields_from_the_error_log', () => {
+  const c = classify(t({ status: 200, errorKinds: ['upstream_reset'] }));
+  assert.deepEqual([c.verdict, c.retried, c.keepaliveRace], ['ok', true, true]);
+});
+
+test('slow_failure_after_a_second_is_not_a_keepalive_race', () => {
+  const c = classify(t({ status: 502, attempts: [attempt({ status: 502, responseMs: 2000 })], errorKinds: ['upstream_prematurely_closed'] }));
+  assert.deepEqual([c.verdict, c.keepaliveRace], ['upstream_error', false]);
+});

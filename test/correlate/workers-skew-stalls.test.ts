@@ -1,0 +1,50 @@
+/** Worker deaths folded per pid, clock offsets, and the stall signature: pure functions on arrays. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { foldWorkerDeaths, findDeathNear } from '../../src/correlate/workers.js';
+import { skewFromCoincidence, skewFromRequestIds } from '../../src/correlate/skew.js';
+import { findStalls } from '../../src/correlate/stalls.js';
+import type { WorkerEventRow } from '../../src/correlate/rows.js';
+
+const ev = (id: number, time: number, event: string, worker: number, message = '', signal: number | null = null): WorkerEventRow =>
+  ({ id, time_ms: time, event, pid: 1, worker_pid: worker, signal, exit_code: null, message });
+
+test('worker_timeout_and_its_signal_6_are_one_death', () => {
+  const deaths = foldWorkerDeaths([ev(1, 1000, 'worker_timeout', 42), ev(2, 1000, 'worker_signaled', 42, 'terminated due to signal 6', 6), ev(3, 5000, 'worker_signaled', 43, 'terminated due to signal 9', 9)]);
+  assert.deepEqual(deaths.map((d) => [d.pid, d.cause, d.eventId]), [[42, 'timeout', 1], [43, 'oom_kill', 3]]);
+});
+
+test('death_near_an_attempt_end_and_none_far_away', () => {
+  const deaths = foldWorkerDeaths([ev(1, 10_000, 'worker_timeout', 42)]);
+  assert.equal(findDeathNear(deaths, 10_040, 0, null)?.pid, 42);
+  assert.equal(findDeathNear(deaths, 20_000, 0, null), null);
+  assert.equal(findDeathNear(deaths, 10_040, 0, 7), null, 'another pid');
+});
+
+test('skew_from_request_ids_is_the_median', () => {
+  assert.equal(skewFromRequestIds([-3, -2, -2, 500, -1, -2])!.skewMs, -2);
+  assert.equal(skewFromRequestIds([1, 2]), null, 'too few pairs');
+});
+
+test('skew_by_coincidence_finds_a_half_hour_zone_mistake', () => {
+  const access = Array.from({ length: 40 }, (_, i) => ({ key: `GET /p${i % 7}`, time: 1_000_000 + i * 7_919 }));
+  const shift = 5.5 * 3_600_000;
+  const app = access.filter((_, i) => i % 3 === 0).map((a) => ({ key: a.key, time: a.time + shift - 5 }));
+  assert.equal(skewFromCoincidence(access, app)?.skewMs, shift);
+  assert.equal(skewFromCoincidence(access, access.slice(0, 10)), null, 'aligned clocks: no offset claimed');
+});
+
+const h = (access_id: number, app_end_ms: number, app_elapsed_ms: number, start_ms: number | null = null) =>
+  ({ access_id, pid: 1, start_ms, end_ms: app_end_ms + 2, app_end_ms, app_elapsed_ms });
+
+test('requests_waiting_behind_a_blocking_handler_are_stalled', () => {
+  // B blocks 10.0–10.8 s; two requests that arrived at 10.2 and 10.3 s finish in a burst at 10.8 s.
+  const rows = [h(1, 9_000, 20), h(2, 10_800, 800), h(3, 10_810, 610, 10_200), h(4, 10_812, 512, 10_300), h(5, 12_000, 20)];
+  assert.deepEqual(findStalls(rows), [{ victim: 3, blocker: 2 }, { victim: 4, blocker: 2 }]);
+});
+
+test('a_slow_await_while_others_complete_is_no_stall', () => {
+  // B awaits for 0.8 s but another request completes in the middle: the loop was turning.
+  const rows = [h(2, 10_800, 800), h(6, 10_400, 30, 10_370), h(3, 10_810, 610, 10_200)].sort((a, b) => a.app_end_ms - b.app_end_ms);
+  assert.deepEqual(findStalls(rows), []);
+});
