@@ -7,7 +7,7 @@
 import { record, reject, type LineParser, type ParseResult, type ParserOptions } from '../result.js';
 import { unwrapLine } from '../wrapper.js';
 import { secondsToDuration, epochSecondsToEpochMs, type DurationMs, type EpochMs } from '../../src/domain/units.js';
-import { parseRequestLine } from './request-line.js';
+import { mergeRequestParts, parseRequestLine } from './request-line.js';
 import { zipUpstreams, type UpstreamTexts } from './upstream.js';
 import { readIsoTime, readTimeLocal } from './time.js';
 import type { NginxAccessRecord } from './record.js';
@@ -138,22 +138,8 @@ export function mapJsonAccess(obj: Record<string, unknown>): ParseResult<NginxAc
     delete f.path;
   }
   const rl = parseRequestLine(request);
-  let method = text(f.method);
-  let uri = text(f.uri);
-  let path = text(f.path);
-  let query = text(f.query);
-  let protocol = text(f.protocol);
-  if (request !== null && !rl.junk) {
-    method ??= rl.method;
-    uri ??= rl.uri;
-    path ??= rl.path;
-    query ??= rl.query;
-    protocol ??= rl.protocol;
-  } else if (uri !== null) {
-    const q = uri.indexOf('?');
-    path ??= q < 0 ? uri : uri.slice(0, q);
-    query ??= q < 0 ? null : uri.slice(q + 1);
-  }
+  const { method, uri, path, query, protocol } = mergeRequestParts(
+    { method: text(f.method), uri: text(f.uri), path: text(f.path), query: text(f.query), protocol: text(f.protocol) }, request, rl);
   const statusText = text(f.status);
   const status = int(f.status);
   if (statusText !== null && statusText !== '' && status === null) {

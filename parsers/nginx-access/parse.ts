@@ -8,7 +8,7 @@ import { unwrapLine } from '../wrapper.js';
 import { secondsToDuration, type DurationMs, type EpochMs } from '../../src/domain/units.js';
 import { compileLogFormat, isFormatError, type CompiledFormat, type CompiledGroup, type EscapeMode } from './compile.js';
 import { PRESETS, PRESET_NAMES, isPresetName, type PresetName } from './presets.js';
-import { parseRequestLine } from './request-line.js';
+import { mergeRequestParts, parseRequestLine } from './request-line.js';
 import { zipUpstreams, type UpstreamTexts } from './upstream.js';
 import { createIsoReader, createTimeLocalReader, readMsec } from './time.js';
 import type { NginxAccessRecord } from './record.js';
@@ -161,17 +161,7 @@ export function createNginxAccessParser(opts: NginxAccessParserOptions): LinePar
       }
       const rl = parseRequestLine(request);
       const junk = request !== null ? rl.junk : method === null && uri === null && path === null;
-      if (request !== null && !rl.junk) {
-        method ??= rl.method;
-        uri ??= rl.uri;
-        path ??= rl.path;
-        query ??= rl.query;
-        protocol ??= rl.protocol;
-      } else if (uri !== null) {
-        const q = uri.indexOf('?');
-        path ??= q < 0 ? uri : uri.slice(0, q);
-        query ??= q < 0 ? null : uri.slice(q + 1);
-      }
+      ({ method, uri, path, query, protocol } = mergeRequestParts({ method, uri, path, query, protocol }, request, rl));
       const rec: NginxAccessRecord = {
         time, timeText, remoteAddr, remoteUser, request, method, uri, path, query, protocol,
         requestJunk: junk, status, bodyBytesSent, bytesSent, requestLength, referer, userAgent,

@@ -46,3 +46,29 @@ export function parseRequestLine(text: string | null): RequestLine {
   lastResult = result;
   return result;
 }
+
+export interface RequestParts {
+  readonly method: string | null;
+  readonly uri: string | null;
+  readonly path: string | null;
+  readonly query: string | null;
+  readonly protocol: string | null;
+}
+
+/**
+ * Fields a format logs on their own ($request_method, $request_uri, $uri, $args …) win; the request
+ * line fills the rest, and without one a logged URI still gives path and query.
+ */
+export function mergeRequestParts(own: RequestParts, request: string | null, rl: RequestLine): RequestParts {
+  if (request !== null && !rl.junk) {
+    return {
+      method: own.method ?? rl.method, uri: own.uri ?? rl.uri, path: own.path ?? rl.path,
+      query: own.query ?? rl.query, protocol: own.protocol ?? rl.protocol,
+    };
+  }
+  if (own.uri !== null) {
+    const q = own.uri.indexOf('?');
+    return { ...own, path: own.path ?? (q < 0 ? own.uri : own.uri.slice(0, q)), query: own.query ?? (q < 0 ? null : own.uri.slice(q + 1)) };
+  }
+  return own;
+}
