@@ -11,7 +11,8 @@ export interface AdviceInput {
   readonly fingerprints: readonly Fingerprint[];
   readonly incidents: readonly WorkerIncident[];
   readonly stalls: readonly Stall[];
-  readonly races: readonly RequestRef[];
+  /** keep-alive races: how many, and the first ones */
+  readonly races: { readonly count: number; readonly requests: readonly RequestRef[] };
   readonly wasted: WastedWork;
   /** slowest completed handler time seen per request, for the timeouts it needs room for */
   readonly slowestHandlerS: number | null;
@@ -111,10 +112,10 @@ export function buildRecommendations(a: AdviceInput): Recommendation[] {
     });
   }
 
-  if (a.races.length > 0) {
+  if (a.races.count > 0) {
     out.push({
       id: 'upstream-keepalive',
-      title: `${a.races.length} request(s) hit a keep-alive race between nginx and the app server`,
+      title: `${a.races.count} request(s) hit a keep-alive race between nginx and the app server`,
       detail: 'uvicorn closes idle keep-alive connections after 5 s (--timeout-keep-alive); nginx kept them longer and sent a request as the app closed it. ' +
         'Keep nginx\'s upstream keepalive_timeout below the app server\'s.',
       lines: [
@@ -122,7 +123,7 @@ export function buildRecommendations(a: AdviceInput): Recommendation[] {
         'proxy_http_version 1.1; proxy_set_header Connection "";',
         'or: gunicorn -k uvicorn.workers.UvicornWorker --keep-alive 75  # raise the app side instead',
       ],
-      evidence: cap(a.races),
+      evidence: cap(a.races.requests),
     });
   }
 

@@ -1,91 +1,146 @@
 /**
  * Timeout fingerprints. A clock that cuts requests cuts them all at the same duration: failed
- * requests that pile up at exactly 60.0 s were ended by a 60 s timeout, not by slowness. Pure
- * functions on arrays of durations: find the piles, name the knob that most likely set them.
+ * requests that pile up at exactly 60.0 s were ended by a 60 s timeout, not by slowness. The
+ * durations are kept as 0.1 s bins (DurationBins), never as a list: memory follows the range of
+ * durations, not how many requests there were, and every pile's count, bounds and median are still
+ * exact (each bin keeps its shortest and longest member).
  */
 
+/** One 0.1 s bin: how many durations fell in it and the extremes among them (ms). */
+interface BinStat { count: number; minMs: number; maxMs: number }
+
+/** Piles centred below 1 s are instant failures (refused, reset, rejected), not a clock. */
+const CLOCK_FLOOR_MS = 1_000;
+/** Half-width of the window a pile is counted in: a clock fires within its tick, plus logging jitter. */
+const HALF_WIDTH_BINS = 5;
+
+/** Durations of one group, binned twice: nearest 0.1 s (for piles) and floored 0.1 s (for the histogram). */
+export class DurationBins {
+  /** Math.round(ms / 100) → stat, for durations a clock can have set (≥ 1 s less the window's half-width) */
+  readonly nearest = new Map<number, BinStat>();
+  /** Math.floor(ms / 100) → count, every duration */
+  readonly floored = new Map<number, number>();
+  count = 0;
+  maxMs = 0;
+
+  add(ms: number): void {
+    if (!Number.isFinite(ms)) return;
+    this.count++;
+    if (ms > this.maxMs) this.maxMs = ms;
+    const f = Math.floor(ms / 100);
+    this.floored.set(f, (this.floored.get(f) ?? 0) + 1);
+    if (ms < CLOCK_FLOOR_MS - HALF_WIDTH_BINS * 100) return;
+    const k = Math.round(ms / 100);
+    const b = this.nearest.get(k);
+    if (b === undefined) this.nearest.set(k, { count: 1, minMs: ms, maxMs: ms });
+    else {
+      b.count++;
+      if (ms < b.minMs) b.minMs = ms;
+      if (ms > b.maxMs) b.maxMs = ms;
+    }
+  }
+}
+
 export interface Cluster {
-  /** median duration of the members, seconds */
+  /** median duration of the members, rounded to 0.1 s */
   readonly centerS: number;
   readonly lowS: number;
   readonly highS: number;
   readonly count: number;
   /** share of the group's durations that fall in the cluster */
   readonly share: number;
-  /** indexes into the input array */
-  readonly members: readonly number[];
+  /** its members are the durations whose Math.round(ms / 100) lies in [fromBin, toBin] */
+  readonly fromBin: number;
+  readonly toBin: number;
+}
+
+/** Whether a duration belongs to a cluster: what a second pass uses to find its examples. */
+export function inCluster(c: Cluster, ms: number): boolean {
+  if (ms < CLOCK_FLOOR_MS - HALF_WIDTH_BINS * 100) return false;
+  const k = Math.round(ms / 100);
+  return k >= c.fromBin && k <= c.toBin;
 }
 
 export interface ClusterOptions {
-  /** half-width of the window a pile is counted in, seconds (a clock fires within its tick, plus logging jitter) */
-  readonly halfWidthS?: number;
   /** fewest members for a pile to count */
   readonly minCount?: number;
   /** how many times denser than an even spread a pile must be */
   readonly minContrast?: number;
   readonly maxClusters?: number;
-  /** piles below this are instant failures (refused, reset, rejected), not a clock */
-  readonly minCenterS?: number;
 }
 
-const DEFAULTS = { halfWidthS: 0.5, minCount: 3, minContrast: 4, maxClusters: 5, minCenterS: 1 } as const;
+const DEFAULTS = { minCount: 3, minContrast: 4, maxClusters: 5 } as const;
 
 /**
- * Dense peaks in a list of durations (seconds). Greedy: bin to 0.1 s, take the fullest ±halfWidth
- * window, keep it when it is dense enough against an even spread of the remaining durations over
- * their range, remove its members, repeat. Deterministic: ties go to the shorter duration.
+ * Dense peaks among binned durations. Greedy: take the fullest ±0.5 s window, keep it when it is
+ * dense enough against an even spread of the remaining durations over their range, remove its
+ * members, repeat. Deterministic: ties go to the shorter duration.
  */
-export function findClusters(durationsS: readonly number[], options: ClusterOptions = {}): Cluster[] {
+export function clusterBins(bins: DurationBins, options: ClusterOptions = {}): Cluster[] {
   const o = { ...DEFAULTS, ...options };
-  const n = durationsS.length;
-  const remaining = new Set<number>();
-  durationsS.forEach((d, i) => { if (Number.isFinite(d) && d >= o.minCenterS - o.halfWidthS) remaining.add(i); });
+  const remaining = new Map(bins.nearest);
+  let remainingCount = 0;
+  for (const b of remaining.values()) remainingCount += b.count;
   const out: Cluster[] = [];
-  const halfBins = Math.round(o.halfWidthS * 10);
-  while (out.length < o.maxClusters && remaining.size >= o.minCount) {
-    const bins = new Map<number, number>();
-    let minBin = Infinity;
-    let maxBin = -Infinity;
-    for (const i of remaining) {
-      const b = Math.round(durationsS[i]! * 10);
-      bins.set(b, (bins.get(b) ?? 0) + 1);
-      minBin = Math.min(minBin, b);
-      maxBin = Math.max(maxBin, b);
-    }
+  const h = HALF_WIDTH_BINS;
+  while (out.length < o.maxClusters && remainingCount >= o.minCount) {
+    const keys = [...remaining.keys()].sort((a, b) => a - b);
     // The fullest window, centred on an occupied bin.
     let best: { center: number; mass: number } | null = null;
-    for (const center of [...bins.keys()].sort((a, b) => a - b)) {
+    for (const center of keys) {
       let mass = 0;
-      for (let b = center - halfBins; b <= center + halfBins; b++) mass += bins.get(b) ?? 0;
+      for (let b = center - h; b <= center + h; b++) mass += remaining.get(b)?.count ?? 0;
       if (best === null || mass > best.mass) best = { center, mass };
     }
     if (best === null || best.mass < o.minCount) break;
-    const windowBins = 2 * halfBins + 1;
-    const spreadBins = Math.max(windowBins, maxBin - minBin + 1);
-    const expected = (remaining.size * windowBins) / spreadBins;
+    const windowBins = 2 * h + 1;
+    const spreadBins = Math.max(windowBins, keys[keys.length - 1]! - keys[0]! + 1);
+    const expected = (remainingCount * windowBins) / spreadBins;
     // A lone group (everything within one window) is a pile only if it is not just "all the data".
-    if (spreadBins === windowBins ? remaining.size < o.minCount : best.mass < o.minContrast * expected) break;
-    const members = [...remaining].filter((i) => Math.abs(Math.round(durationsS[i]! * 10) - best!.center) <= halfBins);
-    const sorted = members.map((i) => durationsS[i]!).sort((a, b) => a - b);
+    if (spreadBins === windowBins ? remainingCount < o.minCount : best.mass < o.minContrast * expected) break;
+    const members = keys.filter((k) => Math.abs(k - best!.center) <= h);
+    const stats = members.map((k) => remaining.get(k)!);
     out.push({
-      centerS: round1(median(sorted)),
-      lowS: sorted[0]!,
-      highS: sorted[sorted.length - 1]!,
-      count: members.length,
-      share: n === 0 ? 0 : members.length / n,
-      members: members.sort((a, b) => a - b),
+      centerS: medianS(stats, best.mass),
+      lowS: stats[0]!.minMs / 1000,
+      highS: stats[stats.length - 1]!.maxMs / 1000,
+      count: best.mass,
+      share: bins.count === 0 ? 0 : best.mass / bins.count,
+      fromBin: members[0]!,
+      toBin: members[members.length - 1]!,
     });
-    for (const i of members) remaining.delete(i);
+    for (const k of members) remaining.delete(k);
+    remainingCount -= best.mass;
   }
   return out.sort((a, b) => a.centerS - b.centerS);
 }
 
-function median(sorted: readonly number[]): number {
-  const m = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+/**
+ * The members' median rounded to 0.1 s, from their bins (in order). Within one bin every value
+ * rounds to that bin; a median that falls between two bins is the mean of the first bin's longest
+ * and the next bin's shortest member, which are exactly the two middle values.
+ */
+function medianS(stats: readonly BinStat[], n: number): number {
+  const at = (i: number): { stat: BinStat; index: number } => {
+    let seen = 0;
+    for (let s = 0; s < stats.length; s++) {
+      if (i < seen + stats[s]!.count) return { stat: stats[s]!, index: s };
+      seen += stats[s]!.count;
+    }
+    throw new Error('median index outside the members');
+  };
+  const lo = at((n - 1) >> 1);
+  const hi = at(n >> 1);
+  const ms = lo.index === hi.index ? (lo.stat.minMs + lo.stat.maxMs) / 2 : (lo.stat.maxMs + hi.stat.minMs) / 2;
+  return Math.round(ms / 100) / 10;
 }
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
+/** Clusters of a list of durations in seconds (tests and small inputs). */
+export function findClusters(durationsS: readonly number[], options: ClusterOptions = {}): Cluster[] {
+  const bins = new DurationBins();
+  for (const d of durationsS) bins.add(Math.round(d * 1000));
+  return clusterBins(bins, options);
+}
 
 /** Known clocks: a default value and where it is set. */
 const KNOWN: readonly { seconds: number; verdicts: readonly string[] | null; knob: string }[] = [
@@ -130,25 +185,41 @@ export interface Histogram {
   readonly bins: readonly HistogramBin[];
 }
 
-const BIN_WIDTHS = [0.1, 0.5, 1, 2, 5, 10, 30, 60];
+/** Bin widths in ms, each a multiple of the 0.1 s bins DurationBins keeps. */
+const BIN_WIDTHS_MS = [100, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 
-/** Durations by group into the narrowest bin width that keeps the chart under `maxBins` bins. */
-export function buildHistogram(items: readonly { group: string; durationS: number }[], maxBins = 150): Histogram {
-  const max = items.reduce((m, x) => Math.max(m, x.durationS), 0);
-  const binS = BIN_WIDTHS.find((w) => max / w <= maxBins) ?? BIN_WIDTHS[BIN_WIDTHS.length - 1]!;
+/** Binned durations by group into the narrowest bin width that keeps the chart under `maxBins` bins. */
+export function histogramOf(groups: ReadonlyMap<string, DurationBins>, maxBins = 150): Histogram {
+  let maxMs = 0;
+  for (const g of groups.values()) maxMs = Math.max(maxMs, g.maxMs);
+  const widthMs = BIN_WIDTHS_MS.find((w) => maxMs / w <= maxBins) ?? BIN_WIDTHS_MS[BIN_WIDTHS_MS.length - 1]!;
+  const perWidth = widthMs / 100;
   const bins = new Map<number, Record<string, number>>();
-  for (const x of items) {
-    const k = Math.floor(x.durationS / binS + 1e-9);
-    const b = bins.get(k) ?? {};
-    b[x.group] = (b[x.group] ?? 0) + 1;
-    bins.set(k, b);
+  for (const [group, g] of groups) {
+    for (const [tenth, n] of g.floored) {
+      const k = Math.floor(tenth / perWidth);
+      const b = bins.get(k) ?? {};
+      b[group] = (b[group] ?? 0) + n;
+      bins.set(k, b);
+    }
   }
   return {
-    binS,
+    binS: widthMs / 1000,
     bins: [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([k, counts]) => ({
-      startS: Math.round(k * binS * 10) / 10,
+      startS: (k * widthMs) / 1000,
       counts,
       total: Object.values(counts).reduce((s, c) => s + c, 0),
     })),
   };
+}
+
+/** The histogram of a list of durations in seconds by group (tests and small inputs). */
+export function buildHistogram(items: readonly { group: string; durationS: number }[], maxBins = 150): Histogram {
+  const groups = new Map<string, DurationBins>();
+  for (const x of items) {
+    const g = groups.get(x.group) ?? new DurationBins();
+    g.add(Math.round(x.durationS * 1000));
+    groups.set(x.group, g);
+  }
+  return histogramOf(groups, maxBins);
 }

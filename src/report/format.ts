@@ -18,6 +18,9 @@ export function formatTime(isoText: string | null, zone = 'UTC'): string {
   return `${p['year']}-${p['month']}-${p['day']} ${p['hour']}:${p['minute']}:${p['second']}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`;
 }
 
+/** Requests listed per incident in a rendered report; the JSON keeps up to 200 and the counts. */
+export const LISTED = 10;
+
 export const pct = (share: number): string => `${(share * 100).toFixed(share > 0 && share < 0.001 ? 3 : 2)}%`;
 export const secs = (s: number | null): string => (s === null ? '?' : `${s.toFixed(3)} s`);
 

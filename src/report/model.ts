@@ -1,10 +1,15 @@
 /**
- * Builds the ReportModel: the only report code that runs SQL. One pass reads the window's requests;
- * the other layers are read for the same time range; every section is then a pure function
- * (sections.ts, advice.ts) of those rows.
+ * Builds the ReportModel: the only report code that runs SQL. One streamed pass over the window's
+ * requests feeds every section's tally (sections.ts, incidents.ts, timeline.ts); a second pass over
+ * the failed requests of the verdicts that have timeout piles collects the piles' examples. Memory
+ * follows what the report shows, not the window's size. The other layers (worker deaths, error
+ * lines) are few and read whole for the window's time range.
  */
 import type { Db } from '../store/open.js';
-import { SELECT_REPORT_REQUESTS, SELECT_MAX_VERDICT_ID, SELECT_APP_BLOCKER, type ReportRequestRow, type AppBlockerRow } from '../store/sql/report-requests.js';
+import {
+  SELECT_REPORT_PASS, SELECT_REPORT_REQUESTS_OF_VERDICTS, SELECT_REPORT_REQUEST, SELECT_REPORT_SPAN, SELECT_MAX_VERDICT_ID, SELECT_APP_BLOCKER,
+  type ReportRequestRow, type ReportPassRow, type ReportPassTuple, type ReportSpanRow, type AppBlockerRow,
+} from '../store/sql/report-requests.js';
 import { SELECT_REPORT_WORKER_EVENTS, SELECT_REPORT_BOOTS, SELECT_REPORT_ERRORS, type ReportWorkerEventRow, type ReportErrorRow } from '../store/sql/report-events.js';
 import {
   SELECT_REPORT_FILES, SELECT_ACCESS_CAPABILITIES, SELECT_ERROR_CAPABILITIES, SELECT_APP_CAPABILITIES, SELECT_SERVER_CAPABILITIES,
@@ -14,10 +19,9 @@ import { SELECT_LAST_MARK, INSERT_MARK, type ReportMarkRow } from '../store/sql/
 import { REPORT_VERSION, type ReportModel, type ReportModel as Report, type Fingerprint } from './types.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
 import { loadChainSettings, matchDirective, describeDirective, timeoutChanges } from '../chain-history.js';
-import {
-  buildTotals, buildEndpoints, buildFingerprints, buildFailedHistogram, buildWorkerIncidents, buildWastedWork, buildStalls,
-  buildTimeline, buildOverTime, refOf,
-} from './sections.js';
+import { TotalsTally, EndpointTally, FingerprintTally, WastedTally, RaceTally, SlowestHandler, OverTimeTally } from './sections.js';
+import { IncidentTally, StallTally } from './incidents.js';
+import { TimelineTally } from './timeline.js';
 import { buildRecommendations, buildGaps } from './advice.js';
 
 export interface ReportOptions {
@@ -77,6 +81,24 @@ function withDirectives(fps: Fingerprint[], settings: ReturnType<typeof loadChai
   }));
 }
 
+/**
+ * The window's requests as ReportPassRows. One object is refilled for every row (a million rows
+ * would otherwise be a million objects for the collector): a tally must copy what it keeps
+ * (refOf), never keep the row.
+ */
+function* passRows(db: Db, window: object, fileNames: ReadonlyMap<number, string>): Generator<ReportPassRow> {
+  const row = {} as { -readonly [K in keyof ReportPassRow]: ReportPassRow[K] };
+  const stmt = db.prepare(SELECT_REPORT_PASS).raw(true);
+  for (const t of stmt.iterate(window) as IterableIterator<ReportPassTuple>) {
+    [row.id, row.start_ms, row.end_ms, row.method, row.uri, row.path, row.status, row.request_time_ms, row.verdict,
+      row.silent, row.wasted_work, row.retried, row.stalled, row.keepalive_race, row.app_pid, row.app_elapsed_ms,
+      row.app_completed, row.worker_event_id, row.attempts, row.stalled_by, row.wasted_ms] = t;
+    row.file = fileNames.get(t[21]) ?? `file ${t[21]}`;
+    row.line_no = t[22];
+    yield row;
+  }
+}
+
 export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport {
   const stage = opts.onStage ?? (() => {});
   const from = opts.fromMs ?? null;
@@ -86,46 +108,71 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
   const afterId = opts.sinceLast ? (mark?.last_access_id ?? 0) : 0;
   const coveredUpToId = (db.prepare(SELECT_MAX_VERDICT_ID).get() as { id: number }).id;
 
-  stage('reading requests');
-  const rows = db.prepare(SELECT_REPORT_REQUESTS).all({ from: from ?? -FAR, to: to ?? FAR, after_id: afterId }) as ReportRequestRow[];
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const window = { from: from ?? -FAR, to: to ?? FAR, after_id: afterId };
+  const span = db.prepare(SELECT_REPORT_SPAN).get(window) as ReportSpanRow;
+  const hasRows = span.n > 0 && span.first_end_ms !== null && span.last_end_ms !== null;
 
   // Other layers: the explicit window, else the requests' span with a margin (since-last), else everything.
-  const span = rows.length ? {
-    from: Math.min(...rows.map((r) => r.start_ms ?? r.end_ms)) - EVENT_MARGIN_MS,
-    to: Math.max(...rows.map((r) => r.end_ms)) + EVENT_MARGIN_MS,
-  } : null;
-  const evFrom = from ?? (opts.sinceLast ? (span?.from ?? FAR) : -FAR);
-  const evTo = to ?? (opts.sinceLast ? (span?.to ?? -FAR) : FAR);
+  const evFrom = from ?? (opts.sinceLast ? (hasRows ? span.first_start_ms! - EVENT_MARGIN_MS : FAR) : -FAR);
+  const evTo = to ?? (opts.sinceLast ? (hasRows ? span.last_end_ms! + EVENT_MARGIN_MS : -FAR) : FAR);
   stage('reading worker events');
   const events = db.prepare(SELECT_REPORT_WORKER_EVENTS).all({ from: evFrom, to: evTo }) as ReportWorkerEventRow[];
   const boots = db.prepare(SELECT_REPORT_BOOTS).all({ from: evFrom, to: evTo + 30_000 }) as ReportWorkerEventRow[];
 
+  stage(`reading ${span.n} requests`);
+  const totals = new TotalsTally();
+  const endpoints = new EndpointTally();
+  const fingerprintTally = new FingerprintTally();
+  const incidentTally = new IncidentTally(events, boots);
+  const wastedTally = new WastedTally();
+  const stallTally = new StallTally();
+  const races = new RaceTally();
+  const slowest = new SlowestHandler();
+  const overTime = new OverTimeTally(hasRows ? { firstMs: span.first_end_ms!, lastMs: span.last_end_ms! } : null);
+  const explicitWindow = from !== null || to !== null;
+  const timelineTally = explicitWindow ? new TimelineTally() : null;
+  const files = db.prepare(SELECT_REPORT_FILES).all() as ReportFileRow[];
+  for (const r of passRows(db, window, new Map(files.map((f) => [f.id, f.path])))) {
+    totals.add(r);
+    endpoints.add(r);
+    fingerprintTally.add(r);
+    incidentTally.add(r);
+    wastedTally.add(r);
+    stallTally.add(r);
+    races.add(r);
+    slowest.add(r);
+    overTime.add(r);
+    timelineTally?.add(r);
+  }
+
   stage('finding fingerprints, incidents and stalls');
-  const totals = buildTotals(rows);
+  const piled = fingerprintTally.clusters();
+  if (piled.length > 0) {
+    for (const r of db.prepare(SELECT_REPORT_REQUESTS_OF_VERDICTS).iterate({ ...window, verdicts: JSON.stringify(piled) }) as IterableIterator<ReportRequestRow>) {
+      fingerprintTally.addMember(r);
+    }
+  }
   const settings = loadChainSettings(db);
-  const atMs = to ?? (rows.length ? rows[rows.length - 1]!.end_ms : Date.now());
-  const fingerprints = withDirectives(buildFingerprints(rows), settings, atMs);
-  const incidents = buildWorkerIncidents(rows, events, boots);
-  const wasted = buildWastedWork(rows);
+  const atMs = to ?? (hasRows ? span.last_end_ms! : Date.now());
+  const fingerprints = withDirectives(fingerprintTally.fingerprints(), settings, atMs);
+  const incidents = incidentTally.result();
+  const wasted = wastedTally.result();
+  const requestById = db.prepare(SELECT_REPORT_REQUEST);
   const appBlocker = db.prepare(SELECT_APP_BLOCKER);
-  const stalls = buildStalls(rows, {
-    request: (id) => byId.get(id),
+  const stalls = stallTally.result({
+    request: (id) => requestById.get(id) as ReportRequestRow | undefined,
     app: (id) => appBlocker.get(id) as AppBlockerRow | undefined,
   });
-  const races = rows.filter((r) => r.keepalive_race === 1).map(refOf);
-  const handled = rows.filter((r) => r.app_completed === 1 && r.app_elapsed_ms !== null).map((r) => r.app_elapsed_ms!);
-  const slowestHandlerS = handled.length ? Math.max(...handled) / 1000 : null;
+  const slowestHandlerS = slowest.ms === null ? null : slowest.ms / 1000;
 
   let timeline: ReportModel['timeline'] = null;
-  if (from !== null || to !== null) {
+  if (timelineTally) {
     stage('building the timeline');
     const errors = db.prepare(SELECT_REPORT_ERRORS).all({ from: evFrom, to: evTo, limit: 1000 }) as ReportErrorRow[];
-    timeline = buildTimeline(rows, errors, [...events, ...boots].sort((a, b) => a.time_ms - b.time_ms || a.id - b.id));
+    timeline = timelineTally.result(errors, [...events, ...boots].sort((a, b) => a.time_ms - b.time_ms || a.id - b.id));
   }
 
   stage('checking what the logs can tell');
-  const files = db.prepare(SELECT_REPORT_FILES).all() as ReportFileRow[];
   const gaps = [...clockGaps(db.prepare(SELECT_LAST_RUN_SKEWS).get() as SkewRow | undefined, files), ...buildGaps({
     files,
     access: db.prepare(SELECT_ACCESS_CAPABILITIES).get() as AccessCapabilityRow,
@@ -141,20 +188,20 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
       from: from === null ? null : iso(from),
       to: to === null ? null : iso(to),
       since_last: opts.sinceLast ? { previous_report_at: mark ? iso(mark.created_ms) : null, after_request_id: afterId } : null,
-      first_end: rows.length ? iso(rows[0]!.end_ms) : null,
-      last_end: rows.length ? iso(rows[rows.length - 1]!.end_ms) : null,
+      first_end: hasRows ? iso(span.first_end_ms!) : null,
+      last_end: hasRows ? iso(span.last_end_ms!) : null,
     },
-    totals,
-    endpoints: buildEndpoints(rows),
+    totals: totals.result(),
+    endpoints: endpoints.result(),
     fingerprints,
-    histogram: buildFailedHistogram(rows),
+    histogram: fingerprintTally.histogram(),
     worker_incidents: incidents,
     wasted_work: wasted,
     stalls,
-    keepalive_races: { count: races.length, requests: races.slice(0, 20) },
-    recommendations: buildRecommendations({ fingerprints, incidents, stalls, races, wasted, slowestHandlerS }),
+    keepalive_races: { count: races.count, requests: races.requests },
+    recommendations: buildRecommendations({ fingerprints, incidents, stalls, races: { count: races.count, requests: races.requests }, wasted, slowestHandlerS }),
     timeline,
-    over_time: buildOverTime(rows),
+    over_time: overTime.result(),
     gaps,
     inputs: files.map((f) => ({ path: f.path, type: f.type, format: f.format, records: f.records, rejected: f.rejected })),
     chain: settings.length === 0 ? null : {

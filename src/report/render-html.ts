@@ -6,7 +6,7 @@
 import { VERDICTS } from '../domain/verdicts.js';
 import { stripControls } from '../output/rows.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs } from './format.js';
+import { formatTime, pct, secs, LISTED } from './format.js';
 import { esc, renderStackedBars, renderLegend, ticks } from './svg.js';
 
 export const VERDICT_COLORS: Readonly<Record<string, string>> = {
@@ -69,8 +69,10 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
   for (const i of m.worker_incidents) {
     const items = [
       ...(i.blocker ? [`blocking request: ${ref(i.blocker.request)}: ${esc(i.blocker.why)}`] : []),
-      ...i.died.map((d) => `died with it: ${ref(d)}`),
-      ...i.retried.map((r) => `retried onto <code>${s(r.next_addr)}</code>: ${ref(r.request)}`),
+      ...i.died.slice(0, LISTED).map((d) => `died with it: ${ref(d)}`),
+      ...(i.died_count > LISTED ? [`… and ${i.died_count - LISTED} more died with it`] : []),
+      ...i.retried.slice(0, LISTED).map((r) => `retried onto <code>${s(r.next_addr)}</code>: ${ref(r.request)}`),
+      ...(i.retried_count > LISTED ? [`… and ${i.retried_count - LISTED} more retried onto other workers`] : []),
       ...(i.replaced_by ? [`replaced by pid ${i.replaced_by.pid ?? '?'} at ${t(i.replaced_by.time)} <span class="muted">${s(i.replaced_by.source)}</span>`] : []),
     ];
     out.push(`<div class="card"><b>${t(i.time)}</b> <span class="bad">${esc(i.event)}</span> pid ${i.worker_pid ?? '?'}${i.signal !== null ? ` signal ${i.signal}` : ''} — <code>${s(i.message)}</code> <span class="muted">${s(i.source)}</span><ul>${items.map((x) => `<li>${x}</li>`).join('')}</ul></div>`);

@@ -4,7 +4,7 @@
  */
 import { stripControls } from '../output/rows.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs } from './format.js';
+import { formatTime, pct, secs, LISTED } from './format.js';
 
 /** Text for a table cell or a line: controls stripped, markdown and HTML specials escaped. */
 export function mdText(s: string | null): string {
@@ -52,8 +52,10 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
   for (const i of m.worker_incidents) {
     out.push(`- **${t(i.time)}** \`${i.event}\` pid ${i.worker_pid ?? '?'} — ${mdCode(i.message)} (${mdCode(i.source)})`);
     if (i.blocker) out.push(`  - blocking request: ${ref(i.blocker.request)}: ${i.blocker.why}`);
-    for (const d of i.died) out.push(`  - died with it: ${ref(d)}`);
-    for (const r of i.retried) out.push(`  - retried onto ${mdCode(r.next_addr)}: ${ref(r.request)}`);
+    for (const d of i.died.slice(0, LISTED)) out.push(`  - died with it: ${ref(d)}`);
+    if (i.died_count > LISTED) out.push(`  - … and ${i.died_count - LISTED} more died with it`);
+    for (const r of i.retried.slice(0, LISTED)) out.push(`  - retried onto ${mdCode(r.next_addr)}: ${ref(r.request)}`);
+    if (i.retried_count > LISTED) out.push(`  - … and ${i.retried_count - LISTED} more retried onto other workers`);
     if (i.replaced_by) out.push(`  - replaced by pid ${i.replaced_by.pid ?? '?'} at ${t(i.replaced_by.time)}`);
   }
   out.push('');

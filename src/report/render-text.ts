@@ -6,7 +6,7 @@ import { Chalk } from 'chalk';
 import { stripControls, renderTable } from '../output/rows.js';
 import { VERDICTS } from '../domain/verdicts.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, coarsen } from './format.js';
+import { formatTime, pct, secs, coarsen, LISTED } from './format.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -69,8 +69,10 @@ export function renderText(m: ReportModel, o: TextOptions): string {
     out.push(`  ${t(i.time)}  ${c.red(i.event)} pid ${i.worker_pid ?? '?'}${i.signal !== null ? ` signal ${i.signal}` : ''}  ${c.dim(s(i.source))}`);
     out.push(`      ${s(i.message)}`);
     if (i.blocker) out.push(`      blocking request: ${ref(i.blocker.request)}: ${i.blocker.why}`);
-    for (const d of i.died) out.push(`      died with it: ${ref(d)}`);
-    for (const r of i.retried) out.push(`      retried onto ${s(r.next_addr)}: ${ref(r.request)}`);
+    for (const d of i.died.slice(0, LISTED)) out.push(`      died with it: ${ref(d)}`);
+    if (i.died_count > LISTED) out.push(`      … and ${i.died_count - LISTED} more died with it`);
+    for (const r of i.retried.slice(0, LISTED)) out.push(`      retried onto ${s(r.next_addr)}: ${ref(r.request)}`);
+    if (i.retried_count > LISTED) out.push(`      … and ${i.retried_count - LISTED} more retried onto other workers`);
     if (i.replaced_by) out.push(`      replaced by pid ${i.replaced_by.pid ?? '?'} at ${t(i.replaced_by.time)} ${c.dim(`(${s(i.replaced_by.source)})`)}`);
   }
 

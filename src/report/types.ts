@@ -98,8 +98,12 @@ export interface WorkerIncident {
   readonly source: string;
   /** requests whose (last) attempt died with the worker */
   readonly died: readonly RequestRef[];
+  /** how many requests died with it (`died` cites the first 200) */
+  readonly died_count: number;
   /** requests nginx retried onto another worker after an attempt died here */
   readonly retried: readonly { readonly request: RequestRef; readonly next_addr: string | null; readonly final_status: number | null }[];
+  /** how many attempts nginx retried elsewhere after this death (`retried` cites the first 200) */
+  readonly retried_count: number;
   /** what kept the worker busy: the request that started first among those on it */
   readonly blocker: { readonly request: RequestRef; readonly why: string } | null;
   readonly replaced_by: { readonly pid: number | null; readonly time: string; readonly source: string } | null;

@@ -105,3 +105,44 @@ test('evaluateRule: counts and percentages of all requests', () => {
   assert.equal(evaluateRule(rule('client_abort>1%'), counts, 0).held, false, 'no requests: 0%');
   assert.equal(evaluateRule(rule('keepalive_race<1'), counts, 10).held, true, 'a name with no count is 0');
 });
+
+/** The clustering as first written, on a plain list (sorting every member): the binned one must agree with it. */
+function naiveClusters(durationsS: readonly number[]): { centerS: number; lowS: number; highS: number; count: number }[] {
+  const remaining = new Set<number>();
+  durationsS.forEach((d, i) => { if (d >= 0.5) remaining.add(i); });
+  const out: { centerS: number; lowS: number; highS: number; count: number }[] = [];
+  while (out.length < 5 && remaining.size >= 3) {
+    const bins = new Map<number, number>();
+    for (const i of remaining) bins.set(Math.round(durationsS[i]! * 1000 / 100), (bins.get(Math.round(durationsS[i]! * 1000 / 100)) ?? 0) + 1);
+    const keys = [...bins.keys()].sort((a, b) => a - b);
+    let best = { center: 0, mass: -1 };
+    for (const c of keys) {
+      let mass = 0;
+      for (let b = c - 5; b <= c + 5; b++) mass += bins.get(b) ?? 0;
+      if (mass > best.mass) best = { center: c, mass };
+    }
+    if (best.mass < 3) break;
+    const spread = Math.max(11, keys[keys.length - 1]! - keys[0]! + 1);
+    if (spread === 11 ? remaining.size < 3 : best.mass < (4 * remaining.size * 11) / spread) break;
+    const members = [...remaining].filter((i) => Math.abs(Math.round(durationsS[i]! * 1000 / 100) - best.center) <= 5);
+    const sorted = members.map((i) => Math.round(durationsS[i]! * 1000)).sort((a, b) => a - b);
+    const m = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+    out.push({ centerS: Math.round(median / 100) / 10, lowS: sorted[0]! / 1000, highS: sorted[sorted.length - 1]! / 1000, count: members.length });
+    for (const i of members) remaining.delete(i);
+  }
+  return out.sort((a, b) => a.centerS - b.centerS);
+}
+
+test('findClusters: on 0.1 s bins it finds exactly the piles, bounds and medians of sorting every duration (500 random sets)', () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let k = 0; k < 500; k++) {
+    const d: number[] = [];
+    for (let i = 0; i < 40; i++) d.push(Math.round(rand() * 90_000) / 1000);
+    const clocks = [5, 30, 60, 60.05].filter(() => rand() < 0.6);
+    for (const c of clocks) for (let i = 0, n = 3 + Math.floor(rand() * 30); i < n; i++) d.push(c + Math.round(rand() * 300) / 1000);
+    const got = findClusters(d).map(({ centerS, lowS, highS, count }) => ({ centerS, lowS, highS, count }));
+    assert.deepEqual(got, naiveClusters(d), `set ${k}`);
+  }
+});

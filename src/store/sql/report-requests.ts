@@ -1,20 +1,66 @@
-/**
- * The report's one pass over the requests: every correlated request in the window (by nginx's end
- * time) after a since-last mark, with the access line's fields and its provenance. Row type:
- * ReportRequestRow. Ordered by end so the report's sections read in time order.
- */
-export const SELECT_REPORT_REQUESTS = `
+/** A request as the report reads it: the verdict, the access line's fields and its provenance. */
+const REPORT_REQUEST_FROM = `
   SELECT v.access_id AS id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_time_ms,
          a.user_agent, a.request_id, v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
          v.app_pid, v.app_elapsed_ms, v.app_completed, v.app_end_ms, v.worker_event_id, v.worker_pid,
          v.attempts, v.stalled_by, v.wasted_ms, v.explanation, f.path AS file, a.line_no
   FROM request_verdicts v
   JOIN nginx_access a ON a.id = v.access_id
-  JOIN files f ON f.id = a.file_id
-  WHERE v.end_ms >= @from AND v.end_ms < @to AND v.access_id > @after_id
+  JOIN files f ON f.id = a.file_id`;
+
+const IN_WINDOW = 'v.end_ms >= @from AND v.end_ms < @to AND v.access_id > @after_id';
+
+/**
+ * The report's pass over the requests: every correlated request in the window (by nginx's end time)
+ * after a since-last mark, ordered by end so the sections read in time order; iterated, never loaded
+ * whole. Narrowed to what the report's tallies read (ReportPassRow, read as arrays in this column
+ * order): every column costs on a million rows. The attempts JSON is only read when there
+ * was a retry (what the incidents look for); the file is an id (model.ts names it).
+ */
+export const SELECT_REPORT_PASS = `
+  SELECT v.access_id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_time_ms,
+         v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
+         v.app_pid, v.app_elapsed_ms, v.app_completed, v.worker_event_id,
+         CASE WHEN v.retried = 1 THEN v.attempts END, v.stalled_by, v.wasted_ms, a.file_id, a.line_no
+  FROM request_verdicts v
+  JOIN nginx_access a ON a.id = v.access_id
+  WHERE ${IN_WINDOW}
   ORDER BY v.end_ms, v.access_id`;
 
-export interface ReportRequestRow {
+/** A row of SELECT_REPORT_PASS, in column order. */
+export type ReportPassTuple = [
+  id: number, start_ms: number | null, end_ms: number, method: string | null, uri: string | null, path: string | null,
+  status: number | null, request_time_ms: number | null, verdict: string, silent: number, wasted_work: number,
+  retried: number, stalled: number, keepalive_race: number, app_pid: number | null, app_elapsed_ms: number | null,
+  app_completed: number | null, worker_event_id: number | null, attempts: string | null, stalled_by: number | null,
+  wasted_ms: number | null, file_id: number, line_no: number,
+];
+
+/** The second pass: the window's requests of the verdicts in the JSON array @verdicts, in the same order. */
+export const SELECT_REPORT_REQUESTS_OF_VERDICTS = `${REPORT_REQUEST_FROM}
+  WHERE ${IN_WINDOW} AND v.verdict IN (SELECT value FROM json_each(@verdicts))
+  ORDER BY v.end_ms, v.access_id`;
+
+/** One request by id, in the window or not (a stall's blocker may have ended after it). */
+export const SELECT_REPORT_REQUEST = `${REPORT_REQUEST_FROM}
+  WHERE v.access_id = ?`;
+
+/** The window's size and span, read before the pass: the time buckets and the other layers' range follow from it. */
+export const SELECT_REPORT_SPAN = `
+  SELECT count(*) AS n, min(v.end_ms) AS first_end_ms, max(v.end_ms) AS last_end_ms,
+         min(coalesce(v.start_ms, v.end_ms)) AS first_start_ms
+  FROM request_verdicts v
+  WHERE ${IN_WINDOW}`;
+
+export interface ReportSpanRow {
+  readonly n: number;
+  readonly first_end_ms: number | null;
+  readonly last_end_ms: number | null;
+  readonly first_start_ms: number | null;
+}
+
+/** What the report's tallies read of a request (model.ts fills it from a ReportPassTuple). */
+export interface ReportPassRow {
   readonly id: number;
   readonly start_ms: number | null;
   readonly end_ms: number;
@@ -23,8 +69,6 @@ export interface ReportRequestRow {
   readonly path: string | null;
   readonly status: number | null;
   readonly request_time_ms: number | null;
-  readonly user_agent: string | null;
-  readonly request_id: string | null;
   readonly verdict: string;
   readonly silent: number;
   readonly wasted_work: number;
@@ -34,16 +78,22 @@ export interface ReportRequestRow {
   readonly app_pid: number | null;
   readonly app_elapsed_ms: number | null;
   readonly app_completed: number | null;
-  readonly app_end_ms: number | null;
   readonly worker_event_id: number | null;
-  readonly worker_pid: number | null;
-  /** JSON [{status, addr, response_ms, outcome, worker_pid, worker_event_id}] */
+  /** JSON [{status, addr, response_ms, outcome, worker_pid, worker_event_id}]; in the pass, only when retried */
   readonly attempts: string | null;
   readonly stalled_by: number | null;
   readonly wasted_ms: number | null;
-  readonly explanation: string;
   readonly file: string;
   readonly line_no: number;
+}
+
+/** A request with everything the report can cite about it. */
+export interface ReportRequestRow extends ReportPassRow {
+  readonly user_agent: string | null;
+  readonly request_id: string | null;
+  readonly app_end_ms: number | null;
+  readonly worker_pid: number | null;
+  readonly explanation: string;
 }
 
 /** The highest request id correlated so far: what a since-last mark records. */

@@ -1,0 +1,146 @@
+/**
+ * Worker incidents and event-loop stalls: the requests each worker death took, the retries it
+ * caused and what blocked it; the requests a blocking handler stalled. Fed one request at a time;
+ * what is kept per incident or stall is capped, the counts are not.
+ */
+import type { ReportPassRow, ReportRequestRow, AppBlockerRow } from '../store/sql/report-requests.js';
+import type { ReportWorkerEventRow } from '../store/sql/report-events.js';
+import { iso, refOf } from './refs.js';
+import type { RequestRef, WorkerIncident, Stall } from './types.js';
+
+/** Requests cited per incident (died, retried); the counts beside them are exact. */
+const CITED = 200;
+
+interface AttemptJson { status: number | null; addr: string | null; outcome: string; worker_pid: number | null; worker_event_id: number | null }
+
+interface IncidentAcc {
+  readonly ev: ReportWorkerEventRow;
+  readonly died: RequestRef[];
+  diedCount: number;
+  readonly retried: WorkerIncident['retried'][number][];
+  retriedCount: number;
+  /** requests that were on the worker when it died (died with it, or on its pid and never finished) */
+  onWorker: number;
+  /** the first to start (end when its start is unknown) */
+  first: { order: number; startMs: number | null; id: number; ref: RequestRef } | null;
+}
+
+/**
+ * gunicorn ≥ 21 follows a WORKER TIMEOUT with "terminated due to signal 6" (SIGABRT) for the same
+ * pid: one death, not two.
+ */
+function foldDeaths(events: readonly ReportWorkerEventRow[]): ReportWorkerEventRow[] {
+  const timeouts = events.filter((o) => o.event === 'worker_timeout');
+  return events.filter((ev) => !(ev.event === 'worker_signaled' && timeouts.some((o) =>
+    o.worker_pid === ev.worker_pid && ev.time_ms - o.time_ms >= 0 && ev.time_ms - o.time_ms <= 2_000)));
+}
+
+/** Each worker death with the requests it took, the retries it caused, what blocked it and its replacement. */
+export class IncidentTally {
+  private readonly byEvent = new Map<number, IncidentAcc>();
+  private readonly byPid = new Map<number, IncidentAcc[]>();
+
+  constructor(events: readonly ReportWorkerEventRow[], private readonly boots: readonly ReportWorkerEventRow[]) {
+    for (const ev of foldDeaths(events)) {
+      const acc: IncidentAcc = { ev, died: [], diedCount: 0, retried: [], retriedCount: 0, onWorker: 0, first: null };
+      this.byEvent.set(ev.id, acc);
+      if (ev.worker_pid !== null) this.byPid.set(ev.worker_pid, [...(this.byPid.get(ev.worker_pid) ?? []), acc]);
+    }
+  }
+
+  add(r: ReportPassRow): void {
+    if (this.byEvent.size === 0) return;
+    const diedIn = r.worker_event_id === null ? undefined : this.byEvent.get(r.worker_event_id);
+    if (diedIn) {
+      diedIn.diedCount++;
+      if (diedIn.died.length < CITED) diedIn.died.push(refOf(r));
+    }
+    // An attempt that died on a worker and was followed by another: nginx retried it elsewhere.
+    if (r.attempts !== null && r.attempts.includes('"worker_event_id":') && /"worker_event_id":\d/.test(r.attempts)) {
+      const att = JSON.parse(r.attempts) as AttemptJson[];
+      for (let i = 0; i < att.length - 1; i++) {
+        const acc = att[i]!.worker_event_id === null ? undefined : this.byEvent.get(att[i]!.worker_event_id!);
+        if (acc === undefined) continue;
+        acc.retriedCount++;
+        if (acc.retried.length < CITED) acc.retried.push({ request: refOf(r), next_addr: att[i + 1]!.addr, final_status: r.status });
+      }
+    }
+    const start = r.start_ms ?? r.end_ms;
+    for (const acc of this.byPid.get(r.app_pid ?? NaN) ?? []) {
+      if (acc === diedIn || r.app_completed === 1) continue;
+      if (start <= acc.ev.time_ms && r.end_ms >= acc.ev.time_ms - 1000) this.onWorker(acc, r, start);
+    }
+    if (diedIn) this.onWorker(diedIn, r, start);
+  }
+
+  private onWorker(acc: IncidentAcc, r: ReportPassRow, order: number): void {
+    acc.onWorker++;
+    if (acc.first === null || order < acc.first.order || (order === acc.first.order && r.id < acc.first.id)) {
+      acc.first = { order, startMs: r.start_ms, id: r.id, ref: refOf(r) };
+    }
+  }
+
+  result(): WorkerIncident[] {
+    return [...this.byEvent.values()].map((acc) => {
+      const { ev, first } = acc;
+      let blocker: WorkerIncident['blocker'] = null;
+      if (first) {
+        // gunicorn logs whole seconds: a start "after" the death means it started within that second.
+        const ranS = first.startMs !== null && ev.time_ms >= first.startMs ? ((ev.time_ms - first.startMs) / 1000).toFixed(1) : null;
+        const others = acc.onWorker - 1;
+        blocker = {
+          request: first.ref,
+          why: `${ranS !== null ? `started ${ranS} s before the ${ev.event === 'worker_timeout' ? 'WORKER TIMEOUT' : 'death'}` : 'was on the worker at its death'}` +
+            `${others > 0 ? `, the first of ${acc.onWorker} requests on the worker: the others were waiting behind it` : ' and never finished'}`,
+        };
+      }
+      const boot = this.boots.find((b) => b.time_ms >= ev.time_ms && b.time_ms <= ev.time_ms + 30_000);
+      return {
+        time: iso(ev.time_ms), event: ev.event, worker_pid: ev.worker_pid, signal: ev.signal, message: ev.message,
+        source: `${ev.file}:${ev.line_no}`, died: acc.died, died_count: acc.diedCount, retried: acc.retried, retried_count: acc.retriedCount, blocker,
+        replaced_by: boot ? { pid: boot.worker_pid ?? boot.pid, time: iso(boot.time_ms), source: `${boot.file}:${boot.line_no}` } : null,
+      };
+    });
+  }
+}
+
+interface StallAcc { victims: RequestRef[]; count: number; firstStartMs: number; lastEndMs: number; pid: number | null }
+
+/** Stalled requests grouped by the request that blocked them. */
+export class StallTally {
+  private readonly groups = new Map<number, StallAcc>();
+
+  add(r: ReportPassRow): void {
+    if (r.stalled !== 1 || r.stalled_by === null) return;
+    let g = this.groups.get(r.stalled_by);
+    if (g === undefined) {
+      g = { victims: [], count: 0, firstStartMs: Infinity, lastEndMs: -Infinity, pid: r.app_pid };
+      this.groups.set(r.stalled_by, g);
+    }
+    g.count++;
+    if (g.victims.length < 10) g.victims.push(refOf(r));
+    if (r.start_ms !== null && r.start_ms < g.firstStartMs) g.firstStartMs = r.start_ms;
+    if (r.end_ms > g.lastEndMs) g.lastEndMs = r.end_ms;
+  }
+
+  /** `lookup` finds each blocker: an nginx request (stalled_by > 0) or an app record (stalled_by = −app id). */
+  result(lookup: { request: (id: number) => ReportRequestRow | undefined; app: (id: number) => AppBlockerRow | undefined }): Stall[] {
+    return [...this.groups.entries()].map(([by, g]) => {
+      const blocker = by > 0 ? lookup.request(by) : undefined;
+      const app = by < 0 ? lookup.app(-by) : undefined;
+      const blockerStart = blocker?.start_ms ?? (app?.time_ms != null && app.elapsed_ms != null ? app.time_ms - app.elapsed_ms : null);
+      const from = Math.min(g.firstStartMs, blockerStart ?? Infinity);
+      const elapsed = blocker?.app_elapsed_ms ?? app?.elapsed_ms ?? null;
+      return {
+        pid: blocker?.app_pid ?? app?.pid ?? g.pid,
+        blocker: blocker ? refOf(blocker) : null,
+        blocker_app: app ? { method: app.method, path: app.path, elapsed_s: app.elapsed_ms === null ? null : app.elapsed_ms / 1000, source: `${app.file}:${app.line_no}` } : null,
+        blocker_elapsed_s: elapsed === null ? null : elapsed / 1000,
+        from: Number.isFinite(from) ? iso(from) : null,
+        to: iso(g.lastEndMs),
+        victim_count: g.count,
+        victims: g.victims,
+      };
+    }).sort((a, b) => (a.from ?? a.to).localeCompare(b.from ?? b.to));
+  }
+}
