@@ -29,20 +29,20 @@ export function iterateRows<T>(stmt: Statement, columns: readonly string[], buil
   return out;
 }
 
-export const ACCESS_COLUMNS = ['id', 'time_ms', 'request_time_ms', 'method', 'uri', 'path', 'status', 'remote_addr', 'request_id',
-  'connection', 'attempts', 'attempt_count', 'request_junk', 'request', 'host'] as const;
+export const ACCESS_COLUMNS = ['id', 'time_ms', 'request_time_ms', 'method', 'path', 'status', 'remote_addr', 'request_id',
+  'connection', 'attempts', 'request_junk', 'request'] as const;
 
 export const buildAccessRow = (r: Raw): AccessRow => ({
   id: r[0] as number, time_ms: r[1] as number, request_time_ms: r[2] as number | null, method: r[3] as string | null,
-  uri: r[4] as string | null, path: r[5] as string | null, status: r[6] as number | null, remote_addr: r[7] as string | null,
-  request_id: r[8] as string | null, connection: r[9] as number | null, attempts: r[10] as string | null,
-  attempt_count: r[11] as number | null, request_junk: r[12] as number, request: r[13] as string | null, host: r[14] as string | null,
+  path: r[4] as string | null, status: r[5] as number | null, remote_addr: r[6] as string | null,
+  request_id: r[7] as string | null, connection: r[8] as number | null, attempts: r[9] as string | null,
+  request_junk: r[10] as number, request: r[11] as string | null,
 });
 
-export const APP_COLUMNS = ['id', 'kind', 'format', 'time_ms', 'elapsed_ms', 'method', 'path', 'status', 'pid', 'request_id', 'error'] as const;
+export const APP_COLUMNS = ['id', 'kind', 'format', 'time_ms', 'elapsed_ms', 'method', 'path', 'status', 'pid', 'request_id'] as const;
 
 export const buildAppRow = (r: Raw): AppRow => ({
   id: r[0] as number, kind: r[1] as AppRow['kind'], format: r[2] as AppRow['format'], time_ms: r[3] as number,
   elapsed_ms: r[4] as number | null, method: r[5] as string | null, path: r[6] as string | null, status: r[7] as number | null,
-  pid: r[8] as number | null, request_id: r[9] as string | null, error: r[10] as string | null,
+  pid: r[8] as number | null, request_id: r[9] as string | null,
 });

@@ -4,17 +4,14 @@ export interface AccessRow {
   readonly time_ms: number;
   readonly request_time_ms: number | null;
   readonly method: string | null;
-  readonly uri: string | null;
   readonly path: string | null;
   readonly status: number | null;
   readonly remote_addr: string | null;
   readonly request_id: string | null;
   readonly connection: number | null;
   readonly attempts: string | null;
-  readonly attempt_count: number | null;
   readonly request_junk: number;
   readonly request: string | null;
-  readonly host: string | null;
 }
 
 export interface AppRow {
@@ -28,7 +25,6 @@ export interface AppRow {
   readonly status: number | null;
   readonly pid: number | null;
   readonly request_id: string | null;
-  readonly error: string | null;
 }
 
 export interface ErrorRow {
