@@ -4,25 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot, tempDir } from '../helpers.js';
+import { tempDir } from '../helpers.js';
+import { checkGolden } from './golden-file.js';
 import { buildFixtureDb, T0 } from './fixture.js';
 import { buildReportModel, renderReport, type ReportModel } from '../../src/report/index.js';
 import type { ReportFormat } from '../../src/report/index.js';
 
-const GOLDEN = join(repoRoot(), 'test', 'fixtures', 'report');
 const NOW = Date.UTC(2024, 4, 2, 3, 0, 0);
-
-function checkGolden(name: string, actual: string): void {
-  const file = join(GOLDEN, name);
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(file)) {
-    writeFileSync(file, actual);
-    if (process.env['UPDATE_GOLDEN'] !== '1') assert.fail(`${name} did not exist: written, check it and commit it`);
-    return;
-  }
-  assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs from the golden file (UPDATE_GOLDEN=1 to refresh)`);
-}
 
 function models(t: { after: (fn: () => void) => void }): { all: ReportModel; window: ReportModel } {
   const { db } = buildFixtureDb(tempDir(t));
