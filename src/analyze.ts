@@ -1,23 +1,20 @@
 /**
- * Ingest, then correlate what the ingest changed: what `droptrace ingest` and `droptrace analyze`
- * run, so verdicts never lag behind the rows.
+ * Ingest, then correlate what is pending: what `droptrace analyze` (and `droptrace ingest
+ * --correlate`) run, so the verdicts are up to date when the command returns. Plain `droptrace
+ * ingest` only ingests; the commands that read verdicts catch up (pending-correlation.ts).
  */
 import type { Db } from './store/open.js';
 import { ingestPaths, type IngestOptions, type IngestResult } from './ingest/ingest.js';
-import { correlate, type CorrelateResult } from './correlate/correlate.js';
-import { EARLIEST_AFFECTED, HAS_VERDICTS, MAX_IDS } from './store/sql/watermarks.js';
+import type { CorrelateResult } from './correlate/correlate.js';
+import { correlatePending } from './pending-correlation.js';
 
 export interface IngestAndCorrelateResult {
   readonly ingest: IngestResult;
-  /** null when the ingest added no row */
+  /** null when nothing was pending (the ingest added no row) */
   readonly correlation: CorrelateResult | null;
 }
 
 export async function ingestAndCorrelate(db: Db, paths: readonly string[], opts: IngestOptions = {}): Promise<IngestAndCorrelateResult> {
-  const before = db.prepare(MAX_IDS).get() as Record<string, number>;
   const ingest = await ingestPaths(db, paths, opts);
-  const earliest = (db.prepare(EARLIEST_AFFECTED).get(before) as { t: number | null }).t;
-  if (earliest === null) return { ingest, correlation: null };
-  const hasVerdicts = db.prepare(HAS_VERDICTS).get() !== undefined;
-  return { ingest, correlation: correlate(db, { fromMs: hasVerdicts ? earliest : null }) };
+  return { ingest, correlation: correlatePending(db) };
 }

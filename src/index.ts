@@ -4,6 +4,7 @@
 export { openStore, type Db } from './store/open.js';
 export { ingestPaths, type IngestOptions, type IngestResult } from './ingest/ingest.js';
 export { ingestAndCorrelate, type IngestAndCorrelateResult } from './analyze.js';
+export { correlatePending, rebuildCorrelation, hasPendingCorrelation, correlateStoreIfPending, type CatchUp } from './pending-correlation.js';
 export { correlate, type CorrelateOptions, type CorrelateResult } from './correlate/correlate.js';
 export { iterateRequests, type RequestRecord, type RequestFilter } from './requests.js';
 export { findRequests, traceRequest, renderTrace, type RequestTrace } from './trace.js';

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
 import { packageVersion } from '../../src/cli/program.js';
+import { openStore } from '../../src/store/open.js';
 
 const combined = () => join(repoRoot(), 'samples/combined/logs');
 
@@ -111,4 +112,55 @@ test('incremental_correlation_after_a_late_log_equals_a_full_one', async (t) => 
   const b = (await runCliCaptured(['requests', '--db', once, '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { verdict: string }).verdict);
   assert.deepEqual(a, b);
   assert.ok(a.includes('worker_timeout'));
+});
+
+test('ingest_leaves_correlation_to_the_first_command_that_reads_verdicts', async (t) => {
+  const dir = tempDir(t);
+  const lazy = join(dir, 'lazy.db');
+  const eager = join(dir, 'eager.db');
+  assert.equal((await runCliCaptured(['ingest', '--db', lazy, '--tz', 'UTC', combined()])).exitCode, 0);
+  assert.equal((await runCliCaptured(['ingest', '--db', eager, '--tz', 'UTC', '--correlate', combined()])).exitCode, 0);
+  const count = (path: string) => {
+    const db = openStore(path, { readonly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM request_verdicts').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+  assert.equal(count(lazy), 0, 'plain ingest stores rows only');
+  assert.ok(count(eager) > 50, '--correlate correlates before returning');
+  // The first command that reads verdicts catches up, and sees what an eager ingest saw.
+  const a = await runCliCaptured(['requests', '--db', lazy, '--format', 'ndjson']);
+  assert.equal(a.exitCode, 0, a.stderr);
+  assert.equal(a.stdout, (await runCliCaptured(['requests', '--db', eager, '--format', 'ndjson'])).stdout);
+  assert.equal(count(lazy), count(eager));
+  assert.match((await runCliCaptured(['correlate', '--db', lazy])).stdout, /nothing to correlate/);
+  const report = async (path: string) => {
+    const r = JSON.parse((await runCliCaptured(['report', '--db', path, '--format', 'json', '--tz', 'UTC'])).stdout) as Record<string, unknown>;
+    delete r['generated_at'];
+    return JSON.stringify(r);
+  };
+  assert.ok((await report(lazy)) === (await report(eager)), 'the report is the same either way');
+});
+
+test('query_over_verdicts_correlates_first_and_over_log_tables_does_not', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', join(combined(), 'access.log')]);
+  const runs = async () => (JSON.parse((await runCliCaptured(['query', '--db', db, '--format', 'json', 'SELECT count(*) AS n FROM correlation_runs'])).stdout) as { n: number }[])[0]!.n;
+  const logOnly = await runCliCaptured(['query', '--db', db, '--format', 'json', 'SELECT count(*) AS n FROM nginx_access']);
+  assert.ok((JSON.parse(logOnly.stdout) as { n: number }[])[0]!.n > 50);
+  assert.equal(await runs(), 1, 'reading correlation_runs correlated the pending rows once');
+  assert.equal(await runs(), 1, 'and nothing is pending afterwards');
+});
+
+test('a_database_from_before_lazy_correlation_is_not_correlated_again', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', '--correlate', combined()]);
+  // What the previous release left: every ingest correlated, and no correlation_marks table.
+  const old = openStore(db);
+  old.exec('DROP TABLE correlation_marks; PRAGMA user_version = 5;');
+  old.close();
+  const runs = async () => (JSON.parse((await runCliCaptured(['query', '--db', db, '--format', 'json', 'SELECT count(*) AS n FROM correlation_runs'])).stdout) as { n: number }[])[0]!.n;
+  assert.equal(await runs(), 1, 'the migration marks the verdicts it found as covering every row');
 });

@@ -16,7 +16,7 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
     .argument('<paths...>', 'log files, directories, globs, or - for stdin');
   dbOption(addReportOptions(addIngestOptions(cmd), { withTz: false }))
     .action(async (paths: string[], flags: IngestFlags & ReportFlags) => {
-      const result = await runIngestCommand(paths, flags, io);
+      const result = await runIngestCommand(paths, { ...flags, correlate: true }, io);
       io.stderr.write(renderIngestSummary(result));
       if (result.problems.length > 0) io.setExitCode(EXIT.error);
       await runReportCommand(flags, io);

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { withStore, dbOption } from '../shared.js';
-import type { IngestResult } from '../../ingest/ingest.js';
+import { ingestPaths, type IngestOptions, type IngestResult } from '../../ingest/ingest.js';
 import { ingestAndCorrelate } from '../../analyze.js';
 import { renderTable } from '../../output/rows.js';
 import { SOURCE_TYPES, type SourceType } from '../../ingest/detect.js';
@@ -16,6 +16,8 @@ export interface IngestFlags extends LogFormatFlags {
   readonly tz?: string;
   readonly host?: string;
   readonly json?: boolean;
+  /** Correlate before returning instead of leaving it to the first command that reads verdicts. */
+  readonly correlate?: boolean;
 }
 
 export function addIngestOptions(cmd: Command): Command {
@@ -35,6 +37,7 @@ export function registerIngestCommand(program: Command, io: CliIO): void {
     .argument('<paths...>', 'log files, directories, globs, or - for stdin');
   dbOption(addIngestOptions(cmd))
     .option('--json', 'print the summary as JSON')
+    .option('--correlate', 'correlate the new rows now (default: the first report/requests/trace/correlate does)')
     .action(async (paths: string[], flags: IngestFlags) => {
       const result = await runIngestCommand(paths, flags, io);
       if (flags.json) io.stdout.write(JSON.stringify(summaryJson(result), null, 2) + '\n');
@@ -46,18 +49,21 @@ export function registerIngestCommand(program: Command, io: CliIO): void {
 export async function runIngestCommand(paths: string[], flags: IngestFlags, io: CliIO): Promise<IngestResult> {
   const logFormat = await resolveLogFormat(flags);
   const progress = createProgress(io);
-  const { ingest: result } = await withStore(flags.db, {}, (db) =>
-    ingestAndCorrelate(db, paths, {
-      type: flags.type,
-      tz: flags.tz ?? null,
-      host: flags.host ?? null,
-      logFormat: logFormat?.format ?? null,
-      logFormatEscape: logFormat?.escape ?? null,
-      stdin: io.stdin,
-      onWarning: (m) => io.stderr.write(`warning: ${m}\n`),
-      onProgress: progress.update,
-    }),
-  );
+  const opts: IngestOptions = {
+    type: flags.type,
+    tz: flags.tz ?? null,
+    host: flags.host ?? null,
+    logFormat: logFormat?.format ?? null,
+    logFormatEscape: logFormat?.escape ?? null,
+    stdin: io.stdin,
+    onWarning: (m) => io.stderr.write(`warning: ${m}\n`),
+    onProgress: progress.update,
+  };
+  const result = await withStore(flags.db, {}, async (db) => {
+    if (!flags.correlate) return ingestPaths(db, paths, opts);
+    const r = await ingestAndCorrelate(db, paths, opts);
+    return r.ingest;
+  });
   progress.done();
   for (const p of result.problems) io.stderr.write(`error: ${p.path}: ${p.reason}\n`);
   return result;

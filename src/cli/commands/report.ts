@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliIO } from '../io.js';
 import { EXIT, useColor } from '../io.js';
-import { dbOption, withStore } from '../shared.js';
+import { catchUpCorrelation, dbOption, withStore } from '../shared.js';
 import { UsageError } from '../../errors.js';
 import { parseTimeArg, parseDurationArg } from '../../domain/time-arg.js';
 import { localZone, assertKnownZone } from '../../domain/time.js';
@@ -51,6 +51,7 @@ export async function runReportCommand(flags: ReportFlags, io: CliIO): Promise<v
   assertKnownZone(zone);
   const rules = parseRules(flags.failOn ?? []);
   const { fromMs, toMs } = resolveWindow(flags, zone);
+  catchUpCorrelation(flags.db, io);
   const progress = io.stderr.isTTY === true ? (s: string) => void io.stderr.write(`\r\u001b[Kreport: ${s}…`) : undefined;
   await withStore(flags.db, { readonly: !flags.sinceLast }, (db) => {
     const built = buildReportModel(db, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress });

@@ -2,10 +2,10 @@
 import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
-import { dbOption, withStore } from '../shared.js';
+import { catchUpCorrelation, dbOption, withStore } from '../shared.js';
 import { iterateRequests, flattenRequest } from '../../requests.js';
 import { findRequests, traceRequest, renderTrace } from '../../trace.js';
-import { correlate } from '../../correlate/correlate.js';
+import { correlatePending, rebuildCorrelation } from '../../pending-correlation.js';
 import { renderRows, csvField, type RowFormat } from '../../output/rows.js';
 import { VERDICT_IDS, type Verdict } from '../../domain/verdicts.js';
 import { parseTimeArg } from '../../domain/time-arg.js';
@@ -27,6 +27,7 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
         fromMs: flags.from ? parseTimeArg(flags.from, zone, '--from') : null,
         toMs: flags.to ? parseTimeArg(flags.to, zone, '--to') : null,
       };
+      catchUpCorrelation(flags.db, io);
       await withStore(flags.db, { readonly: true }, (db) => {
         if (flags.format === 'ndjson') {
           for (const r of iterateRequests(db, filter)) io.stdout.write(JSON.stringify(r) + '\n');
@@ -49,6 +50,7 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
     .argument('<query>', 'a request id, a substring of the URI, or a row id'))
     .option('--json', 'print JSON')
     .action(async (query: string, flags: { db: string; json?: boolean }) => {
+      catchUpCorrelation(flags.db, io);
       await withStore(flags.db, { readonly: true }, (db) => {
         const ids = findRequests(db, query);
         if (ids.length === 0) {
@@ -63,12 +65,13 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
       });
     });
 
-  dbOption(program.command('correlate').description('redo the correlation (it runs after every ingest on its own)'))
+  dbOption(program.command('correlate').description('correlate what was ingested since the last correlation (report, requests and trace do it on their own)'))
     .option('--rebuild', 'correlate every request again, not only the new time range')
     .action(async (flags: { db: string; rebuild?: boolean }) => {
       await withStore(flags.db, {}, (db) => {
-        const r = correlate(db, { fromMs: null });
-        io.stdout.write(`${r.requests} requests correlated in ${r.ms} ms; app clock offset ${r.skew.skewMs} ms (${r.skew.method}, ${r.skew.samples} samples); ${r.stalled} stalled\n`);
+        const r = flags.rebuild ? rebuildCorrelation(db) : correlatePending(db);
+        if (r === null) io.stdout.write('nothing to correlate: no rows ingested since the last correlation\n');
+        else io.stdout.write(`${r.requests} requests correlated in ${r.ms} ms; app clock offset ${r.skew.skewMs} ms (${r.skew.method}, ${r.skew.samples} samples); ${r.stalled} stalled\n`);
       });
     });
 }

@@ -1,12 +1,45 @@
 /**
- * What an ingest added: the highest row id per log table before it, and the earliest time the new
- * rows can affect. Incremental correlation starts there.
+ * What is correlated and what is not yet. `droptrace ingest` stores rows only; the commands that
+ * read verdicts correlate what arrived since the last correlation first. `correlation_marks` holds,
+ * per log table, the highest row id the last correlation covered: rows above it are pending, and the
+ * earliest time they can affect is where the incremental correlation starts.
  */
+export const CORRELATION_MARKS_MIGRATION = `
+  CREATE TABLE correlation_marks (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),  -- one row
+    nginx_access  INTEGER NOT NULL,   -- highest nginx_access.id the last correlation covered
+    nginx_error   INTEGER NOT NULL,
+    server_log    INTEGER NOT NULL,
+    app_requests  INTEGER NOT NULL
+  );
+  -- Databases from before this migration were correlated after every ingest: what they hold is
+  -- covered, unless no verdict exists at all (ingested through the library only).
+  INSERT INTO correlation_marks
+  SELECT 1,
+    CASE WHEN v.has_verdicts THEN (SELECT coalesce(max(id), 0) FROM nginx_access) ELSE 0 END,
+    CASE WHEN v.has_verdicts THEN (SELECT coalesce(max(id), 0) FROM nginx_error) ELSE 0 END,
+    CASE WHEN v.has_verdicts THEN (SELECT coalesce(max(id), 0) FROM server_log) ELSE 0 END,
+    CASE WHEN v.has_verdicts THEN (SELECT coalesce(max(id), 0) FROM app_requests) ELSE 0 END
+  FROM (SELECT EXISTS (SELECT 1 FROM request_verdicts) AS has_verdicts) v;
+`;
+
+/** The highest row id per log table; also the shape of a correlation mark. */
+export interface TableIds {
+  readonly nginx_access: number;
+  readonly nginx_error: number;
+  readonly server_log: number;
+  readonly app_requests: number;
+}
+
 export const MAX_IDS = `SELECT
   (SELECT coalesce(max(id), 0) FROM nginx_access) AS nginx_access,
   (SELECT coalesce(max(id), 0) FROM nginx_error) AS nginx_error,
   (SELECT coalesce(max(id), 0) FROM server_log) AS server_log,
   (SELECT coalesce(max(id), 0) FROM app_requests) AS app_requests`;
+
+export const SELECT_CORRELATION_MARK = 'SELECT nginx_access, nginx_error, server_log, app_requests FROM correlation_marks WHERE id = 1';
+export const SET_CORRELATION_MARK = `UPDATE correlation_marks SET nginx_access = @nginx_access, nginx_error = @nginx_error,
+  server_log = @server_log, app_requests = @app_requests WHERE id = 1`;
 
 /**
  * The earliest request end a new row can change: an access line its own end; an error line a

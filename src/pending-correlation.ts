@@ -1,0 +1,91 @@
+/**
+ * Correlation on demand. `droptrace ingest` stores rows and builds the query indexes; the commands
+ * that read verdicts (report, requests, trace, query over verdicts, correlate) first correlate what
+ * arrived since the last correlation, from the earliest time those rows can affect. Several ingests
+ * in a row (a nightly cron over four logs) then cost one correlation, not one per ingest.
+ */
+import { existsSync } from 'node:fs';
+import { openStore, schemaVersion, type Db } from './store/open.js';
+import { MIGRATIONS } from './store/sql/schema.js';
+import { correlate, type CorrelateResult } from './correlate/correlate.js';
+import {
+  EARLIEST_AFFECTED, HAS_VERDICTS, MAX_IDS, SELECT_CORRELATION_MARK, SET_CORRELATION_MARK, type TableIds,
+} from './store/sql/watermarks.js';
+
+const LOG_TABLES = ['nginx_access', 'nginx_error', 'server_log', 'app_requests'] as const;
+
+/** Whether rows were stored since the last correlation (or the schema predates the marks). */
+export function hasPendingCorrelation(db: Db): boolean {
+  if (schemaVersion(db) < MIGRATIONS.length) return true;
+  const mark = db.prepare(SELECT_CORRELATION_MARK).get() as TableIds;
+  const now = db.prepare(MAX_IDS).get() as TableIds;
+  return LOG_TABLES.some((t) => now[t] > mark[t]);
+}
+
+/**
+ * Correlates the rows stored since the last correlation: incrementally from the earliest time they
+ * affect, or in full on a database with no verdict yet. null when nothing was pending.
+ */
+export function correlatePending(db: Db): CorrelateResult | null {
+  const mark = db.prepare(SELECT_CORRELATION_MARK).get() as TableIds;
+  // Read before correlating: rows another process stores meanwhile stay above the new mark.
+  const now = db.prepare(MAX_IDS).get() as TableIds;
+  if (!LOG_TABLES.some((t) => now[t] > mark[t])) return null;
+  const earliest = (db.prepare(EARLIEST_AFFECTED).get(mark) as { t: number | null }).t;
+  let result: CorrelateResult | null = null;
+  if (earliest !== null) {
+    const hasVerdicts = db.prepare(HAS_VERDICTS).get() !== undefined;
+    result = correlate(db, { fromMs: hasVerdicts ? earliest : null });
+  }
+  // Only once the correlation finished: one killed midway leaves the rows pending.
+  db.prepare(SET_CORRELATION_MARK).run(now);
+  return result;
+}
+
+/** Correlates every request again (`droptrace correlate --rebuild`). */
+export function rebuildCorrelation(db: Db): CorrelateResult {
+  const now = db.prepare(MAX_IDS).get() as TableIds;
+  const result = correlate(db, { fromMs: null });
+  db.prepare(SET_CORRELATION_MARK).run(now);
+  return result;
+}
+
+export interface CatchUp {
+  /** null when nothing was pending (or the verdicts could not be updated: see `stale`) */
+  readonly correlation: CorrelateResult | null;
+  /** Why pending rows were left uncorrelated (a database this user cannot write) */
+  readonly stale: string | null;
+}
+
+/**
+ * For a command about to read verdicts from the database at `path`: correlates pending rows on a
+ * short-lived writable connection, so the command itself can keep its read-only one. A database
+ * this user cannot write is read as it is, with the reason in `stale`.
+ */
+export function correlateStoreIfPending(path: string): CatchUp {
+  if (!existsSync(path)) return { correlation: null, stale: null }; // the command's own open reports it
+  let pending: boolean;
+  const reader = openStore(path, { readonly: true });
+  try {
+    pending = hasPendingCorrelation(reader);
+  } finally {
+    reader.close();
+  }
+  if (!pending) return { correlation: null, stale: null };
+  let db: Db;
+  try {
+    db = openStore(path);
+  } catch (err) {
+    return { correlation: null, stale: `rows ingested since the last correlation are not correlated yet: ${(err as Error).message}` };
+  }
+  try {
+    return { correlation: correlatePending(db), stale: null };
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_READONLY') {
+      return { correlation: null, stale: `rows ingested since the last correlation are not correlated yet: ${path} is read-only here` };
+    }
+    throw err;
+  } finally {
+    db.close();
+  }
+}
