@@ -7,7 +7,7 @@ import { openReader, type Db } from '../store/open.js';
 import {
   DELETE_VERDICTS_FROM, INSERT_VERDICT, SELECT_ACCESS_FOR_SWEEP, SELECT_APP_FOR_SWEEP, SELECT_ERRORS_FOR_SWEEP,
   SELECT_SKEW_SAMPLES, SELECT_WORKER_EVENTS, SELECT_USED_APP_IDS, SELECT_COINCIDENCE_ACCESS, SELECT_COINCIDENCE_APP,
-  INSERT_RUN, FINISH_RUN, SET_RUN_ERROR_SKEW, SELECT_COINCIDENCE_ACCESS_REQUESTS, SELECT_COINCIDENCE_ERRORS, DELETE_ALL_VERDICTS, DROP_VERDICT_INDEXES, CREATE_VERDICT_INDEXES,
+  INSERT_RUN, FINISH_RUN, SELECT_ALL_ACCESS_FOR_SWEEP, SELECT_ALL_APP_FOR_SWEEP, CREATE_SWEEP_INDEXES, SET_RUN_ERROR_SKEW, SELECT_COINCIDENCE_ACCESS_REQUESTS, SELECT_COINCIDENCE_ERRORS, DELETE_ALL_VERDICTS, DROP_VERDICT_INDEXES, CREATE_VERDICT_INDEXES,
 } from '../store/sql/correlation.js';
 import type { AccessRow, AppRow, ErrorRow, StoredAttempt, WorkerEventRow, AppOnNginxClock } from './rows.js';
 import { AppWindow, ErrorWindow, UNKNOWN_START_LOOKBACK_MS, secondResolution, pathKey, type AppMatch } from './match.js';
@@ -53,6 +53,7 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   if (fromMs === null) {
     db.exec(DROP_VERDICT_INDEXES);
     db.exec(DELETE_ALL_VERDICTS);
+    db.exec(CREATE_SWEEP_INDEXES);
   } else {
     db.prepare(DELETE_VERDICTS_FROM).run(from);
   }
@@ -62,9 +63,14 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   const open: Iterator<unknown>[] = [];
   const track = <T>(it: Iterator<T>): Iterator<T> => (open.push(it), it);
   try {
-    const apps = new AppWindow(track(iterateRows(reader.prepare(SELECT_APP_FOR_SWEEP), APP_COLUMNS, buildAppRow, readFrom + skew.skewMs)), skew.skewMs, used);
+    const appRows = fromMs === null
+      ? iterateRows(reader.prepare(SELECT_ALL_APP_FOR_SWEEP), APP_COLUMNS, buildAppRow)
+      : iterateRows(reader.prepare(SELECT_APP_FOR_SWEEP), APP_COLUMNS, buildAppRow, readFrom + skew.skewMs);
+    const apps = new AppWindow(track(appRows), skew.skewMs, used);
     const errors = new ErrorWindow(track(reader.prepare(SELECT_ERRORS_FOR_SWEEP).iterate({ from: readFrom, shift: errorShift }) as Iterator<ErrorRow>));
-    const access = iterateRows(reader.prepare(SELECT_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow, from);
+    const access = fromMs === null
+      ? iterateRows(reader.prepare(SELECT_ALL_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow)
+      : iterateRows(reader.prepare(SELECT_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow, from);
     n = sweep(db, access, apps, errors, deaths);
   } finally {
     // Windows stop reading once the requests end; an open iterator keeps the connection busy.

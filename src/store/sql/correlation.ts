@@ -41,22 +41,49 @@ export const CORRELATION_MIGRATION = `
 `;
 
 /**
- * nginx requests in start order (end when the start is unknown), from a point in time on. Only the
- * columns matching and classifying read: every column is a value built per row, a million times.
+ * The sweeps walk every row in start order (end − duration). A full correlation reads them through
+ * these indexes instead of sorting a million whole rows in temp files: building one sorts only the
+ * keys, and later correlations get the order for free (docs/performance.md). A full correlation
+ * creates them; ingests then maintain them (new rows mostly append at the end).
+ */
+export const CREATE_SWEEP_INDEXES = `
+  CREATE INDEX IF NOT EXISTS nginx_access_start ON nginx_access(time_ms - coalesce(request_time_ms, 0));
+  CREATE INDEX IF NOT EXISTS app_requests_start ON app_requests(time_ms - coalesce(elapsed_ms, 0));`;
+
+/**
+ * nginx requests in start order (end when the start is unknown). Only the columns matching and
+ * classifying read: every column is a value built per row, a million times.
+ */
+const ACCESS_SWEEP_COLUMNS = `id, time_ms, request_time_ms, method, path, status, remote_addr, request_id,
+         connection, attempts, request_junk, request`;
+/** All of them, in the start index's order. */
+export const SELECT_ALL_ACCESS_FOR_SWEEP = `
+  SELECT ${ACCESS_SWEEP_COLUMNS}
+  FROM nginx_access
+  WHERE time_ms IS NOT NULL
+  ORDER BY time_ms - coalesce(request_time_ms, 0), id`;
+/**
+ * Those ending from a point in time on. The unary + keeps the planner off the start index: without
+ * statistics it would scan all of it to skip the sort, where the time index reads only the range.
  */
 export const SELECT_ACCESS_FOR_SWEEP = `
-  SELECT id, time_ms, request_time_ms, method, path, status, remote_addr, request_id,
-         connection, attempts, request_junk, request
+  SELECT ${ACCESS_SWEEP_COLUMNS}
   FROM nginx_access
   WHERE time_ms IS NOT NULL AND time_ms >= ?
-  ORDER BY time_ms - coalesce(request_time_ms, 0), id`;
+  ORDER BY +(time_ms - coalesce(request_time_ms, 0)), id`;
 
-/** App records in handler-start order (end − elapsed), on the app's own clock. */
+/** App records in handler-start order (end − elapsed), on the app's own clock; all, or from a time on (as above). */
+const APP_SWEEP_COLUMNS = 'id, kind, format, time_ms, elapsed_ms, method, path, status, pid, request_id';
+export const SELECT_ALL_APP_FOR_SWEEP = `
+  SELECT ${APP_SWEEP_COLUMNS}
+  FROM app_requests
+  WHERE time_ms IS NOT NULL
+  ORDER BY time_ms - coalesce(elapsed_ms, 0), id`;
 export const SELECT_APP_FOR_SWEEP = `
-  SELECT id, kind, format, time_ms, elapsed_ms, method, path, status, pid, request_id
+  SELECT ${APP_SWEEP_COLUMNS}
   FROM app_requests
   WHERE time_ms IS NOT NULL AND time_ms >= ?
-  ORDER BY time_ms - coalesce(elapsed_ms, 0), id`;
+  ORDER BY +(time_ms - coalesce(elapsed_ms, 0)), id`;
 
 /** Error-log lines on the access log's clock: `shift` is the error log's offset (a wrong --tz). */
 export const SELECT_ERRORS_FOR_SWEEP = `
