@@ -73,6 +73,20 @@ function migrate(db: Db): void {
   }
 }
 
+/**
+ * Another read-write connection to a database `openStore` has opened and migrated, for a worker
+ * thread (a connection belongs to the thread that opened it). The same per-connection pragmas, but
+ * 4 MiB of page cache: the verdict writer only appends, and every MiB counts against the budget.
+ */
+export function openWorkerConnection(path: string): Db {
+  const db = new Database(path, { fileMustExist: true });
+  db.pragma('synchronous = NORMAL');
+  db.pragma('temp_store = FILE');
+  db.pragma('cache_size = -4096');
+  db.pragma('foreign_keys = OFF');
+  return db;
+}
+
 /** A read-only second connection to the same database file (see correlate.ts for why). */
 export function openReader(db: Db): Db {
   const reader = new Database(db.name, { readonly: true, fileMustExist: true });

@@ -133,14 +133,22 @@ export const CREATE_VERDICT_INDEXES = `
   CREATE INDEX IF NOT EXISTS request_verdicts_end ON request_verdicts(end_ms);
   CREATE INDEX IF NOT EXISTS request_verdicts_verdict ON request_verdicts(verdict, end_ms);`;
 
-export const INSERT_VERDICT = `INSERT OR REPLACE INTO request_verdicts (access_id, start_ms, end_ms, verdict, silent,
-  wasted_work, retried, stalled, keepalive_race, app_id, app_ids, app_match, app_confidence, app_status, app_elapsed_ms,
-  app_pid, app_completed, app_end_ms, worker_event_id, worker_pid, worker_event, worker_time_ms, error_ids, attempts,
-  stalled_by, wasted_ms, explanation)
-  VALUES (@access_id, @start_ms, @end_ms, @verdict, @silent, @wasted_work, @retried, @stalled, @keepalive_race, @app_id,
-  @app_ids, @app_match, @app_confidence, @app_status, @app_elapsed_ms, @app_pid, @app_completed, @app_end_ms,
-  @worker_event_id, @worker_pid, @worker_event, @worker_time_ms, @error_ids, @attempts, @stalled_by, @wasted_ms,
-  @explanation)`;
+/**
+ * request_verdicts' columns in the order the INSERT binds them; `text` ones are strings, the others
+ * numbers (null either way). Verdict rows travel to the writer packed by this list (verdict-batch.ts).
+ */
+export const VERDICT_COLUMNS = [
+  ['access_id', 'number'], ['start_ms', 'number'], ['end_ms', 'number'], ['verdict', 'text'], ['silent', 'number'],
+  ['wasted_work', 'number'], ['retried', 'number'], ['stalled', 'number'], ['keepalive_race', 'number'], ['app_id', 'number'],
+  ['app_ids', 'text'], ['app_match', 'text'], ['app_confidence', 'number'], ['app_status', 'number'], ['app_elapsed_ms', 'number'],
+  ['app_pid', 'number'], ['app_completed', 'number'], ['app_end_ms', 'number'], ['worker_event_id', 'number'], ['worker_pid', 'number'],
+  ['worker_event', 'text'], ['worker_time_ms', 'number'], ['error_ids', 'text'], ['attempts', 'text'], ['stalled_by', 'number'],
+  ['wasted_ms', 'number'], ['explanation', 'text'],
+] as const satisfies readonly (readonly [string, 'number' | 'text'])[];
+
+/** Bound by position: named parameters are looked up by name for every row and value. */
+export const INSERT_VERDICT = `INSERT OR REPLACE INTO request_verdicts (${VERDICT_COLUMNS.map(([name]) => name).join(', ')})
+  VALUES (${VERDICT_COLUMNS.map(() => '?').join(', ')})`;
 
 /** App records already owned by kept verdicts just before an incremental run's start. */
 export const SELECT_USED_APP_IDS = `

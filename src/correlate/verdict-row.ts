@@ -1,0 +1,109 @@
+/**
+ * One nginx request's verdict row: the evidence the sweep gathered (its app records, error-log lines,
+ * the worker deaths near its attempts) classified and laid out as request_verdicts stores it.
+ */
+import type { AccessRow, ErrorRow, StoredAttempt, AppOnNginxClock } from './rows.js';
+import { secondResolution, type AppMatch } from './match.js';
+import { findDeathNear, type WorkerDeath } from './workers.js';
+import { classify, type AttemptTrace } from './classify.js';
+
+/** A request_verdicts row; the fields are its columns (store/sql/correlation.ts VERDICT_COLUMNS). */
+export interface VerdictRow {
+  readonly access_id: number;
+  readonly start_ms: number | null;
+  readonly end_ms: number;
+  readonly verdict: string;
+  readonly silent: number;
+  readonly wasted_work: number;
+  readonly retried: number;
+  readonly stalled: number;
+  readonly keepalive_race: number;
+  readonly app_id: number | null;
+  readonly app_ids: string | null;
+  readonly app_match: string | null;
+  readonly app_confidence: number | null;
+  readonly app_status: number | null;
+  readonly app_elapsed_ms: number | null;
+  readonly app_pid: number | null;
+  readonly app_completed: number | null;
+  readonly app_end_ms: number | null;
+  readonly worker_event_id: number | null;
+  readonly worker_pid: number | null;
+  readonly worker_event: string | null;
+  readonly worker_time_ms: number | null;
+  readonly error_ids: string | null;
+  readonly attempts: string | null;
+  readonly stalled_by: number | null;
+  readonly wasted_ms: number | null;
+  readonly explanation: string;
+}
+
+function parseAttempts(json: string | null): StoredAttempt[] | null {
+  if (json === null) return null;
+  try {
+    return JSON.parse(json) as StoredAttempt[];
+  } catch {
+    return null;
+  }
+}
+
+export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatch | null, errs: ErrorRow[], deaths: readonly WorkerDeath[]): VerdictRow {
+  const stored = parseAttempts(a.attempts);
+  const errorKinds = errs.map((e) => e.kind);
+  // nginx marks servers down after real failures and then logs "no live upstreams" for the last
+  // try: only a request that never reached an upstream at all was refused.
+  const refused = errorKinds.length > 0 && errorKinds.every((k) => k === 'upstream_refused' || k === 'no_live_upstreams');
+  const slack = secondResolution(a.time_ms) ? 1_000 : 0;
+  const appPid = app?.primary.row.pid ?? null;
+  // Each failed attempt ends where the next begins; the last ends when nginx logged the request.
+  let attempts: AttemptTrace[] | null = null;
+  if (stored) {
+    const total = stored.reduce((s, x) => s + (x.response_ms ?? 0), 0);
+    let t = start ?? a.time_ms - total;
+    attempts = stored.map((x, i) => {
+      t += x.response_ms ?? 0;
+      const attemptEnd = i === stored.length - 1 ? a.time_ms : t;
+      const failed = x.status === null || x.status === 502;
+      const death = failed && !refused ? findDeathNear(deaths, attemptEnd, slack, null) : null;
+      return { status: x.status, addr: x.addr, responseMs: x.response_ms, headerMs: x.header_ms, death };
+    });
+  }
+  // Without $upstream_* the failed attempt's end is the request's end for a 502, or, for a request
+  // nginx retried and then answered, the time of the error line about the failed attempt.
+  const closedError = errs.find((e) => e.kind === 'upstream_prematurely_closed' || e.kind === 'upstream_reset');
+  const failedAt = a.status === 502 ? a.time_ms : closedError ? closedError.time_ms : null;
+  const deathNearEnd = !stored && failedAt !== null && !refused ? findDeathNear(deaths, failedAt, slack, null) : null;
+  const appEvidence = app ? evidence(app) : null;
+  const c = classify({
+    status: a.status, endMs: a.time_ms, requestJunk: a.request_junk === 1, attempts, app: appEvidence, errorKinds, deathNearEnd,
+  });
+  const p = app?.primary;
+  const wastedMs = c.wastedWork && appEvidence ? Math.max(0, appEvidence.end - a.time_ms) : null;
+  return {
+    access_id: a.id, start_ms: start, end_ms: a.time_ms, verdict: c.verdict, silent: c.silent ? 1 : 0,
+    wasted_work: c.wastedWork ? 1 : 0, retried: c.retried ? 1 : 0, stalled: 0, keepalive_race: c.keepaliveRace ? 1 : 0,
+    app_id: p ? p.row.id : null,
+    app_ids: app ? JSON.stringify([p!.row.id, ...app.others.map((o) => o.row.id)]) : null,
+    app_match: app ? app.method : null, app_confidence: app ? app.confidence : null,
+    app_status: appEvidence?.status ?? null, app_elapsed_ms: p?.row.elapsed_ms ?? null, app_pid: appPid,
+    app_completed: appEvidence ? (appEvidence.completed ? 1 : 0) : null, app_end_ms: p ? Math.round(p.end) : null,
+    worker_event_id: c.death?.eventId ?? null, worker_pid: c.death?.pid ?? null, worker_event: c.death?.event ?? null,
+    worker_time_ms: c.death?.time ?? null,
+    error_ids: errs.length ? JSON.stringify(errs.map((e) => e.id)) : null,
+    attempts: attempts ? JSON.stringify(attempts.map((x) => ({
+      status: x.status, addr: x.addr, response_ms: x.responseMs,
+      outcome: x.death ? (x.death.cause === 'timeout' ? 'worker_timeout' : 'worker_crash') : x.status === null ? 'no_response' : x.status >= 500 ? 'failed' : 'answered',
+      worker_pid: x.death?.pid ?? null, worker_event_id: x.death?.eventId ?? null,
+    }))) : null,
+    stalled_by: null, wasted_ms: wastedMs, explanation: c.explanation,
+  };
+}
+
+/** What the app's records say, merged across sources (NDJSON status, the middleware's failure line). */
+function evidence(m: AppMatch): { completed: boolean; status: number | null; failed: boolean; end: number } {
+  const all: AppOnNginxClock[] = [m.primary, ...m.others];
+  const failed = all.some((e) => e.row.kind === 'failed' || (e.row.status ?? 0) >= 500);
+  const completedRec = all.find((e) => e.row.kind !== 'failed');
+  const status = all.map((e) => e.row.status).find((s) => s !== null) ?? (failed ? 500 : null);
+  return { completed: completedRec !== undefined && !failed, status, failed, end: (completedRec ?? m.primary).end };
+}
