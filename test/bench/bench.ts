@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: generates a seeded corpus per size, then times the built CLI on it — ingest
- * (combined and timing formats; the CLI's ingest includes the correlation it runs afterwards, so
- * the library's `ingestPaths` alone is timed too), `correlate --rebuild`, and `report` when the
+ * (combined and timing formats, through the CLI and through the library's `ingestPaths`; the CLI's
+ * ingest no longer correlates: the first command that reads verdicts does), `correlate --rebuild`, and `report` when the
  * command exists — and prints medians, lines per second and peak RSS as a table. `--compare` times
  * lnav and GoAccess on the same combined file. Prints numbers; asserts nothing.
  *
@@ -122,14 +122,14 @@ async function benchSize(o: Options, lines: number, root: string, rows: Row[], r
   let dtCombined: number | null = null;
   if (want('combined')) {
     const cli = await repeat(o.runs, freshDb, process.execPath, [CLI, 'ingest', '--json', '--db', db, '--type', 'nginx-access', c.combined], 'ingest combined (CLI)');
-    add('ingest combined: CLI (+auto correlate)', c.counts.combined, cli, o.runs, rejectsNote(cli.last.stdout));
+    add('ingest combined: CLI', c.counts.combined, cli, o.runs, rejectsNote(cli.last.stdout));
     const lib = await repeat(o.runs, freshDb, process.execPath, [INGEST_ONLY, db, '-', 'nginx-access', c.combined], 'ingest combined (library)');
     add('ingest combined: library ingestPaths', c.counts.combined, lib, o.runs);
     dtCombined = cli.ms;
   }
   if (want('timing')) {
     const cli = await repeat(o.runs, freshDb, process.execPath, [CLI, 'ingest', '--json', '--db', db, '--type', 'nginx-access', '--log-format', TIMING_FORMAT, c.timing], 'ingest timing (CLI)');
-    add('ingest timing: CLI (+auto correlate)', c.counts.timing, cli, o.runs, rejectsNote(cli.last.stdout));
+    add('ingest timing: CLI', c.counts.timing, cli, o.runs, rejectsNote(cli.last.stdout));
     const lib = await repeat(o.runs, freshDb, process.execPath, [INGEST_ONLY, db, TIMING_FORMAT, 'nginx-access', c.timing], 'ingest timing (library)');
     add('ingest timing: library ingestPaths', c.counts.timing, lib, o.runs);
   }
@@ -137,7 +137,7 @@ async function benchSize(o: Options, lines: number, root: string, rows: Row[], r
     const files = [c.timing, c.error, c.gunicorn, c.app];
     const total = c.counts.timing + c.counts.error + c.counts.gunicorn + c.counts.app;
     const ing = await repeat(o.runs, freshDb, process.execPath, [CLI, 'ingest', '--json', '--db', db, '--tz', 'UTC', '--log-format', TIMING_FORMAT, ...files], 'ingest stack (CLI)');
-    add('ingest stack (4 files): CLI (+auto correlate)', total, ing, o.runs, rejectsNote(ing.last.stdout));
+    add('ingest stack (4 files): CLI', total, ing, o.runs, rejectsNote(ing.last.stdout));
     const cor = await repeat(o.runs, () => {}, process.execPath, [CLI, 'correlate', '--rebuild', '--db', db], 'correlate --rebuild');
     add('correlate --rebuild (access+app rows)', c.counts.timing + c.counts.app, cor, o.runs);
     if (reportExists) {
