@@ -15,7 +15,7 @@ import { foldWorkerDeaths, type WorkerDeath } from './workers.js';
 import { buildVerdictRow } from './verdict-row.js';
 import { VerdictWriter } from './verdict-writer.js';
 import { skewFromCoincidence, skewFromRequestIds, type SkewEstimate } from './skew.js';
-import { markStalls } from './stalls.js';
+import { markStalls, couldBlock } from './stalls.js';
 import { iterateRows, ACCESS_COLUMNS, APP_COLUMNS, buildAccessRow, buildAppRow } from './raw-rows.js';
 
 export interface CorrelateOptions {
@@ -62,6 +62,8 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   // The sweeps stream from a second, read-only connection: better-sqlite3 allows no write on a
   // connection while one of its iterators is open, and WAL lets this reader run beside the writer.
   const reader = openReader(db);
+  /** Workers with a handler long enough to have blocked them: the only ones the stall pass reads. */
+  const blockerPids = new Set<number>();
   const open: Iterator<unknown>[] = [];
   const track = <T>(it: Iterator<T>): Iterator<T> => (open.push(it), it);
   try {
@@ -75,7 +77,7 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
       : iterateRows(reader.prepare(SELECT_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow, from);
     const writer = new VerdictWriter(db, opts.writerThreadAfterRows ?? WRITER_THREAD_AFTER_ROWS);
     try {
-      n = sweep(access, apps, errors, deaths, writer);
+      n = sweep(access, apps, errors, deaths, writer, blockerPids);
       writer.finish();
     } catch (err) {
       writer.abandon();
@@ -87,13 +89,16 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
     reader.close();
     db.exec(CREATE_VERDICT_INDEXES);
   }
-  const stalled = markStalls(db, fromMs === null ? null : readFrom);
+  const stalled = fromMs === null ? markStalls(db, null, blockerPids) : markStalls(db, readFrom);
   const ms = Date.now() - t0;
   db.prepare(FINISH_RUN).run(Date.now(), n, skew.method === 'none' ? null : `clock offset by ${skew.method}`, runId);
   return { requests: n, skew, stalled, ms };
 }
 
-function sweep(access: IterableIterator<AccessRow>, apps: AppWindow, errors: ErrorWindow, deaths: readonly WorkerDeath[], writer: VerdictWriter): number {
+function sweep(
+  access: IterableIterator<AccessRow>, apps: AppWindow, errors: ErrorWindow, deaths: readonly WorkerDeath[], writer: VerdictWriter,
+  blockerPids: Set<number>,
+): number {
   let n = 0;
   let maxEnd = -Infinity;
   for (const a of access) {
@@ -105,7 +110,9 @@ function sweep(access: IterableIterator<AccessRow>, apps: AppWindow, errors: Err
     errors.fill(maxEnd + 3_000);
     const app = apps.match(a, start);
     const errs = errors.take(a, start);
-    writer.add(buildVerdictRow(a, start, app, errs, deaths));
+    const v = buildVerdictRow(a, start, app, errs, deaths);
+    writer.add(v);
+    if (couldBlock(v)) blockerPids.add(v.app_pid!);
     n++;
     if (n % 2_000 === 0) {
       const lookback = start !== null ? 5_000 : UNKNOWN_START_LOOKBACK_MS;

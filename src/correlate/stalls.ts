@@ -5,7 +5,7 @@
  * and requests that were already waiting (nginx had them before B ended) finishing right after B.
  */
 import { openReader, type Db } from '../store/open.js';
-import { SELECT_STALL_CANDIDATES, RESET_STALLS_FROM, MARK_STALLED } from '../store/sql/correlation.js';
+import { SELECT_STALL_CANDIDATES, SELECT_STALL_CANDIDATES_OF_PIDS, RESET_STALLS_FROM, MARK_STALLED } from '../store/sql/correlation.js';
 
 interface Handled {
   readonly access_id: number;
@@ -59,15 +59,31 @@ export function findStalls(rows: readonly Handled[]): Stall[] {
   return out;
 }
 
-export function markStalls(db: Db, fromMs: number | null): number {
+/** Whether a verdict row's handler could have blocked its worker (findStalls' test for a blocker). */
+export function couldBlock(v: { app_completed: number | null; app_pid: number | null; app_end_ms: number | null; app_elapsed_ms: number | null }): boolean {
+  return v.app_completed === 1 && v.app_pid !== null && v.app_end_ms !== null && (v.app_elapsed_ms ?? 0) >= BLOCKER_MIN_MS;
+}
+
+/**
+ * Marks the stalled requests among those ending from `fromMs` on (null: all). After a full sweep,
+ * `blockerPids` (the pids of the rows couldBlock() accepted) spares reading back a million verdict
+ * rows when few workers had a long handler: findStalls finds nothing on a worker without one.
+ */
+export function markStalls(db: Db, fromMs: number | null, blockerPids: ReadonlySet<number> | null = null): number {
+  if (blockerPids !== null && fromMs !== null) throw new Error('internal: blockerPids come from a full sweep only');
   const from = fromMs ?? -8.64e15;
-  db.prepare(RESET_STALLS_FROM).run(from);
+  // Rows a full sweep has just written are not stalled yet: there is nothing to reset.
+  if (blockerPids === null) db.prepare(RESET_STALLS_FROM).run(from);
+  else if (blockerPids.size === 0) return 0;
   const reader = openReader(db);
   const stalls: Stall[] = [];
   try {
     let pid: number | null = null;
     let buf: Handled[] = [];
-    for (const r of reader.prepare(SELECT_STALL_CANDIDATES).iterate(from) as IterableIterator<Handled>) {
+    const candidates = blockerPids === null
+      ? reader.prepare(SELECT_STALL_CANDIDATES).iterate(from)
+      : reader.prepare(SELECT_STALL_CANDIDATES_OF_PIDS).iterate(from, JSON.stringify([...blockerPids]));
+    for (const r of candidates as IterableIterator<Handled>) {
       if (r.pid !== pid) {
         stalls.push(...findStalls(buf));
         buf = [];

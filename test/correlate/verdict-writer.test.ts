@@ -1,18 +1,15 @@
 /** The verdict rows' trip to SQLite: packed batches, and the writer thread that inserts them. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openStore } from '../../src/store/open.js';
-import { ingestPaths } from '../../src/ingest/ingest.js';
 import { correlate } from '../../src/correlate/correlate.js';
 import { VerdictBatch, unpackVerdicts } from '../../src/correlate/verdict-batch.js';
 import { VerdictWriter } from '../../src/correlate/verdict-writer.js';
 import type { VerdictRow } from '../../src/correlate/verdict-row.js';
 import { VERDICT_COLUMNS } from '../../src/store/sql/correlation.js';
-import { recordingProfile } from '../accuracy/accuracy.js';
-import { repoRoot, tempDir } from '../helpers.js';
+import { tempDir } from '../helpers.js';
+import { ingestedSample } from './sample-db.js';
 
 const row = (access_id: number, over: Partial<VerdictRow> = {}): VerdictRow => ({
   access_id, start_ms: null, end_ms: 1_710_000_000_123, verdict: 'ok', silent: 0, wasted_work: 0, retried: 0, stalled: 0,
@@ -35,20 +32,6 @@ test('a_packed_batch_gives_back_nulls_numbers_and_texts_as_they_were', () => {
   assert.deepEqual(got, rows.map((r) => VERDICT_COLUMNS.map(([name]) => r[name])));
   assert.equal(batch.rows, 0, 'take() empties the batch');
 });
-
-/** A recording from samples/, ingested (not correlated) into a new database. */
-async function ingestedSample(t: { after: (fn: () => void) => void }, name: string) {
-  const dir = join(repoRoot(), 'samples', name);
-  const profile = recordingProfile(dir);
-  const db = openStore(join(tempDir(t), 'sample.db'));
-  t.after(() => db.close());
-  await ingestPaths(db, readdirSync(join(dir, 'logs')).map((f) => join(dir, 'logs', f)), {
-    tz: profile.tz,
-    logFormat: profile.logFormat && profile.logFormat.escape !== 'json' ? profile.logFormat.text : null,
-    logFormatEscape: profile.logFormat?.escape ?? null,
-  });
-  return db;
-}
 
 test('the_writer_thread_stores_the_same_verdicts_as_the_sweep_thread', async (t) => {
   const db = await ingestedSample(t, 'timing');

@@ -171,6 +171,13 @@ export const SELECT_STALL_CANDIDATES = `
   FROM request_verdicts
   WHERE app_pid IS NOT NULL AND app_end_ms IS NOT NULL AND app_completed = 1 AND end_ms >= ?
   ORDER BY app_pid, app_end_ms`;
+/** The same, for the workers listed (a JSON array of pids): only a worker with a long handler can have stalled. */
+export const SELECT_STALL_CANDIDATES_OF_PIDS = `
+  SELECT access_id, app_pid AS pid, start_ms, end_ms, app_end_ms, app_elapsed_ms
+  FROM request_verdicts
+  WHERE app_pid IS NOT NULL AND app_end_ms IS NOT NULL AND app_completed = 1 AND end_ms >= ?
+    AND app_pid IN (SELECT value FROM json_each(?))
+  ORDER BY app_pid, app_end_ms`;
 export const RESET_STALLS_FROM = 'UPDATE request_verdicts SET stalled = 0, stalled_by = NULL WHERE end_ms >= ? AND stalled = 1';
 export const MARK_STALLED = 'UPDATE request_verdicts SET stalled = 1, stalled_by = ? WHERE access_id = ?';
 
