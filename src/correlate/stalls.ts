@@ -5,6 +5,7 @@
  * and requests that were already waiting (nginx had them before B ended) finishing right after B.
  */
 import { openReader, type Db } from '../store/open.js';
+import { iterateRows } from './raw-rows.js';
 import { SELECT_STALL_CANDIDATES, SELECT_STALL_CANDIDATES_OF_PIDS, RESET_STALLS_FROM, MARK_STALLED } from '../store/sql/correlation.js';
 
 interface Handled {
@@ -15,6 +16,13 @@ interface Handled {
   readonly app_end_ms: number;
   readonly app_elapsed_ms: number | null;
 }
+
+/** The stall candidates' columns, read as arrays (raw-rows.ts: a million verdicts may be read back). */
+const HANDLED_COLUMNS = ['access_id', 'pid', 'start_ms', 'end_ms', 'app_end_ms', 'app_elapsed_ms'] as const;
+const buildHandled = (r: unknown[]): Handled => ({
+  access_id: r[0] as number, pid: r[1] as number, start_ms: r[2] as number | null, end_ms: r[3] as number,
+  app_end_ms: r[4] as number, app_elapsed_ms: r[5] as number | null,
+});
 
 /** A handler shorter than this cannot stall anybody noticeably. */
 const BLOCKER_MIN_MS = 500;
@@ -81,9 +89,9 @@ export function markStalls(db: Db, fromMs: number | null, blockerPids: ReadonlyS
     let pid: number | null = null;
     let buf: Handled[] = [];
     const candidates = blockerPids === null
-      ? reader.prepare(SELECT_STALL_CANDIDATES).iterate(from)
-      : reader.prepare(SELECT_STALL_CANDIDATES_OF_PIDS).iterate(from, JSON.stringify([...blockerPids]));
-    for (const r of candidates as IterableIterator<Handled>) {
+      ? iterateRows(reader.prepare(SELECT_STALL_CANDIDATES), HANDLED_COLUMNS, buildHandled, from)
+      : iterateRows(reader.prepare(SELECT_STALL_CANDIDATES_OF_PIDS), HANDLED_COLUMNS, buildHandled, from, JSON.stringify([...blockerPids]));
+    for (const r of candidates) {
       if (r.pid !== pid) {
         stalls.push(...findStalls(buf));
         buf = [];
