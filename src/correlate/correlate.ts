@@ -1,7 +1,8 @@
 /**
- * Correlation: every nginx request gets a verdict with its evidence. Runs after each ingest on the
- * new time range only (requests ending at or after the earliest new row, minus a margin), and in
- * full with `droptrace correlate --rebuild`.
+ * Correlation: every nginx request gets a verdict with its evidence. Runs on the time range the rows
+ * stored since the last correlation touch (requests ending at or after the earliest new row, minus a
+ * margin: pending-correlation.ts), and in full with `droptrace correlate --rebuild`. The sweep reads
+ * and matches on this thread; a large sweep's verdict rows are written by another (verdict-writer.ts).
  */
 import { openReader, type Db } from '../store/open.js';
 import {
