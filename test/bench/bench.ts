@@ -141,10 +141,10 @@ async function benchSize(o: Options, lines: number, root: string, rows: Row[], r
     const cor = await repeat(o.runs, () => {}, process.execPath, [CLI, 'correlate', '--rebuild', '--db', db], 'correlate --rebuild');
     add('correlate --rebuild (access+app rows)', c.counts.timing + c.counts.app, cor, o.runs);
     if (reportExists) {
-      // report is another engineer's command still in progress: a failure is a row, not the end.
+      // A failing stage is a row in the table, not the end of the benchmark.
       try {
         const rep = await repeat(o.runs, () => {}, process.execPath, [CLI, 'report', '--db', db], 'report');
-        add('report (access rows)', c.counts.timing, rep, o.runs);
+        add('report (access rows, after correlate)', c.counts.timing, rep, o.runs);
       } catch (err) {
         const why = (err as Error).message.replace(/\s+/g, ' ').slice(0, 120);
         rows.push({ size, stage: 'report', lines: 0, ms: NaN, rssKiB: NaN, runs: 0, note: `failed: ${why}` });
