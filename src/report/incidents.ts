@@ -58,9 +58,13 @@ export class IncidentTally {
     // An attempt that died on a worker and was followed by another: nginx retried it elsewhere.
     if (r.attempts !== null && r.attempts.includes('"worker_event_id":') && /"worker_event_id":\d/.test(r.attempts)) {
       const att = JSON.parse(r.attempts) as AttemptJson[];
+      // One entry per request and death: the correlation may tie the instant failures that follow
+      // (the next server refusing, "no live upstreams") to the same death; the first retry is the one.
+      const seen = new Set<IncidentAcc>();
       for (let i = 0; i < att.length - 1; i++) {
         const acc = att[i]!.worker_event_id === null ? undefined : this.byEvent.get(att[i]!.worker_event_id!);
-        if (acc === undefined) continue;
+        if (acc === undefined || seen.has(acc)) continue;
+        seen.add(acc);
         acc.retriedCount++;
         if (acc.retried.length < CITED) acc.retried.push({ request: refOf(r), next_addr: att[i + 1]!.addr, final_status: r.status });
       }

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EndpointTally, OTHER_ENDPOINTS, WastedTally } from '../../src/report/sections.js';
+import { IncidentTally } from '../../src/report/incidents.js';
 import type { ReportPassRow } from '../../src/store/sql/report-requests.js';
 
 const row = (over: Partial<ReportPassRow>): ReportPassRow => ({
@@ -28,4 +29,19 @@ test('WastedTally: keeps the ten longest by wasted time (ties: the earlier reque
   assert.equal(w.total_s, [...Array(100)].reduce((s, _, k) => s + ((k + 1) % 7), 0));
   assert.deepEqual(w.top.map((r) => r.id), [6, 13, 20, 27, 34, 41, 48, 55, 62, 69]);
   assert.ok(w.top.every((r) => r.wasted_s === 6));
+});
+
+test('IncidentTally: a request whose later instant failures are tied to the same death is one retry, onto the next server', () => {
+  const death = { id: 7, time_ms: 10_000, event: 'worker_timeout', pid: 1, worker_pid: 42, signal: null, exit_code: null, message: 'WORKER TIMEOUT (pid:42)', file: 'g.log', line_no: 3 };
+  const t = new IncidentTally([death], []);
+  const attempts = JSON.stringify([
+    { status: 502, addr: '127.0.0.1:8000', outcome: 'worker_timeout', worker_pid: 42, worker_event_id: 7 },
+    { status: 502, addr: '127.0.0.1:8001', outcome: 'worker_timeout', worker_pid: 42, worker_event_id: 7 },
+    { status: 502, addr: 'app', outcome: 'worker_timeout', worker_pid: 42, worker_event_id: 7 },
+  ]);
+  t.add(row({ id: 9, end_ms: 10_050, status: 502, verdict: 'worker_timeout', retried: 1, worker_event_id: 7, attempts }));
+  const [inc] = t.result();
+  assert.equal(inc?.retried_count, 1);
+  assert.deepEqual(inc?.retried.map((r) => [r.request.id, r.next_addr]), [[9, '127.0.0.1:8001']]);
+  assert.equal(inc?.died_count, 1);
 });
