@@ -6,20 +6,21 @@
  */
 import { existsSync } from 'node:fs';
 import { openStore, schemaVersion, type Db } from './store/open.js';
-import { MIGRATIONS } from './store/sql/schema.js';
+import { LOG_TABLES, MIGRATIONS } from './store/sql/schema.js';
 import { correlate, type CorrelateResult } from './correlate/correlate.js';
 import {
   EARLIEST_AFFECTED, HAS_VERDICTS, MAX_IDS, SELECT_CORRELATION_MARK, SET_CORRELATION_MARK, type TableIds,
 } from './store/sql/watermarks.js';
 
-const LOG_TABLES = ['nginx_access', 'nginx_error', 'server_log', 'app_requests'] as const;
+/** Whether any log table holds rows above the mark. */
+const isPending = (mark: TableIds, now: TableIds): boolean => LOG_TABLES.some((t) => now[t] > mark[t]);
 
 /** Whether rows were stored since the last correlation (or the schema predates the marks). */
 export function hasPendingCorrelation(db: Db): boolean {
   if (schemaVersion(db) < MIGRATIONS.length) return true;
   const mark = db.prepare(SELECT_CORRELATION_MARK).get() as TableIds;
   const now = db.prepare(MAX_IDS).get() as TableIds;
-  return LOG_TABLES.some((t) => now[t] > mark[t]);
+  return isPending(mark, now);
 }
 
 /**
@@ -30,7 +31,7 @@ export function correlatePending(db: Db): CorrelateResult | null {
   const mark = db.prepare(SELECT_CORRELATION_MARK).get() as TableIds;
   // Read before correlating: rows another process stores meanwhile stay above the new mark.
   const now = db.prepare(MAX_IDS).get() as TableIds;
-  if (!LOG_TABLES.some((t) => now[t] > mark[t])) return null;
+  if (!isPending(mark, now)) return null;
   const earliest = (db.prepare(EARLIEST_AFFECTED).get(mark) as { t: number | null }).t;
   let result: CorrelateResult | null = null;
   if (earliest !== null) {
