@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openStore } from '../../src/store/open.js';
+import { openStore, type Db } from '../../src/store/open.js';
 import { ingestAndCorrelate } from '../../src/analyze.js';
 import { iterateRequests, type RequestRecord } from '../../src/requests.js';
 import { PROFILES, isProfileName, type Profile } from '../harness/profiles.js';
@@ -68,6 +68,15 @@ export function recordingProfile(dir: string): Profile {
   throw new Error(`${dir}: cannot tell the harness profile (no truth/summary.json with "profile")`);
 }
 
+/** Ingests and correlates a recording's logs with its profile's log_format and zone, as the quick start does. */
+export async function ingestRecording(db: Db, profile: Profile, logs: readonly string[], tzOverride?: string): Promise<void> {
+  await ingestAndCorrelate(db, logs, {
+    tz: tzOverride ?? profile.tz,
+    logFormat: profile.logFormat && profile.logFormat.escape !== 'json' ? profile.logFormat.text : null,
+    logFormatEscape: profile.logFormat?.escape ?? null,
+  });
+}
+
 export async function measureRecording(dir: string, mode: AccuracyFigures['mode'] = 'all-logs', tzOverride?: string): Promise<AccuracyFigures> {
   const profile = recordingProfile(dir);
   const logsDir = join(dir, 'logs');
@@ -77,11 +86,7 @@ export async function measureRecording(dir: string, mode: AccuracyFigures['mode'
   const tmp = mkdtempSync(join(tmpdir(), 'droptrace-acc-'));
   const db = openStore(join(tmp, 'acc.db'));
   try {
-    await ingestAndCorrelate(db, logs, {
-      tz: tzOverride ?? profile.tz,
-      logFormat: profile.logFormat && profile.logFormat.escape !== 'json' ? profile.logFormat.text : null,
-      logFormatEscape: profile.logFormat?.escape ?? null,
-    });
+    await ingestRecording(db, profile, logs, tzOverride);
     const byTag = new Map<string, RequestRecord>();
     for (const r of iterateRequests(db)) {
       const m = TAG.exec(r.uri ?? '');

@@ -9,9 +9,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { repoRoot } from '../helpers.js';
 import { checkGolden } from './golden-file.js';
-import { recordingProfile } from '../accuracy/accuracy.js';
+import { ingestRecording, recordingProfile } from '../accuracy/accuracy.js';
 import { openStore } from '../../src/store/open.js';
-import { ingestAndCorrelate } from '../../src/analyze.js';
 import { buildReportModel, renderReport, type ReportFormat } from '../../src/report/index.js';
 
 const NOW = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -27,11 +26,7 @@ for (const name of ['combined', 'timing', 'json', 'zone']) {
     const tmp = mkdtempSync(join(tmpdir(), 'droptrace-golden-'));
     const db = openStore(join(tmp, 'g.db'));
     try {
-      await ingestAndCorrelate(db, logs, {
-        tz: profile.tz,
-        logFormat: profile.logFormat && profile.logFormat.escape !== 'json' ? profile.logFormat.text : null,
-        logFormatEscape: profile.logFormat?.escape ?? null,
-      });
+      await ingestRecording(db, profile, logs);
       const { model } = buildReportModel(db, { nowMs: NOW });
       for (const format of ['text', 'json', 'markdown', 'html'] as const) {
         checkGolden(join('samples', `${name}.${EXT[format]}`), renderReport(model, format, { zone: 'UTC' }));
