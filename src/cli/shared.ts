@@ -1,6 +1,6 @@
 /** Small pieces every command shares: the --db option and opening the store around an action. */
 import type { Command } from 'commander';
-import { openStore, type Db, type OpenOptions } from '../store/open.js';
+import { closeStore, openStore, type Db, type OpenOptions } from '../store/open.js';
 import { correlateStoreIfPending } from '../pending-correlation.js';
 import type { CliIO } from './io.js';
 
@@ -15,7 +15,7 @@ export async function withStore<T>(path: string, opts: OpenOptions, fn: (db: Db)
   try {
     return await fn(db);
   } finally {
-    db.close();
+    closeStore(db);
   }
 }
 

@@ -2,6 +2,7 @@
  * Opens (or creates) a droptrace database and brings its schema up to date. The only file that
  * knows better-sqlite3's full API; the rest of droptrace talks to the narrow `Db` type below.
  */
+import { accessSync, constants, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './sql/schema.js';
 
@@ -46,6 +47,26 @@ export function openStore(path: string, opts: OpenOptions = {}): Db {
   if (!opts.readonly) migrate(db);
   else checkVersion(db);
   return db;
+}
+
+/**
+ * Closes a store. A read-only connection that closes last cannot checkpoint, so SQLite leaves the
+ * -wal and -shm files beside the database; when this user may write it, a read-write connection
+ * opened and closed at once does the clean-up (it is not the last one if another process still
+ * has the database open, and then SQLite keeps the files, as it should).
+ */
+export function closeStore(db: Db): void {
+  const { name, readonly } = db;
+  db.close();
+  if (!readonly || !existsSync(`${name}-wal`)) return;
+  try {
+    accessSync(name, constants.W_OK);
+    const cleaner = new Database(name, { fileMustExist: true });
+    schemaVersion(cleaner); // a connection that never read the database does not touch its WAL on close
+    cleaner.close();
+  } catch {
+    // a database this user cannot write keeps its WAL files: harmless, and not ours to remove
+  }
 }
 
 export function schemaVersion(db: Db): number {

@@ -1,6 +1,7 @@
 /** The CLI end to end through runCli: exit codes, output shapes and the stable NDJSON contract. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
 import { packageVersion } from '../../src/cli/program.js';
@@ -163,4 +164,15 @@ test('a_database_from_before_lazy_correlation_is_not_correlated_again', async (t
   old.close();
   const runs = async () => (JSON.parse((await runCliCaptured(['query', '--db', db, '--format', 'json', 'SELECT count(*) AS n FROM correlation_runs'])).stdout) as { n: number }[])[0]!.n;
   assert.equal(await runs(), 1, 'the migration marks the verdicts it found as covering every row');
+});
+
+test('analyze_and_report_leave_no_wal_files_beside_the_database', async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'd.db');
+  const a = await runCliCaptured(['analyze', '--db', db, '--tz', 'UTC', combined()]);
+  assert.equal(a.exitCode, 0, a.stderr);
+  assert.deepEqual(readdirSync(dir), ['d.db']);
+  const r = await runCliCaptured(['report', '--db', db, '--format', 'json']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.deepEqual(readdirSync(dir), ['d.db']);
 });
