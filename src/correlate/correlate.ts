@@ -18,6 +18,7 @@ import { buildVerdictRow } from './verdict-row.js';
 import { VerdictWriter } from './verdict-writer.js';
 import { skewFromCoincidence, skewFromRequestIds, type SkewEstimate } from './skew.js';
 import { markStalls, couldBlock } from './stalls.js';
+import { recordRevisions, snapshotReportedVerdicts } from './revisions.js';
 import { iterateRows, ACCESS_COLUMNS, APP_COLUMNS, buildAccessRow, buildAppRow } from './raw-rows.js';
 
 export interface CorrelateOptions {
@@ -31,6 +32,8 @@ export interface CorrelateResult {
   readonly requests: number;
   readonly skew: SkewEstimate;
   readonly stalled: number;
+  /** Verdicts of requests a `--since-last` report had covered that this run changed */
+  readonly revised: number;
   readonly ms: number;
 }
 
@@ -54,6 +57,7 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   const from = fromMs ?? -8.64e15;
   const readFrom = fromMs === null ? -8.64e15 : fromMs - MARGIN_MS;
   const used = fromMs === null ? [] : usedAppIds(db, readFrom, fromMs);
+  const watched = snapshotReportedVerdicts(db, fromMs);
   if (fromMs === null) {
     db.exec(DROP_VERDICT_INDEXES);
     db.exec(DELETE_ALL_VERDICTS);
@@ -92,9 +96,10 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
     db.exec(CREATE_VERDICT_INDEXES);
   }
   const stalled = fromMs === null ? markStalls(db, null, blockerPids) : markStalls(db, readFrom);
+  const revised = watched ? recordRevisions(db, runId) : 0;
   const ms = Date.now() - t0;
   db.prepare(FINISH_RUN).run(Date.now(), n, skew.method === 'none' ? null : `clock offset by ${skew.method}`, runId);
-  return { requests: n, skew, stalled, ms };
+  return { requests: n, skew, stalled, revised, ms };
 }
 
 function sweep(

@@ -28,6 +28,13 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   const range = w.from || w.to ? `${t(w.from)} → ${t(w.to)}` : w.first_end ? `${t(w.first_end)} → ${t(w.last_end)}` : 'no requests';
   out.push(c.bold(`droptrace report — ${range} (${zone})`));
   if (w.since_last) out.push(`since the last report${w.since_last.previous_report_at ? ` (${t(w.since_last.previous_report_at)})` : ' (none before: everything)'}: requests after #${w.since_last.after_request_id}`);
+  const revised = w.since_last?.revised;
+  if (revised && revised.count > 0) {
+    out.push(c.yellow(`revised since then: ${revised.count} request(s) reported before changed verdict (logs that arrived later)`));
+    for (const ch of revised.changes) out.push(`  ${s(ch.from)} → ${s(ch.to)}: ${ch.count}`);
+    for (const r of revised.requests) out.push(`    ${ref(r)}, was ${s(r.previous_verdict)}, now ${s(r.verdict)}`);
+    if (revised.count > revised.requests.length) out.push(`    … and ${revised.count - revised.requests.length} more`);
+  }
   const tot = m.totals;
   const silentText = `${tot.silent} silent (silent-drop rate ${pct(tot.silent_rate)})`;
   out.push(`${tot.requests} requests, ${tot.failed} failed (${pct(tot.failed_rate)}), ${tot.silent > 0 ? c.red(silentText) : silentText}`);

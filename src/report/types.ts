@@ -173,13 +173,27 @@ export interface InputFile {
   readonly rejected: number;
 }
 
+/** Verdicts changed since the previous `--since-last` report covered their requests */
+export interface Revisions {
+  readonly count: number;
+  /** verdict then → verdict now, most first */
+  readonly changes: readonly { readonly from: string; readonly to: string; readonly count: number }[];
+  /** the first ten by request id */
+  readonly requests: readonly (RequestRef & { readonly previous_verdict: string })[];
+}
+
 export interface ReportModel {
   readonly version: typeof REPORT_VERSION;
   readonly generated_at: string;
   readonly window: {
     readonly from: string | null;
     readonly to: string | null;
-    readonly since_last: { readonly previous_report_at: string | null; readonly after_request_id: number } | null;
+    readonly since_last: {
+      readonly previous_report_at: string | null;
+      readonly after_request_id: number;
+      /** null on the first `--since-last` report: nothing was reported before */
+      readonly revised: Revisions | null;
+    } | null;
     readonly first_end: string | null;
     readonly last_end: string | null;
   };

@@ -3,9 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCliCaptured, tempDir, combinedLines } from '../helpers.js';
+import { repoRoot, runCliCaptured, tempDir, combinedLines } from '../helpers.js';
 import { buildFixtureDb, T0 } from './fixture.js';
 import { openStore } from '../../src/store/open.js';
+import { buildReportModel, renderReport } from '../../src/report/index.js';
+import { correlateStoreIfPending } from '../../src/pending-correlation.js';
 
 function fixture(t: { after: (fn: () => void) => void }): string {
   const { path, db } = buildFixtureDb(tempDir(t));
@@ -58,6 +60,59 @@ test('report --since-last: the first covers everything, the next only what arriv
   const third = await json();
   assert.equal(third.totals.requests, 1);
   assert.notEqual(third.window.since_last.previous_report_at, null);
+});
+
+test('report --since-last: verdicts that a late gunicorn log changed are listed once, by the next report', async (t) => {
+  const db = join(tempDir(t), 'late.db');
+  const logs = join(repoRoot(), 'samples/timing/logs');
+  const conf = ['--nginx-conf', join(repoRoot(), 'samples/timing/conf/nginx.conf'), '--log-format-name', 'timing'];
+  const ingest = async (...files: string[]) =>
+    assert.equal((await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', ...conf, ...files.map((f) => join(logs, f))])).exitCode, 0);
+  const report = async (format: string) => {
+    const r = await runCliCaptured(['report', '--db', db, '--since-last', '--tz', 'UTC', '--format', format]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    return r.stdout;
+  };
+  type Revised = { count: number; changes: { from: string; to: string; count: number }[]; requests: { id: number; verdict: string; previous_verdict: string }[] };
+  const revisedOf = (out: string) => (JSON.parse(out) as { window: { since_last: { revised: Revised | null } } }).window.since_last.revised;
+
+  await ingest('access.log', 'error.log', 'app.ndjson');
+  assert.equal(revisedOf(await report('json')), null, 'the first report has nothing to revise');
+  await ingest('gunicorn.log'); // the workers' deaths arrive a night late
+  const revised = revisedOf(await report('json'));
+  assert.ok(revised && revised.count > 0, 'the deaths change verdicts the first report printed');
+  assert.deepEqual(revised.changes.find((c) => c.from === 'upstream_error' && c.to === 'worker_crash')?.count, 5);
+  assert.equal(revised.changes.reduce((n, c) => n + c.count, 0), revised.count);
+  for (const r of revised.requests) assert.notEqual(r.previous_verdict, r.verdict);
+
+  const v = openStore(db, { readonly: true });
+  const now = v.prepare('SELECT verdict FROM request_verdicts WHERE access_id = ?');
+  for (const r of revised.requests) assert.equal((now.get(r.id) as { verdict: string }).verdict, r.verdict);
+  v.close();
+  assert.equal(revisedOf(await report('json'))?.count, 0, 'listed once: the next report has seen them');
+});
+
+test('report --since-last: the revised verdicts in text, markdown and html', async (t) => {
+  const db = join(tempDir(t), 'late.db');
+  const logs = join(repoRoot(), 'samples/timing/logs');
+  const conf = ['--nginx-conf', join(repoRoot(), 'samples/timing/conf/nginx.conf'), '--log-format-name', 'timing'];
+  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', ...conf, join(logs, 'access.log'), join(logs, 'error.log')]);
+  await runCliCaptured(['report', '--db', db, '--since-last']);
+  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', join(logs, 'gunicorn.log')]);
+  correlateStoreIfPending(db);
+  const store = openStore(db, { readonly: true });
+  const { model } = buildReportModel(store, { sinceLast: true }); // builds without leaving a mark
+  store.close();
+  const text = renderReport(model, 'text', { color: false, zone: 'UTC' });
+  assert.match(text, /revised since then: \d+ request\(s\) reported before changed verdict/);
+  assert.match(text, /upstream_error → worker_crash: 5/);
+  assert.match(text, /was upstream_error, now worker_crash/);
+  const md = renderReport(model, 'markdown', { zone: 'UTC' });
+  assert.match(md, /\*\*Revised since then:\*\* \d+ request\(s\)/);
+  assert.match(md, /`upstream_error` → `worker_crash` 5/);
+  const html = renderReport(model, 'html', { zone: 'UTC' });
+  assert.match(html, /Revised since then: \d+ request\(s\)/);
+  assert.match(html, /was upstream_error, now worker_crash<\/li>/);
 });
 
 test('report --out writes the file; --format html has no colour codes', async (t) => {

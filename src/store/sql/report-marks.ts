@@ -19,7 +19,75 @@ export interface ReportMarkRow {
   readonly created_ms: number;
   readonly last_access_id: number;
   readonly requests: number;
+  /** null on marks written before migration 7 */
+  readonly correlation_run_id: number | null;
 }
 
-export const SELECT_LAST_MARK = 'SELECT id, created_ms, last_access_id, requests FROM report_marks ORDER BY id DESC LIMIT 1';
-export const INSERT_MARK = 'INSERT INTO report_marks (created_ms, last_access_id, requests, format) VALUES (?, ?, ?, ?)';
+export const SELECT_LAST_MARK = 'SELECT id, created_ms, last_access_id, requests, correlation_run_id FROM report_marks ORDER BY id DESC LIMIT 1';
+export const INSERT_MARK = 'INSERT INTO report_marks (created_ms, last_access_id, requests, format, correlation_run_id) VALUES (?, ?, ?, ?, ?)';
+
+/**
+ * Verdicts that changed after a `--since-last` report covered them (a gunicorn log that arrived a
+ * day late turns yesterday's upstream_error into worker_timeout). Only requests some mark covers are
+ * watched: a correlation snapshots their verdicts before it rewrites them and records the changes;
+ * the next `--since-last` report lists what changed since the previous one.
+ */
+export const VERDICT_REVISIONS_MIGRATION = `
+  CREATE TABLE verdict_revisions (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL,         -- correlation_runs.id of the run that changed it
+    access_id   INTEGER NOT NULL,         -- nginx_access.id (= request_verdicts.access_id)
+    old_verdict TEXT NOT NULL,
+    new_verdict TEXT NOT NULL
+  );
+  CREATE INDEX verdict_revisions_run ON verdict_revisions(run_id, access_id);
+  ALTER TABLE report_marks ADD COLUMN correlation_run_id INTEGER; -- the newest correlation the report read
+`;
+
+/** The highest request id any report covered: verdicts at or below it are watched for revisions. */
+export const SELECT_WATCHED_UP_TO = 'SELECT coalesce(max(last_access_id), 0) AS id FROM report_marks';
+
+/** Per connection (the correlation's), so concurrent readers never see it. */
+export const CREATE_REPORTED_SNAPSHOT = `
+  CREATE TEMP TABLE IF NOT EXISTS reported_verdicts (access_id INTEGER PRIMARY KEY, verdict TEXT NOT NULL);
+  DELETE FROM reported_verdicts;`;
+/** The verdicts a correlation from @from (null: everything) is about to rewrite, of reported requests. */
+export const SNAPSHOT_REPORTED_VERDICTS = `
+  INSERT INTO reported_verdicts (access_id, verdict)
+  SELECT access_id, verdict FROM request_verdicts
+  WHERE access_id <= @upTo AND (@from IS NULL OR end_ms >= @from)`;
+export const RECORD_VERDICT_REVISIONS = `
+  INSERT INTO verdict_revisions (run_id, access_id, old_verdict, new_verdict)
+  SELECT @run, s.access_id, s.verdict, v.verdict
+  FROM reported_verdicts s JOIN request_verdicts v ON v.access_id = s.access_id
+  WHERE v.verdict <> s.verdict
+  ORDER BY s.access_id`;
+export const DROP_REPORTED_SNAPSHOT = 'DELETE FROM reported_verdicts';
+
+/**
+ * Requests the previous reports covered (id ≤ @upTo) whose verdict changed in a correlation after
+ * run @run: the verdict before the first such change and the one now, changed-back ones left out.
+ */
+const REVISED_SINCE = `
+  SELECT f.access_id, r.old_verdict AS was, v.verdict AS now
+  FROM (SELECT access_id, min(id) AS first_id FROM verdict_revisions
+        WHERE run_id > @run AND access_id <= @upTo GROUP BY access_id) f
+  JOIN verdict_revisions r ON r.id = f.first_id
+  JOIN request_verdicts v ON v.access_id = f.access_id
+  WHERE r.old_verdict <> v.verdict`;
+export const SELECT_REVISION_CHANGES = `
+  SELECT was, now, count(*) AS count FROM (${REVISED_SINCE}) GROUP BY was, now ORDER BY count DESC, was, now`;
+export const SELECT_REVISED_EXAMPLES = `${REVISED_SINCE} ORDER BY f.access_id LIMIT @limit`;
+
+export interface RevisionChangeRow {
+  readonly was: string;
+  readonly now: string;
+  readonly count: number;
+}
+export interface RevisedRequestRow {
+  readonly access_id: number;
+  readonly was: string;
+  readonly now: string;
+}
+
+export const SELECT_NEWEST_RUN = 'SELECT coalesce(max(id), 0) AS id FROM correlation_runs';

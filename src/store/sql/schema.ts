@@ -9,7 +9,7 @@
  */
 import { CORRELATION_MIGRATION, ERROR_SKEW_MIGRATION } from './correlation.js';
 import { CHAIN_MIGRATION } from './chain.js';
-import { REPORT_MARKS_MIGRATION } from './report-marks.js';
+import { REPORT_MARKS_MIGRATION, VERDICT_REVISIONS_MIGRATION } from './report-marks.js';
 import { CORRELATION_MARKS_MIGRATION } from './watermarks.js';
 
 export const MIGRATIONS: readonly string[] = [
@@ -137,6 +137,7 @@ export const MIGRATIONS: readonly string[] = [
   /* 4: audit snapshots */ CHAIN_MIGRATION,
   /* 5: error-log clock offset */ ERROR_SKEW_MIGRATION,
   /* 6: what the last correlation covered */ CORRELATION_MARKS_MIGRATION,
+  /* 7: verdicts revised after a report covered them */ VERDICT_REVISIONS_MIGRATION,
 ];
 
 /**

@@ -1,0 +1,26 @@
+/**
+ * "Revised since the last report": requests an earlier `--since-last` report covered whose verdict
+ * a later correlation changed (late logs). A nightly reader would otherwise never learn that
+ * yesterday's upstream_error was a worker timeout after all.
+ */
+import type { Db } from '../store/open.js';
+import {
+  SELECT_REVISED_EXAMPLES, SELECT_REVISION_CHANGES, type ReportMarkRow, type RevisedRequestRow, type RevisionChangeRow,
+} from '../store/sql/report-marks.js';
+import { SELECT_REPORT_REQUEST, type ReportRequestRow } from '../store/sql/report-requests.js';
+import { LISTED } from './format.js';
+import { refOf } from './refs.js';
+import type { Revisions } from './types.js';
+
+export function readRevisions(db: Db, mark: ReportMarkRow): Revisions {
+  const params = { run: mark.correlation_run_id ?? 0, upTo: mark.last_access_id };
+  const changes = (db.prepare(SELECT_REVISION_CHANGES).all(params) as RevisionChangeRow[])
+    .map((c) => ({ from: c.was, to: c.now, count: c.count }));
+  const byId = db.prepare(SELECT_REPORT_REQUEST);
+  const requests = (db.prepare(SELECT_REVISED_EXAMPLES).all({ ...params, limit: LISTED }) as RevisedRequestRow[])
+    .flatMap((r) => {
+      const row = byId.get(r.access_id) as ReportRequestRow | undefined;
+      return row ? [{ ...refOf(row), previous_verdict: r.was }] : [];
+    });
+  return { count: changes.reduce((n, c) => n + c.count, 0), changes, requests };
+}
