@@ -60,11 +60,13 @@ export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatc
   if (stored) {
     const total = stored.reduce((s, x) => s + (x.response_ms ?? 0), 0);
     let t = start ?? a.time_ms - total;
+    let taken: WorkerDeath[] | undefined;
     attempts = stored.map((x, i) => {
       t += x.response_ms ?? 0;
       const attemptEnd = i === stored.length - 1 ? a.time_ms : t;
       const failed = x.status === null || x.status === 502;
-      const death = failed && !refused ? findDeathNear(deaths, attemptEnd, slack, null) : null;
+      const death = failed && !refused ? findDeathNear(deaths, attemptEnd, slack, null, taken) : null;
+      if (death) (taken ??= []).push(death);
       return { status: x.status, addr: x.addr, responseMs: x.response_ms, headerMs: x.header_ms, death };
     });
   }

@@ -45,12 +45,18 @@ export function foldWorkerDeaths(events: readonly WorkerEventRow[]): WorkerDeath
   return deaths.sort((a, b) => a.time - b.time);
 }
 
+const NONE: readonly WorkerDeath[] = [];
+
 /**
  * The death that ended an attempt which nginx saw fail at `end`: nginx notices the closed
  * connection just after gunicorn kills the worker, so the death is at or a little before `end`.
- * `slackMs` widens the window when nginx's time has only second resolution.
+ * `slackMs` widens the window when nginx's time has only second resolution. `taken`: deaths that
+ * already ended earlier attempts of the same request: one cannot end another (nginx sends a retry
+ * to the next server, so to another worker).
  */
-export function findDeathNear(deaths: readonly WorkerDeath[], end: number, slackMs: number, pid: number | null): WorkerDeath | null {
+export function findDeathNear(
+  deaths: readonly WorkerDeath[], end: number, slackMs: number, pid: number | null, taken: readonly WorkerDeath[] = NONE,
+): WorkerDeath | null {
   let lo = 0, hi = deaths.length;
   const from = end - 2_000 - slackMs;
   while (lo < hi) {
@@ -62,7 +68,7 @@ export function findDeathNear(deaths: readonly WorkerDeath[], end: number, slack
   for (let i = lo; i < deaths.length; i++) {
     const d = deaths[i]!;
     if (d.time > end + 500 + slackMs) break;
-    if (pid !== null && d.pid !== pid) continue;
+    if ((pid !== null && d.pid !== pid) || taken.includes(d)) continue;
     const cost = Math.abs(end - d.time);
     if (cost < bestCost) { best = d; bestCost = cost; }
   }

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { foldWorkerDeaths, findDeathNear } from '../../src/correlate/workers.js';
+import { buildVerdictRow } from '../../src/correlate/verdict-row.js';
 import { skewFromCoincidence, skewFromRequestIds } from '../../src/correlate/skew.js';
 import { findStalls } from '../../src/correlate/stalls.js';
 import type { WorkerEventRow } from '../../src/correlate/rows.js';
@@ -47,4 +48,23 @@ test('a_slow_await_while_others_complete_is_no_stall', () => {
   // B awaits for 0.8 s but another request completes in the middle: the loop was turning.
   const rows = [h(2, 10_800, 800), h(6, 10_400, 30, 10_370), h(3, 10_810, 610, 10_200)].sort((a, b) => a.app_end_ms - b.app_end_ms);
   assert.deepEqual(findStalls(rows), []);
+});
+
+test('one death ends one attempt of a request: the instant retries after it are failures of their own', () => {
+  // timing sample, request #169: /block killed worker 29821 at 2.08 s, then nginx's retry to the other
+  // server was reset at 0 ms and the last try found no live upstream, all within the same second.
+  const deaths = foldWorkerDeaths([ev(176, 10_000, 'worker_timeout', 29821)]);
+  const attempts = [
+    { status: 502, addr: '127.0.0.1:46757', response_ms: 2081, header_ms: null },
+    { status: 502, addr: '127.0.0.1:43473', response_ms: 0, header_ms: null },
+    { status: 502, addr: 'app', response_ms: 0, header_ms: null },
+  ];
+  const row = buildVerdictRow({
+    id: 169, time_ms: 10_050, request_time_ms: 2081, method: 'GET', path: '/block', status: 502, remote_addr: '127.0.0.1',
+    request_id: null, connection: null, attempts: JSON.stringify(attempts), request_junk: 0, request: 'GET /block HTTP/1.1',
+  }, 7_969, null, [], deaths);
+  const stored = JSON.parse(row.attempts!) as { outcome: string; worker_event_id: number | null }[];
+  assert.deepEqual(stored.map((a) => [a.outcome, a.worker_event_id]), [['worker_timeout', 176], ['failed', null], ['failed', null]]);
+  assert.equal(row.verdict, 'worker_timeout');
+  assert.equal(row.worker_event_id, 176);
 });
