@@ -227,19 +227,27 @@ const workerTimeout: Scenario = {
 const workerCrash: Scenario = {
   name: 'worker_crash',
   description:
-    'SIGKILL from outside (as the OOM killer does) to the worker running most of 8 in-flight GET and POST /slow requests: its POSTs get 502, its GETs are retried on the next server',
+    'SIGKILL from outside (as the OOM killer does) to the busiest worker running a POST of 8 in-flight GET and POST /slow requests: its POSTs get 502, its GETs are retried on the next server',
   async run(ctx) {
     const since = Date.now();
-    const sent = [0, 1, 2, 3, 4, 5, 6, 7].map((i) =>
-      ctx.client.send({
-        // GET GET POST POST …: nginx alternates servers per request, so each server gets both kinds
-        method: (i >> 1) % 2 === 0 ? 'GET' : 'POST', path: '/slow', query: { seconds: 2 }, scenario: 'worker_crash',
-        ...((i >> 1) % 2 === 0 ? {} : { body: '{}' }),
-      }),
-    );
+    const sent: Promise<ClientResult>[] = [];
+    const postTags = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      // GET GET POST POST …: nginx alternates servers per request, so each server gets both kinds
+      const post = (i >> 1) % 2 === 1;
+      const before = new Set(ctx.client.inFlightTags('worker_crash'));
+      sent.push(ctx.client.send({
+        method: post ? 'POST' : 'GET', path: '/slow', query: { seconds: 2 }, scenario: 'worker_crash', ...(post ? { body: '{}' } : {}),
+      }));
+      if (post) for (const t of ctx.client.inFlightTags('worker_crash')) if (!before.has(t)) postTags.add(t);
+    }
     await sleep(500);
     const tags = ctx.client.inFlightTags('worker_crash');
-    const [pid] = ctx.inFlightPids(tags);
+    // nginx retries a killed worker's GETs on the next server; only a POST shows the loss, so the
+    // busiest worker running a POST is the one killed (the busiest, if none runs a POST yet).
+    const busiest = ctx.inFlightPids(tags);
+    const runningPosts = new Set(ctx.inFlightPids(tags.filter((t) => postTags.has(t))));
+    const [pid] = [...busiest.filter((p) => runningPosts.has(p)), ...busiest];
     if (pid !== undefined) {
       ctx.log(`worker_crash: SIGKILL to worker ${pid}`);
       ctx.killWorker(pid);
