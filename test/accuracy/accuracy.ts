@@ -39,6 +39,8 @@ export interface AccuracyFigures {
   readonly stalledExpected: number;
   readonly stalledFound: number;
   readonly stalledFalse: number;
+  /** false when the profile's app lines carry no pid: droptrace cannot see stalls there, and says so */
+  readonly stallsDetectable?: boolean;
   /** retried: the app ran it more than once (truth) vs nginx logged several attempts (droptrace) */
   readonly retriedExpected: number;
   readonly retriedFound: number;
@@ -92,7 +94,8 @@ export async function measureRecording(dir: string, mode: AccuracyFigures['mode'
       const m = TAG.exec(r.uri ?? '');
       if (m) byTag.set(m[1]!, r);
     }
-    return compare(dir, profile.name, mode, readTruth(dir), byTag);
+    const stallsDetectable = profile.appNdjson || profile.pythonLogFormat.includes('%(process)d');
+    return { ...compare(dir, profile.name, mode, readTruth(dir), byTag), stallsDetectable };
   } finally {
     db.close();
     rmSync(tmp, { recursive: true, force: true });
@@ -138,7 +141,7 @@ export function renderFigures(f: AccuracyFigures): string {
     `  verdicts: ${f.correct}/${f.joined} correct = ${pct(f.correct, f.joined)}; failed ones: ${f.failedCorrect}/${f.failedTotal} = ${pct(f.failedCorrect, f.failedTotal)}`,
     `  wasted_work on 499/504 whose handler finished: ${f.wastedFound}/${f.wastedExpected}; false wasted_work: ${f.wastedFalse}`,
     `  end time within 1 s of the client's: ${f.timeWithin1s}/${f.joined} = ${pct(f.timeWithin1s, f.joined)}`,
-    `  stalled: ${f.stalledFound}/${f.stalledExpected} found, ${f.stalledFalse} flagged without truth; retried (app ran it twice): ${f.retriedFound}/${f.retriedExpected} flagged`,
+    `  stalled: ${f.stalledFound}/${f.stalledExpected} found${f.stallsDetectable === false ? ' (not detectable: the app\'s lines carry no pid)' : ''}, ${f.stalledFalse} flagged without truth; retried (app ran it twice): ${f.retriedFound}/${f.retriedExpected} flagged`,
     '  confusion (truth → droptrace):',
     ...Object.entries(f.confusion).map(([k, v]) => `    ${k.padEnd(21)} ${Object.entries(v).map(([g, n]) => `${g}:${n}`).join('  ')}`),
   ];
