@@ -6,7 +6,7 @@
 import type { Db } from '../store/open.js';
 import {
   CREATE_REPORTED_SNAPSHOT, DROP_REPORTED_SNAPSHOT, RECORD_VERDICT_REVISIONS, SELECT_WATCHED_UP_TO,
-  SNAPSHOT_REPORTED_VERDICTS,
+  SNAPSHOT_ALL_REPORTED_VERDICTS, SNAPSHOT_REPORTED_VERDICTS_FROM,
 } from '../store/sql/report-marks.js';
 
 /**
@@ -17,7 +17,10 @@ export function snapshotReportedVerdicts(db: Db, fromMs: number | null): boolean
   const upTo = (db.prepare(SELECT_WATCHED_UP_TO).get() as { id: number }).id;
   if (upTo === 0) return false;
   db.exec(CREATE_REPORTED_SNAPSHOT);
-  return db.prepare(SNAPSHOT_REPORTED_VERDICTS).run({ upTo, from: fromMs }).changes > 0;
+  const kept = fromMs === null
+    ? db.prepare(SNAPSHOT_ALL_REPORTED_VERDICTS).run({ upTo })
+    : db.prepare(SNAPSHOT_REPORTED_VERDICTS_FROM).run({ upTo, from: fromMs });
+  return kept.changes > 0;
 }
 
 /** After the correlation: the kept verdicts that changed, recorded under run `runId`. Returns how many. */

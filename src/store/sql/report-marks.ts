@@ -51,11 +51,19 @@ export const SELECT_WATCHED_UP_TO = 'SELECT coalesce(max(last_access_id), 0) AS 
 export const CREATE_REPORTED_SNAPSHOT = `
   CREATE TEMP TABLE IF NOT EXISTS reported_verdicts (access_id INTEGER PRIMARY KEY, verdict TEXT NOT NULL);
   DELETE FROM reported_verdicts;`;
-/** The verdicts a correlation from @from (null: everything) is about to rewrite, of reported requests. */
-export const SNAPSHOT_REPORTED_VERDICTS = `
+/**
+ * The verdicts a correlation from @from is about to rewrite, of reported requests: through the
+ * end_ms index (`+access_id` keeps the planner off the primary key, whose range is the whole
+ * history), so a nightly incremental run reads only its window.
+ */
+export const SNAPSHOT_REPORTED_VERDICTS_FROM = `
   INSERT INTO reported_verdicts (access_id, verdict)
   SELECT access_id, verdict FROM request_verdicts
-  WHERE access_id <= @upTo AND (@from IS NULL OR end_ms >= @from)`;
+  WHERE end_ms >= @from AND +access_id <= @upTo`;
+/** The same for a full rebuild: every reported request. */
+export const SNAPSHOT_ALL_REPORTED_VERDICTS = `
+  INSERT INTO reported_verdicts (access_id, verdict)
+  SELECT access_id, verdict FROM request_verdicts WHERE access_id <= @upTo`;
 export const RECORD_VERDICT_REVISIONS = `
   INSERT INTO verdict_revisions (run_id, access_id, old_verdict, new_verdict)
   SELECT @run, s.access_id, s.verdict, v.verdict
