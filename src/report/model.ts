@@ -15,7 +15,7 @@ import {
   SELECT_REPORT_FILES, SELECT_ACCESS_CAPABILITIES, SELECT_ERROR_CAPABILITIES, SELECT_APP_CAPABILITIES, SELECT_SERVER_CAPABILITIES,
   type ReportFileRow, type AccessCapabilityRow, type ErrorCapabilityRow, type AppCapabilityRow, type ServerCapabilityRow,
 } from '../store/sql/report-inputs.js';
-import { SELECT_LAST_MARK, SELECT_NEWEST_RUN, INSERT_MARK, type ReportMarkRow } from '../store/sql/report-marks.js';
+import { SELECT_LAST_MARK, SELECT_NEWEST_REVISION, INSERT_MARK, DELETE_LISTED_REVISIONS, type ReportMarkRow } from '../store/sql/report-marks.js';
 import { readRevisions } from './revisions.js';
 import { REPORT_VERSION, type ReportModel, type ReportModel as Report, type Fingerprint } from './types.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
@@ -40,8 +40,8 @@ export interface BuiltReport {
   readonly model: ReportModel;
   /** the highest request id correlated when the report ran: the next since-last mark */
   readonly coveredUpToId: number;
-  /** the newest correlation run when the report ran: revisions after it are the next report's */
-  readonly correlationRunId: number;
+  /** the newest verdict revision when the report ran: newer ones are the next report's */
+  readonly revisionId: number;
 }
 
 const FAR = 8.64e15;
@@ -110,7 +110,7 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
   if (opts.sinceLast) mark = db.prepare(SELECT_LAST_MARK).get() as ReportMarkRow | undefined;
   const afterId = opts.sinceLast ? (mark?.last_access_id ?? 0) : 0;
   const coveredUpToId = (db.prepare(SELECT_MAX_VERDICT_ID).get() as { id: number }).id;
-  const correlationRunId = (db.prepare(SELECT_NEWEST_RUN).get() as { id: number }).id;
+  const revisionId = (db.prepare(SELECT_NEWEST_REVISION).get() as { id: number }).id;
 
   const window = { from: from ?? -FAR, to: to ?? FAR, after_id: afterId };
   const span = db.prepare(SELECT_REPORT_SPAN).get(window) as ReportSpanRow;
@@ -194,7 +194,7 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
       since_last: opts.sinceLast ? {
         previous_report_at: mark ? iso(mark.created_ms) : null,
         after_request_id: afterId,
-        revised: mark ? readRevisions(db, mark) : null,
+        revised: mark ? readRevisions(db, mark, revisionId) : null,
       } : null,
       first_end: hasRows ? iso(span.first_end_ms!) : null,
       last_end: hasRows ? iso(span.last_end_ms!) : null,
@@ -221,10 +221,13 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
       changes: timeoutChanges(db, settings),
     },
   };
-  return { model, coveredUpToId, correlationRunId };
+  return { model, coveredUpToId, revisionId };
 }
 
 /** Leaves the since-last mark, once the report has been written. */
 export function recordReportMark(db: Db, built: BuiltReport, format: string, nowMs = Date.now()): void {
-  db.prepare(INSERT_MARK).run(nowMs, built.coveredUpToId, built.model.totals.requests, format, built.correlationRunId);
+  db.transaction(() => {
+    db.prepare(INSERT_MARK).run(nowMs, built.coveredUpToId, built.model.totals.requests, format, built.revisionId);
+    db.prepare(DELETE_LISTED_REVISIONS).run(built.revisionId);
+  })();
 }

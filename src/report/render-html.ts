@@ -46,7 +46,7 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
   if (w.since_last) out.push(`<p>Since the last report${w.since_last.previous_report_at ? ` (${t(w.since_last.previous_report_at)})` : ''}: requests after #${w.since_last.after_request_id}.</p>`);
   const revised = w.since_last?.revised;
   if (revised && revised.count > 0) {
-    out.push(`<p class="bad">Revised since then: ${revised.count} request(s) reported before changed verdict (logs that arrived later): ${revised.changes.map((ch) => `${s(ch.from)} → ${s(ch.to)} ${ch.count}`).join(', ')}.</p>`);
+    out.push(`<p class="bad">Revised since then: ${revised.count} request(s) reported before have another verdict now (logs that arrived later, or a rebuild): ${revised.changes.map((ch) => `${s(ch.from)} → ${s(ch.to)} ${ch.count}`).join(', ')}.</p>`);
     out.push(`<ul>${revised.requests.map((r) => `<li>${ref(r)}, was ${s(r.previous_verdict)}, now ${s(r.verdict)}</li>`).join('')}${revised.count > revised.requests.length ? `<li>… and ${revised.count - revised.requests.length} more</li>` : ''}</ul>`);
   }
   out.push(`<p class="summary"><b>${tot.requests}</b> requests, <b>${tot.failed}</b> failed (${pct(tot.failed_rate)}), <span class="${tot.silent ? 'bad' : ''}">${tot.silent} silent — silent-drop rate ${pct(tot.silent_rate)}</span></p>`);

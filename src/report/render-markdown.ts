@@ -31,10 +31,10 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
   if (w.since_last) out.push(`Since the last report${w.since_last.previous_report_at ? ` (${t(w.since_last.previous_report_at)})` : ''}: requests after #${w.since_last.after_request_id}.\n`);
   const revised = w.since_last?.revised;
   if (revised && revised.count > 0) {
-    out.push(`**Revised since then:** ${revised.count} request(s) reported before changed verdict (logs that arrived later): ${revised.changes.map((ch) => `${mdCode(ch.from)} → ${mdCode(ch.to)} ${ch.count}`).join(', ')}.\n`);
+    out.push(`**Revised since then:** ${revised.count} request(s) reported before have another verdict now (logs that arrived later, or a rebuild): ${revised.changes.map((ch) => `${mdCode(ch.from)} → ${mdCode(ch.to)} ${ch.count}`).join(', ')}.\n`);
     for (const r of revised.requests) out.push(`- ${ref(r)}, was ${mdCode(r.previous_verdict)}, now ${mdCode(r.verdict)}`);
     if (revised.count > revised.requests.length) out.push(`- … and ${revised.count - revised.requests.length} more`);
-    if (revised.requests.length > 0) out.push('');
+    out.push('');
   }
   const tot = m.totals;
   out.push(`**${tot.requests}** requests, **${tot.failed}** failed (${pct(tot.failed_rate)}), **${tot.silent}** silent — silent-drop rate **${pct(tot.silent_rate)}**.\n`);

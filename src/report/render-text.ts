@@ -30,7 +30,7 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   if (w.since_last) out.push(`since the last report${w.since_last.previous_report_at ? ` (${t(w.since_last.previous_report_at)})` : ' (none before: everything)'}: requests after #${w.since_last.after_request_id}`);
   const revised = w.since_last?.revised;
   if (revised && revised.count > 0) {
-    out.push(c.yellow(`revised since then: ${revised.count} request(s) reported before changed verdict (logs that arrived later)`));
+    out.push(c.yellow(`revised since then: ${revised.count} request(s) reported before have another verdict now (logs that arrived later, or a rebuild)`));
     for (const ch of revised.changes) out.push(`  ${s(ch.from)} → ${s(ch.to)}: ${ch.count}`);
     for (const r of revised.requests) out.push(`    ${ref(r)}, was ${s(r.previous_verdict)}, now ${s(r.verdict)}`);
     if (revised.count > revised.requests.length) out.push(`    … and ${revised.count - revised.requests.length} more`);

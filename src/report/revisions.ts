@@ -1,7 +1,7 @@
 /**
  * "Revised since the last report": requests an earlier `--since-last` report covered whose verdict
- * a later correlation changed (late logs). A nightly reader would otherwise never learn that
- * yesterday's upstream_error was a worker timeout after all.
+ * a later correlation changed (late logs, or a rebuild). A nightly reader would otherwise never
+ * learn that yesterday's upstream_error was a worker crash after all.
  */
 import type { Db } from '../store/open.js';
 import {
@@ -12,8 +12,9 @@ import { LISTED } from './format.js';
 import { refOf } from './refs.js';
 import type { Revisions } from './types.js';
 
-export function readRevisions(db: Db, mark: ReportMarkRow): Revisions {
-  const params = { run: mark.correlation_run_id ?? 0, upTo: mark.last_access_id };
+/** The revisions after the previous mark's, up to `newestId` (read when the report began). */
+export function readRevisions(db: Db, mark: ReportMarkRow, newestId: number): Revisions {
+  const params = { rev: mark.revision_id ?? 0, newest: newestId, upTo: mark.last_access_id };
   const changes = (db.prepare(SELECT_REVISION_CHANGES).all(params) as RevisionChangeRow[])
     .map((c) => ({ from: c.was, to: c.now, count: c.count }));
   const byId = db.prepare(SELECT_REPORT_REQUEST);

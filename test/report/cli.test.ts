@@ -1,13 +1,14 @@
 /** `droptrace report` and `analyze` from argv: exit codes, --fail-on, --since-last marks, --out. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runCliCaptured, tempDir, combinedLines } from '../helpers.js';
 import { buildFixtureDb, T0 } from './fixture.js';
 import { openStore } from '../../src/store/open.js';
 import { buildReportModel, renderReport } from '../../src/report/index.js';
 import { correlateStoreIfPending } from '../../src/pending-correlation.js';
+import { snapshotReportedVerdicts } from '../../src/correlate/revisions.js';
 
 function fixture(t: { after: (fn: () => void) => void }): string {
   const { path, db } = buildFixtureDb(tempDir(t));
@@ -62,34 +63,78 @@ test('report --since-last: the first covers everything, the next only what arriv
   assert.notEqual(third.window.since_last.previous_report_at, null);
 });
 
-test('report --since-last: verdicts that a late gunicorn log changed are listed once, by the next report', async (t) => {
+type Revised = { count: number; changes: { from: string; to: string; count: number }[]; requests: { id: number; verdict: string; previous_verdict: string }[] };
+
+/**
+ * The timing sample with its gunicorn log a night late: a first --since-last report over nginx's
+ * logs and the app's, then the gunicorn log ingested (the workers' deaths). `report()` runs the
+ * next --since-last report and returns its `revised`.
+ */
+async function lateGunicornLog(t: { after: (fn: () => void) => void }) {
   const db = join(tempDir(t), 'late.db');
   const logs = join(repoRoot(), 'samples/timing/logs');
   const conf = ['--nginx-conf', join(repoRoot(), 'samples/timing/conf/nginx.conf'), '--log-format-name', 'timing'];
   const ingest = async (...files: string[]) =>
     assert.equal((await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', ...conf, ...files.map((f) => join(logs, f))])).exitCode, 0);
-  const report = async (format: string) => {
-    const r = await runCliCaptured(['report', '--db', db, '--since-last', '--tz', 'UTC', '--format', format]);
+  const report = async (): Promise<Revised | null> => {
+    const r = await runCliCaptured(['report', '--db', db, '--since-last', '--tz', 'UTC', '--format', 'json']);
     assert.equal(r.exitCode, 0, r.stderr);
-    return r.stdout;
+    return (JSON.parse(r.stdout) as { window: { since_last: { revised: Revised | null } } }).window.since_last.revised;
   };
-  type Revised = { count: number; changes: { from: string; to: string; count: number }[]; requests: { id: number; verdict: string; previous_verdict: string }[] };
-  const revisedOf = (out: string) => (JSON.parse(out) as { window: { since_last: { revised: Revised | null } } }).window.since_last.revised;
-
   await ingest('access.log', 'error.log', 'app.ndjson');
-  assert.equal(revisedOf(await report('json')), null, 'the first report has nothing to revise');
-  await ingest('gunicorn.log'); // the workers' deaths arrive a night late
-  const revised = revisedOf(await report('json'));
-  assert.ok(revised && revised.count > 0, 'the deaths change verdicts the first report printed');
-  assert.deepEqual(revised.changes.find((c) => c.from === 'upstream_error' && c.to === 'worker_crash')?.count, 5);
-  assert.equal(revised.changes.reduce((n, c) => n + c.count, 0), revised.count);
-  for (const r of revised.requests) assert.notEqual(r.previous_verdict, r.verdict);
+  assert.equal(await report(), null, 'the first report has nothing to revise');
+  await ingest('gunicorn.log');
+  return { db, report };
+}
 
+/** What the timing sample's late gunicorn log changes: 5 crashes and 1 timeout nginx saw as 502s. */
+const LATE_LOG_CHANGES = [
+  { from: 'upstream_error', to: 'worker_crash', count: 5 },
+  { from: 'upstream_unavailable', to: 'worker_timeout', count: 1 },
+];
+
+test('report --since-last: verdicts that a late gunicorn log changed are listed once, by the next report', async (t) => {
+  const { db, report } = await lateGunicornLog(t);
+  const revised = await report();
+  assert.ok(revised);
+  assert.deepEqual(revised.changes, LATE_LOG_CHANGES);
+  assert.equal(revised.count, 6);
+  for (const r of revised.requests) assert.notEqual(r.previous_verdict, r.verdict);
   const v = openStore(db, { readonly: true });
   const now = v.prepare('SELECT verdict FROM request_verdicts WHERE access_id = ?');
   for (const r of revised.requests) assert.equal((now.get(r.id) as { verdict: string }).verdict, r.verdict);
+  assert.equal((v.prepare('SELECT count(*) AS n FROM verdict_revisions').get() as { n: number }).n, 0, 'listed, then deleted by the mark');
   v.close();
-  assert.equal(revisedOf(await report('json'))?.count, 0, 'listed once: the next report has seen them');
+  assert.equal((await report())?.count, 0, 'listed once: the next report has seen them');
+});
+
+test('report --since-last: a rebuild records the revisions too, and a rebuild that changes nothing records none', async (t) => {
+  const { db, report } = await lateGunicornLog(t);
+  assert.equal((await runCliCaptured(['correlate', '--rebuild', '--db', db])).exitCode, 0); // the full path
+  assert.equal((await runCliCaptured(['correlate', '--rebuild', '--db', db])).exitCode, 0);
+  assert.deepEqual((await report())?.changes, LATE_LOG_CHANGES);
+});
+
+test('report --since-last: a correlation killed after it deleted the verdicts loses no revision', async (t) => {
+  const { db, report } = await lateGunicornLog(t);
+  const store = openStore(db);
+  // what a correlation does before it is killed: copy the reported verdicts, delete them
+  assert.equal(snapshotReportedVerdicts(store, null), true);
+  store.exec('DELETE FROM request_verdicts');
+  store.prepare('UPDATE report_marks SET revision_id = NULL').run(); // a mark from before migration 7 reads as 0
+  store.close();
+  assert.equal((await runCliCaptured(['correlate', '--rebuild', '--db', db])).exitCode, 0);
+  assert.deepEqual((await report())?.changes, LATE_LOG_CHANGES);
+});
+
+test('report --since-last with a time window is a usage error, before analyze ingests anything', async (t) => {
+  const dir = tempDir(t);
+  const r = await runCliCaptured(['report', '--db', join(dir, 'x.db'), '--since-last', '--last', '24h']);
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /--since-last covers what was ingested since the previous --since-last report/);
+  const a = await runCliCaptured(['analyze', '--db', join(dir, 'a.db'), '--since-last', '--from', '2026-01-01', join(repoRoot(), 'samples/combined/logs')]);
+  assert.equal(a.exitCode, 2);
+  assert.equal(existsSync(join(dir, 'a.db')), false, 'nothing ingested');
 });
 
 test('report --since-last: the revised verdicts in text, markdown and html', async (t) => {
@@ -104,7 +149,7 @@ test('report --since-last: the revised verdicts in text, markdown and html', asy
   const { model } = buildReportModel(store, { sinceLast: true }); // builds without leaving a mark
   store.close();
   const text = renderReport(model, 'text', { color: false, zone: 'UTC' });
-  assert.match(text, /revised since then: \d+ request\(s\) reported before changed verdict/);
+  assert.match(text, /revised since then: \d+ request\(s\) reported before have another verdict now/);
   assert.match(text, /upstream_error → worker_crash: 5/);
   assert.match(text, /was upstream_error, now worker_crash/);
   const md = renderReport(model, 'markdown', { zone: 'UTC' });

@@ -7,7 +7,7 @@ import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { dbOption } from '../shared.js';
 import { addIngestOptions, runIngestCommand, renderIngestSummary, type IngestFlags } from './ingest.js';
-import { addReportOptions, runReportCommand, type ReportFlags } from './report.js';
+import { addReportOptions, resolveReportFlags, runReportCommand, type ReportFlags } from './report.js';
 
 export function registerAnalyzeCommand(program: Command, io: CliIO): void {
   const cmd = program
@@ -16,6 +16,7 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
     .argument('<paths...>', 'log files, directories, globs, or - for stdin');
   dbOption(addReportOptions(addIngestOptions(cmd), { withTz: false }))
     .action(async (paths: string[], flags: IngestFlags & ReportFlags) => {
+      resolveReportFlags(flags);
       const result = await runIngestCommand(paths, { ...flags, correlate: true }, io);
       io.stderr.write(renderIngestSummary(result));
       if (result.problems.length > 0) io.setExitCode(EXIT.error);

@@ -46,11 +46,20 @@ export function registerReportCommand(program: Command, io: CliIO): void {
   });
 }
 
-export async function runReportCommand(flags: ReportFlags, io: CliIO): Promise<void> {
+/** The report's flags checked and read: a usage error here comes before any work (analyze ingests first). */
+export function resolveReportFlags(flags: ReportFlags): { zone: string; rules: FailOnRule[]; fromMs: number | null; toMs: number | null } {
   const zone = flags.tz ?? localZone();
   assertKnownZone(zone);
   const rules = parseRules(flags.failOn ?? []);
-  const { fromMs, toMs } = resolveWindow(flags, zone);
+  if (flags.sinceLast && (flags.from !== undefined || flags.to !== undefined || flags.last !== undefined)) {
+    // a mark covers every request up to an id; inside a time window it would mark requests no report printed
+    throw new UsageError('--since-last covers what was ingested since the previous --since-last report: drop --from/--to/--last, or drop --since-last for a window');
+  }
+  return { zone, rules, ...resolveWindow(flags, zone) };
+}
+
+export async function runReportCommand(flags: ReportFlags, io: CliIO): Promise<void> {
+  const { zone, rules, fromMs, toMs } = resolveReportFlags(flags);
   catchUpCorrelation(flags.db, io);
   const progress = io.stderr.isTTY === true ? (s: string) => void io.stderr.write(`\r\u001b[Kreport: ${s}…`) : undefined;
   await withStore(flags.db, { readonly: !flags.sinceLast }, (db) => {
