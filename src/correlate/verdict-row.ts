@@ -4,7 +4,7 @@
  */
 import type { AccessRow, ErrorRow, StoredAttempt, AppOnNginxClock } from './rows.js';
 import { secondResolution, type AppMatch } from './match.js';
-import { findDeathNear, type WorkerDeath } from './workers.js';
+import { assignDeaths, findDeathNear, type FailedAttemptEnd, type WorkerDeath } from './workers.js';
 import { classify, type AttemptTrace } from './classify.js';
 
 /** A request_verdicts row; the fields are its columns (store/sql/correlation.ts VERDICT_COLUMNS). */
@@ -60,15 +60,16 @@ export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatc
   if (stored) {
     const total = stored.reduce((s, x) => s + (x.response_ms ?? 0), 0);
     let t = start ?? a.time_ms - total;
-    let taken: WorkerDeath[] | undefined;
-    attempts = stored.map((x, i) => {
+    let failedEnds: (FailedAttemptEnd | null)[] | null = null; // most requests: no failed attempt
+    for (let i = 0; i < stored.length; i++) {
+      const x = stored[i]!;
       t += x.response_ms ?? 0;
-      const attemptEnd = i === stored.length - 1 ? a.time_ms : t;
-      const failed = x.status === null || x.status === 502;
-      const death = failed && !refused ? findDeathNear(deaths, attemptEnd, slack, null, taken) : null;
-      if (death) (taken ??= []).push(death);
-      return { status: x.status, addr: x.addr, responseMs: x.response_ms, headerMs: x.header_ms, death };
-    });
+      if ((x.status === null || x.status === 502) && !refused) {
+        (failedEnds ??= stored.map(() => null))[i] = { endMs: i === stored.length - 1 ? a.time_ms : t, responseMs: x.response_ms };
+      }
+    }
+    const ended = failedEnds ? assignDeaths(deaths, failedEnds, slack) : null;
+    attempts = stored.map((x, i) => ({ status: x.status, addr: x.addr, responseMs: x.response_ms, headerMs: x.header_ms, death: ended?.[i] ?? null }));
   }
   // Without $upstream_* the failed attempt's end is the request's end for a 502, or, for a request
   // nginx retried and then answered, the time of the error line about the failed attempt.

@@ -45,32 +45,66 @@ export function foldWorkerDeaths(events: readonly WorkerEventRow[]): WorkerDeath
   return deaths.sort((a, b) => a.time - b.time);
 }
 
-const NONE: readonly WorkerDeath[] = [];
-
-/**
- * The death that ended an attempt which nginx saw fail at `end`: nginx notices the closed
- * connection just after gunicorn kills the worker, so the death is at or a little before `end`.
- * `slackMs` widens the window when nginx's time has only second resolution. `taken`: deaths that
- * already ended earlier attempts of the same request: one cannot end another (nginx sends a retry
- * to the next server, so to another worker).
- */
-export function findDeathNear(
-  deaths: readonly WorkerDeath[], end: number, slackMs: number, pid: number | null, taken: readonly WorkerDeath[] = NONE,
-): WorkerDeath | null {
+/** Index of the first death at or after `from` (deaths are sorted by time). */
+function firstDeathFrom(deaths: readonly WorkerDeath[], from: number): number {
   let lo = 0, hi = deaths.length;
-  const from = end - 2_000 - slackMs;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (deaths[mid]!.time < from) lo = mid + 1; else hi = mid;
   }
+  return lo;
+}
+
+/**
+ * The death that ended an attempt which nginx saw fail at `end`: nginx notices the closed
+ * connection just after gunicorn kills the worker, so the death is at or a little before `end`.
+ * `slackMs` widens the window when nginx's time has only second resolution.
+ */
+export function findDeathNear(deaths: readonly WorkerDeath[], end: number, slackMs: number, pid: number | null): WorkerDeath | null {
   let best: WorkerDeath | null = null;
   let bestCost = Infinity;
-  for (let i = lo; i < deaths.length; i++) {
+  for (let i = firstDeathFrom(deaths, end - 2_000 - slackMs); i < deaths.length; i++) {
     const d = deaths[i]!;
     if (d.time > end + 500 + slackMs) break;
-    if ((pid !== null && d.pid !== pid) || taken.includes(d)) continue;
+    if (pid !== null && d.pid !== pid) continue;
     const cost = Math.abs(end - d.time);
     if (cost < bestCost) { best = d; bestCost = cost; }
   }
   return best;
+}
+
+/** A failed upstream attempt as the death matching sees it: its end, and how long it ran. */
+export interface FailedAttemptEnd {
+  readonly endMs: number;
+  readonly responseMs: number | null;
+}
+
+/**
+ * The deaths that ended a request's failed attempts, one per attempt at most and each death once:
+ * nginx sends a retry to the next server, so to another worker. Nearest pairs first; on equal
+ * distance the attempt that ran longer takes the death (one that failed in 0 ms after it was refused
+ * or reset at once, which is its own failure).
+ */
+export function assignDeaths(deaths: readonly WorkerDeath[], attempts: readonly (FailedAttemptEnd | null)[], slackMs: number): (WorkerDeath | null)[] {
+  const out: (WorkerDeath | null)[] = attempts.map(() => null);
+  let pairs: { i: number; d: WorkerDeath; cost: number }[] | undefined;
+  for (let i = 0; i < attempts.length; i++) {
+    const a = attempts[i];
+    if (!a) continue;
+    for (let k = firstDeathFrom(deaths, a.endMs - 2_000 - slackMs); k < deaths.length; k++) {
+      const d = deaths[k]!;
+      if (d.time > a.endMs + 500 + slackMs) break;
+      (pairs ??= []).push({ i, d, cost: Math.abs(a.endMs - d.time) });
+    }
+  }
+  if (!pairs) return out;
+  const ran = (i: number) => attempts[i]!.responseMs ?? 0;
+  pairs.sort((x, y) => x.cost - y.cost || ran(y.i) - ran(x.i) || x.i - y.i);
+  const used = new Set<WorkerDeath>();
+  for (const p of pairs) {
+    if (out[p.i] !== null || used.has(p.d)) continue;
+    out[p.i] = p.d;
+    used.add(p.d);
+  }
+  return out;
 }

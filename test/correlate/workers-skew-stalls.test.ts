@@ -1,7 +1,7 @@
 /** Worker deaths folded per pid, clock offsets, and the stall signature: pure functions on arrays. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { foldWorkerDeaths, findDeathNear } from '../../src/correlate/workers.js';
+import { assignDeaths, foldWorkerDeaths, findDeathNear } from '../../src/correlate/workers.js';
 import { buildVerdictRow } from '../../src/correlate/verdict-row.js';
 import { skewFromCoincidence, skewFromRequestIds } from '../../src/correlate/skew.js';
 import { findStalls } from '../../src/correlate/stalls.js';
@@ -67,4 +67,24 @@ test('one death ends one attempt of a request: the instant retries after it are 
   assert.deepEqual(stored.map((a) => [a.outcome, a.worker_event_id]), [['worker_timeout', 176], ['failed', null], ['failed', null]]);
   assert.equal(row.verdict, 'worker_timeout');
   assert.equal(row.worker_event_id, 176);
+});
+
+test('assignDeaths: nearest pairs first, a death once, the attempt that ran longer on a tie', () => {
+  const deaths = foldWorkerDeaths([ev(1, 10_000, 'worker_timeout', 42), ev(2, 18_000, 'worker_timeout', 43)]);
+  // the retry killed the next worker too: one death each
+  assert.deepEqual(
+    assignDeaths(deaths, [{ endMs: 10_010, responseMs: 8_000 }, { endMs: 18_020, responseMs: 8_000 }], 0).map((d) => d?.pid ?? null),
+    [42, 43],
+  );
+  // an instant failure first, then the attempt the death ended (second-resolution times: 1 s slack)
+  assert.deepEqual(
+    assignDeaths(deaths, [{ endMs: 17_000, responseMs: 0 }, { endMs: 18_000, responseMs: 1_000 }], 1_000).map((d) => d?.pid ?? null),
+    [null, 43],
+  );
+  // equal distance: the attempt that ran takes it, not the one reset in 0 ms after it
+  assert.deepEqual(
+    assignDeaths(deaths, [{ endMs: 10_050, responseMs: 2_081 }, { endMs: 10_050, responseMs: 0 }, null], 0).map((d) => d?.pid ?? null),
+    [42, null, null],
+  );
+  assert.deepEqual(assignDeaths(deaths, [{ endMs: 30_000, responseMs: 5 }], 0), [null], 'no death near');
 });
