@@ -93,6 +93,39 @@ test('truth labels: a 502 the app never saw, ending while a blocked worker died,
   assert.equal(truth.find((t) => t.tag === 't8')?.label, 'worker_timeout');
 });
 
+test('truth labels: queued behind two deaths in a row, a 502 the app never saw is the second worker\'s timeout', () => {
+  // live zone run, t0222: reset when worker 10 died, retried onto worker 11, which the retried /block
+  // killed 3 s later; worker 10's replacement booted in between
+  const queued = { ...client('t8', '/health?dt=t8', 502), startMs: 1500, endMs: 7100 };
+  const truth = buildTruth(
+    [client('t1', '/block?seconds=8&dt=t1', 502), queued],
+    [
+      ev({ ev: 'start', tag: 't1', pid: 10, wall: 1001, path: '/block', method: 'GET', rid: null }),
+      ev({ ev: 'start', tag: 't1', pid: 11, wall: 4005, path: '/block', method: 'GET', rid: null }),
+      ev({ ev: 'boot', pid: 12, wall: 4300 }),
+      ev({ ev: 'boot', pid: 13, wall: 7300 }),
+    ],
+    knowledge,
+  );
+  assert.equal(truth.find((t) => t.tag === 't8')?.label, 'worker_timeout');
+});
+
+test('truth labels: a handler that finished as another blocked its worker, then died unsent, is that worker\'s timeout', () => {
+  // live timing run, t0145: the handler completed 0.1 ms after /block began on the same worker
+  const unsent = { ...client('t9', '/api/items/17?dt=t9', 502), startMs: 900, endMs: 4100 };
+  const truth = buildTruth(
+    [client('t1', '/block?seconds=8&dt=t1', 502), unsent],
+    [
+      ev({ ev: 'start', tag: 't9', pid: 10, wall: 1000.5, path: '/api/items/17', method: 'GET', rid: null }),
+      ev({ ev: 'start', tag: 't1', pid: 10, wall: 1001, path: '/block', method: 'GET', rid: null }),
+      ev({ ev: 'finish', tag: 't9', pid: 10, wall: 1001.1, outcome: 'completed', status: 200 }),
+      ev({ ev: 'boot', pid: 13, wall: 4300 }),
+    ],
+    knowledge,
+  );
+  assert.equal(truth.find((t) => t.tag === 't9')?.label, 'worker_timeout');
+});
+
 test('truth labels: abort with the handler finishing later is client_abort with wasted work', () => {
   const [t] = buildTruth(
     [client('t3', '/slow?seconds=3&dt=t3', null, 'aborted')],

@@ -162,6 +162,7 @@ function overlaps(ms: number, windows: readonly Window[], slackMs: number): bool
 }
 
 interface DeathWindow extends Window {
+  readonly pid: number;
   readonly cause: 'worker_timeout' | 'worker_crash';
 }
 
@@ -169,6 +170,9 @@ interface DeathWindow extends Window {
  * From the first handler a dying worker never finished to its replacement's boot. A request that
  * nginx had already written to that worker but the worker never read (its loop was blocked) has no
  * app event at all; it fails when the worker dies, so a 502 ending inside the window is that death's.
+ * Boots do not say whom they replace: the workers die in the order their unfinished handlers began
+ * (a timeout counts from there), so each takes the first boot after its start that an earlier one
+ * did not (two deaths in a row: the first replacement boots before the second worker dies).
  */
 function findDeathWindows(events: readonly AppEvent[], byTag: ReadonlyMap<string, Attempt[]>): DeathWindow[] {
   const boots = events.filter((e) => e.ev === 'boot').map((e) => e.wall).sort((a, b) => a - b);
@@ -180,11 +184,14 @@ function findDeathWindows(events: readonly AppEvent[], byTag: ReadonlyMap<string
       if (!seen || a.startMs < seen.from) firstUnfinished.set(a.pid, { from: a.startMs, cause: a.death });
     }
   }
-  return [...firstUnfinished.values()].map(({ from, cause }) => ({
-    fromMs: from,
-    toMs: boots.find((b) => b > from) ?? from + 10_000,
-    cause,
-  }));
+  const used = new Set<number>();
+  return [...firstUnfinished.entries()]
+    .sort((a, b) => a[1].from - b[1].from)
+    .map(([pid, { from, cause }]) => {
+      const boot = boots.findIndex((b, i) => b > from && !used.has(i));
+      if (boot >= 0) used.add(boot);
+      return { pid, fromMs: from, toMs: boot >= 0 ? boots[boot]! : from + 10_000, cause };
+    });
 }
 
 function labelOf(c: ClientResult, attempts: readonly Attempt[], knowledge: RunKnowledge, deaths: readonly DeathWindow[]): Label {
@@ -205,6 +212,12 @@ function labelOf(c: ClientResult, attempts: readonly Attempt[], knowledge: RunKn
   }
   if (c.status === 502) {
     if (last.fate === 'killed' && (last.death === 'worker_timeout' || last.death === 'worker_crash')) return last.death;
+    // the handler finished just as another one blocked its worker's loop (within 50 ms: a loop
+    // that ran sends a response at once), so the response was never sent and died with the worker
+    const diedUnsent = last.fate === 'completed'
+      ? deaths.find((d) => d.pid === last.pid && last.endMs !== null && last.endMs >= d.fromMs - 50 && c.endMs >= d.fromMs && c.endMs <= d.toMs + 100)
+      : undefined;
+    if (diedUnsent) return diedUnsent.cause;
     if (last.fate === 'killed' && last.death === 'shutdown') return 'upstream_unavailable';
     return downAround ? 'upstream_unavailable' : 'upstream_error';
   }
