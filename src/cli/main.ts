@@ -14,4 +14,11 @@ const io: CliIO = {
   },
 };
 
+// `droptrace requests | head`: the reader left, which is not an error of ours. Without a listener
+// the write error is thrown from the stream and printed as a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(Number(process.exitCode ?? 0));
+  throw err;
+});
+
 await runCli(process.argv.slice(2), io);

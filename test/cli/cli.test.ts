@@ -1,6 +1,7 @@
 /** The CLI end to end through runCli: exit codes, output shapes and the stable NDJSON contract. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
@@ -175,4 +176,19 @@ test('analyze_and_report_leave_no_wal_files_beside_the_database', async (t) => {
   const r = await runCliCaptured(['report', '--db', db, '--format', 'json']);
   assert.equal(r.exitCode, 0, r.stderr);
   assert.deepEqual(readdirSync(dir), ['d.db']);
+});
+
+test('a reader that leaves early (| head) ends the command quietly, exit 0', async (t) => {
+  const db = join(tempDir(t), 'd.db');
+  assert.equal((await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', combined()])).exitCode, 0);
+  const cli = join(repoRoot(), 'dist/src/cli/main.js');
+  // `query` of every access row, twice over: more than a pipe buffer, so a write meets the closed pipe
+  const child = spawn(process.execPath, [cli, 'query', '--db', db, '--format', 'json',
+    'SELECT a.* FROM nginx_access a, nginx_access b'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });

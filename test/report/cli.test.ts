@@ -18,7 +18,7 @@ function fixture(t: { after: (fn: () => void) => void }): string {
 
 test('report --fail-on: exit 3 and the rule that held on stderr; rules that do not hold leave 0', async (t) => {
   const db = fixture(t);
-  const held = await runCliCaptured(['report', '--db', db, '--tz', 'UTC', '--format', 'json', '--fail-on', 'worker_timeout>=1', 'client_abort>10%']);
+  const held = await runCliCaptured(['report', '--db', db, '--tz', 'UTC', '--format', 'json', '--fail-on', 'worker_timeout>=1', '--fail-on', 'client_abort>10%']);
   assert.equal(held.exitCode, 3);
   assert.match(held.stderr, /--fail-on worker_timeout>=1 held: worker_timeout = 2/);
   assert.doesNotMatch(held.stderr, /client_abort/);

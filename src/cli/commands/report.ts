@@ -34,7 +34,8 @@ export function addReportOptions(cmd: Command, opts: { withTz?: boolean } = {}):
     .option('--since-last', 'only what was ingested since the previous --since-last report on this database (nightly mode)')
     .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
-    .option('--fail-on <rule...>', 'exit 3 when a rule holds: silent>0, client_abort>1%, worker_timeout>=1 (verdicts, flags, failed, requests)');
+    // one rule (or a comma list) per --fail-on: a variadic option would swallow analyze's paths after it
+    .option('--fail-on <rule>', "exit 3 when a rule holds: 'silent>0', 'client_abort>1%', 'worker_timeout>=1' (verdicts, flags, failed, requests); repeatable", (rule: string, rules: string[] = []) => [...rules, rule]);
   if (opts.withTz !== false) cmd.option('--tz <zone>', "zone for --from/--to without an offset and for displayed times (default: this machine's)");
   return cmd;
 }
