@@ -29,3 +29,10 @@ test('readme_names_both_commands_a_newcomer_needs', () => {
   assert.match(readme, /npm install && npx droptrace analyze samples\//);
   assert.match(readme, /\nnpm test\n/);
 });
+
+test('readme_report_excerpt_is_a_piece_of_the_timing_sample_golden', () => {
+  const excerpt = between('<!-- excerpt:start -->', '<!-- excerpt:end -->').replace(/^```\n/, '').replace(/\n```$/, '');
+  const golden = readFileSync(join(repoRoot(), 'test/fixtures/report/samples/timing.txt'), 'utf8');
+  assert.ok(excerpt.split('\n').length > 10, 'an excerpt of some length');
+  assert.ok(golden.includes(excerpt), 'the README excerpt differs from the golden report: paste it again from the golden file');
+});
