@@ -60,10 +60,10 @@ function clockGaps(run: SkewRow | undefined, files: readonly ReportFileRow[]): R
   const out: Report['gaps'][number][] = [];
   const zones = [...new Set(files.map((f) => f.tz).filter(Boolean))].join(', ') || 'the machine\'s zone';
   const hm = (ms: number) => `${ms < 0 ? '-' : '+'}${Math.floor(Math.abs(ms) / 3_600_000)}h${String(Math.round((Math.abs(ms) % 3_600_000) / 60_000)).padStart(2, '0')}`;
-  for (const [layer, ms] of [['nginx error log', run.error_skew_ms], ['app log', run.app_skew_ms]] as const) {
+  for (const [id, layer, ms] of [['clock-offset-error-log', 'nginx error log', run.error_skew_ms], ['clock-offset-app-log', 'app log', run.app_skew_ms]] as const) {
     if (ms === null || ms === 0 || ms % 900_000 !== 0) continue;
     out.push({
-      id: 'clock-offset',
+      id,
       what: `the ${layer}'s times were read ${hm(ms)} off nginx's access log`,
       why: `its timestamps carry no zone and were read as ${zones}; droptrace matched the layers by shifting them ${hm(-ms)}, but times shown from that log are as ingested`,
       fix: [`droptrace ingest --tz <the server's IANA zone, ${hm(ms)} from the one used> …   (into a new --db)`],

@@ -184,3 +184,15 @@ test('analyze: ingests, correlates and reports; the ingest summary goes to stder
   assert.ok(m.gaps.some((g) => g.id === 'no-gunicorn-log'));
   assert.match(r.stderr, /access\.log/);
 });
+
+test('report json: a wrong --tz is named once per zone-less log, under distinct gap ids', async (t) => {
+  const db = join(tempDir(t), 'zone.db');
+  // samples/zone was recorded in Asia/Kolkata (+05:30); read here as UTC
+  assert.equal((await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', join(repoRoot(), 'samples/zone/logs')])).exitCode, 0);
+  const r = await runCliCaptured(['report', '--db', db, '--format', 'json']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const ids = (JSON.parse(r.stdout) as { gaps: { id: string; what: string }[] }).gaps.map((g) => g.id);
+  assert.equal(new Set(ids).size, ids.length, `gap ids repeat: ${ids.join(', ')}`);
+  assert.ok(ids.includes('clock-offset-error-log'), ids.join(', '));
+  assert.ok(ids.includes('clock-offset-app-log'), ids.join(', '));
+});
