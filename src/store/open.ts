@@ -2,7 +2,7 @@
  * Opens (or creates) a droptrace database and brings its schema up to date. The only file that
  * knows better-sqlite3's full API; the rest of droptrace talks to the narrow `Db` type below.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './sql/schema.js';
 
@@ -16,14 +16,16 @@ export class StoreError extends Error {
 
 export interface OpenOptions {
   readonly readonly?: boolean;
+  /** Read-write, but refuse to create the file (commands that only make sense on an ingested database) */
+  readonly mustExist?: boolean;
 }
 
 export function openStore(path: string, opts: OpenOptions = {}): Db {
   let db: Db;
   try {
-    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: (opts.readonly ?? false) || (opts.mustExist ?? false) });
   } catch (err) {
-    const hint = opts.readonly ? ': run `droptrace ingest` first to create it, or pass --db' : '';
+    const hint = opts.readonly || opts.mustExist ? ': run `droptrace ingest` first to create it, or pass --db' : '';
     throw new StoreError(`cannot open database ${path}${hint} (${(err as Error).message})`, 'open-failed', { cause: err });
   }
   if (!opts.readonly) {
@@ -67,6 +69,18 @@ export function closeStore(db: Db): void {
   } catch {
     // a database this user cannot write keeps its WAL files: harmless, and not ours to remove
   }
+}
+
+/**
+ * Deletes a database this run created and stored nothing in (every path was missing or unread):
+ * an empty file would make the next `report` print an empty report instead of saying to ingest.
+ */
+export function removeEmptyStore(path: string): void {
+  const db = new Database(path, { fileMustExist: true });
+  const files = (db.prepare('SELECT count(*) AS n FROM files').get() as { n: number }).n;
+  db.close();
+  if (files > 0) return;
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
 }
 
 export function schemaVersion(db: Db): number {

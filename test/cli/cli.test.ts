@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
 import { packageVersion } from '../../src/cli/program.js';
@@ -191,4 +191,24 @@ test('a reader that leaves early (| head) ends the command quietly, exit 0', asy
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   assert.equal(stderr, '');
   assert.equal(code, 0);
+});
+
+test('nothing ingested is an error, and a database the run created stays uncreated', async (t) => {
+  const dir = tempDir(t);
+  const garbage = join(dir, 'garbage.log');
+  writeFileSync(garbage, 'hello\nthese are not log lines\n');
+  const g = await runCliCaptured(['ingest', '--db', join(dir, 'g.db'), '--tz', 'UTC', garbage]);
+  assert.equal(g.exitCode, 1, 'a log file read as no layer stores nothing');
+  assert.match(g.stderr, /1 log file\(s\) not ingested: pass --type or --log-format/);
+  const missing = await runCliCaptured(['ingest', '--db', join(dir, 'm.db'), '--tz', 'UTC', join(dir, 'nope.log')]);
+  assert.equal(missing.exitCode, 1);
+  const zone = await runCliCaptured(['ingest', '--db', join(dir, 'z.db'), '--tz', 'Bogus/Zone', garbage]);
+  assert.equal(zone.exitCode, 2);
+  const typo = await runCliCaptured(['correlate', '--db', join(dir, 'typo.db')]);
+  assert.equal(typo.exitCode, 1);
+  assert.match(typo.stderr, /run `droptrace ingest` first/);
+  const a = await runCliCaptured(['analyze', '--db', join(dir, 'a.db'), '--tz', 'UTC', join(dir, 'nope.log')]);
+  assert.equal(a.exitCode, 1);
+  assert.doesNotMatch(a.stderr, /cannot open database/, 'no report is attempted on nothing');
+  assert.deepEqual(readdirSync(dir).sort(), ['garbage.log'], 'no database left behind');
 });

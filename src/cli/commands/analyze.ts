@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { dbOption } from '../shared.js';
-import { addIngestOptions, runIngestCommand, renderIngestSummary, type IngestFlags } from './ingest.js';
+import { existsSync } from 'node:fs';
+import { addIngestOptions, ingestSucceeded, runIngestCommand, renderIngestSummary, type IngestFlags } from './ingest.js';
 import { addReportOptions, resolveReportFlags, runReportCommand, type ReportFlags } from './report.js';
 
 export function registerAnalyzeCommand(program: Command, io: CliIO): void {
@@ -19,7 +20,8 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
       resolveReportFlags(flags);
       const result = await runIngestCommand(paths, { ...flags, correlate: true }, io);
       io.stderr.write(renderIngestSummary(result));
-      if (result.problems.length > 0) io.setExitCode(EXIT.error);
+      if (!ingestSucceeded(result, io)) io.setExitCode(EXIT.error);
+      if (!existsSync(flags.db)) return; // nothing was stored (the errors above say why): no report to make
       await runReportCommand(flags, io);
     });
 }

@@ -9,6 +9,9 @@ import { renderTable } from '../../output/rows.js';
 import { SOURCE_TYPES, type SourceType } from '../../ingest/detect.js';
 import { resolveLogFormat, type LogFormatFlags } from '../log-format.js';
 import { createProgress } from '../progress.js';
+import { existsSync } from 'node:fs';
+import { assertKnownZone } from '../../domain/time.js';
+import { removeEmptyStore } from '../../store/open.js';
 
 export interface IngestFlags extends LogFormatFlags {
   readonly db: string;
@@ -42,12 +45,26 @@ export function registerIngestCommand(program: Command, io: CliIO): void {
       const result = await runIngestCommand(paths, flags, io);
       if (flags.json) io.stdout.write(JSON.stringify(summaryJson(result), null, 2) + '\n');
       else io.stdout.write(renderIngestSummary(result));
-      if (result.problems.length > 0) io.setExitCode(EXIT.error);
+      if (!ingestSucceeded(result, io)) io.setExitCode(EXIT.error);
     });
 }
 
+/**
+ * Exit 1 when a path was unreadable, or a log file could not be read as any layer's log (its type
+ * or log_format unknown: the warning above says which flag to pass). Nothing of it was stored, so
+ * `ingest && report` must not go on as if it had been. Says so on stderr.
+ */
+export function ingestSucceeded(result: IngestResult, io: CliIO): boolean {
+  const unread = result.files.filter((f) => f.unplaced !== undefined).length;
+  if (unread > 0) io.stderr.write(`error: ${unread} log file(s) not ingested: pass --type or --log-format as the warning says, then ingest again\n`);
+  return unread === 0 && result.problems.length === 0;
+}
+
 export async function runIngestCommand(paths: string[], flags: IngestFlags, io: CliIO): Promise<IngestResult> {
+  // before the database is created: a usage error leaves nothing behind
+  if (flags.tz !== undefined) assertKnownZone(flags.tz);
   const logFormat = await resolveLogFormat(flags);
+  const created = !existsSync(flags.db);
   const progress = createProgress(io);
   const opts: IngestOptions = {
     type: flags.type,
@@ -66,6 +83,7 @@ export async function runIngestCommand(paths: string[], flags: IngestFlags, io: 
   });
   progress.done();
   for (const p of result.problems) io.stderr.write(`error: ${p.path}: ${p.reason}\n`);
+  if (created && result.files.every((f) => f.fileId === null)) removeEmptyStore(flags.db);
   return result;
 }
 
@@ -80,6 +98,7 @@ export function summaryJson(result: IngestResult) {
 }
 
 export function renderIngestSummary(result: IngestResult): string {
+  if (result.files.length === 0) return ''; // every path was missing: the errors say so
   const rows = result.files.map((f) => ({
     path: f.path, type: f.type ?? 'unknown', lines: f.lines, records: f.records, rejected: f.rejected,
     skipped: f.skipped, decided: f.error ?? f.unplaced ?? f.decided,

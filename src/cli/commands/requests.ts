@@ -68,7 +68,7 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
   dbOption(program.command('correlate').description('correlate what was ingested since the last correlation (report, requests and trace do it on their own)'))
     .option('--rebuild', 'correlate every request again, not only the new time range')
     .action(async (flags: { db: string; rebuild?: boolean }) => {
-      await withStore(flags.db, {}, (db) => {
+      await withStore(flags.db, { mustExist: true }, (db) => {
         const r = flags.rebuild ? rebuildCorrelation(db) : correlatePending(db);
         if (r === null) io.stdout.write('nothing to correlate: no rows ingested since the last correlation\n');
         else io.stdout.write(`${r.requests} requests correlated in ${r.ms} ms; app clock offset ${r.skew.skewMs} ms (${r.skew.method}, ${r.skew.samples} samples); ${r.stalled} stalled${r.revised > 0 ? `; ${r.revised} verdicts revised that a --since-last report had printed` : ''}\n`);
