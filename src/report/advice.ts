@@ -53,13 +53,15 @@ export function buildRecommendations(a: AdviceInput): Recommendation[] {
     // The clock: a pile of worker_timeout durations, else the shortest time a blocker had run when it was killed.
     const ran = timeouts.map((i) => i.blocker?.request.duration_s).filter((d): d is number => d !== null && d !== undefined);
     const clock = workerClocks[0]?.center_s ?? (ran.length ? Math.min(...ran) : undefined);
+    // gunicorn counts --timeout from the worker's last heartbeat, which came before the blocking
+    // request began: the kill comes up to a heartbeat interval short of --timeout into it.
     out.push({
       id: 'gunicorn-timeout',
-      title: `gunicorn's --timeout${clock !== undefined ? ` (≈${Math.floor(clock)} s)` : ''} killed ${timeouts.length} worker(s)`,
+      title: `gunicorn's --timeout killed ${timeouts.length} worker(s)${clock !== undefined ? `, ≈${clock.toFixed(1)} s into the blocking request (the setting is that or more: it counts from the worker's last heartbeat)` : ''}`,
       detail: 'Each kill took every request on the worker with it. The blocking requests are cited: make them faster or move the work to a background job; ' +
         'with uvicorn workers a blocking call inside `async def` also stops the heartbeat, so move it off the event loop. Raise --timeout only for work that must stay inline, ' +
         'and keep it below nginx\'s proxy_read_timeout so gunicorn\'s kill is the clock that fires (and logs).',
-      lines: [`gunicorn app:app --timeout ${clock !== undefined ? Math.ceil(clock * 2) : 60}  # only if the blocking request is legitimately slow`],
+      lines: ['gunicorn app:app --timeout <what the slowest legitimate request needs, below proxy_read_timeout>  # only if the blocking request is legitimately slow'],
       evidence: cap(blockers.length ? blockers : timeouts.flatMap((i) => i.died)),
     });
   }

@@ -9,7 +9,11 @@
 /** One 0.1 s bin: how many durations fell in it and the extremes among them (ms). */
 interface BinStat { count: number; minMs: number; maxMs: number }
 
-/** Piles centred below 1 s are instant failures (refused, reset, rejected), not a clock. */
+/**
+ * Durations under this less a pile's half-width (so under 0.5 s) are instant failures (refused,
+ * reset, rejected), not a clock, and join no pile. A pile at 0.5 s still can be one: something that
+ * kills workers half a second into a request (the samples' /crash route).
+ */
 const CLOCK_FLOOR_MS = 1_000;
 /** Half-width of the window a pile is counted in: a clock fires within its tick, plus logging jitter. */
 const HALF_WIDTH_BINS = 5;
