@@ -28,6 +28,21 @@ export function openStore(path: string, opts: OpenOptions = {}): Db {
     const hint = opts.readonly || opts.mustExist ? ': run `droptrace ingest` first to create it, or pass --db' : '';
     throw new StoreError(`cannot open database ${path}${hint} (${(err as Error).message})`, 'open-failed', { cause: err });
   }
+  try {
+    configure(db, opts);
+  } catch (err) {
+    db.close();
+    // SQLite reads the file only now: a log file passed as --db fails here
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new StoreError(`${path} is not a droptrace database (SQLite: file is not a database): check --db`, 'open-failed', { cause: err });
+    }
+    throw err;
+  }
+  return db;
+}
+
+/** Pragmas and the schema of a freshly opened connection. */
+function configure(db: Db, opts: OpenOptions): void {
   if (!opts.readonly) {
     // 16 KiB pages, set while the database is still empty (WAL mode fixes the page size once the
     // first table exists): a bulk ingest writes a quarter of the pages, WAL frames and write()
@@ -48,7 +63,6 @@ export function openStore(path: string, opts: OpenOptions = {}): Db {
   db.pragma('foreign_keys = OFF'); // provenance references are checked by construction, not per row
   if (!opts.readonly) migrate(db);
   else checkVersion(db);
-  return db;
 }
 
 /**

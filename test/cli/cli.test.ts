@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
@@ -211,4 +213,25 @@ test('nothing ingested is an error, and a database the run created stays uncreat
   assert.equal(a.exitCode, 1);
   assert.doesNotMatch(a.stderr, /cannot open database/, 'no report is attempted on nothing');
   assert.deepEqual(readdirSync(dir).sort(), ['garbage.log'], 'no database left behind');
+});
+
+test('errors name the file: a log passed as --db, a report --out into no directory; probe of nothing listening exits 1', async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'access.log');
+  writeFileSync(log, 'not a database\n'.repeat(300));
+  const notDb = await runCliCaptured(['report', '--db', log]);
+  assert.equal(notDb.exitCode, 1);
+  assert.match(notDb.stderr, /access\.log is not a droptrace database/);
+  const db = join(dir, 'd.db');
+  assert.equal((await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', combined()])).exitCode, 0);
+  const out = await runCliCaptured(['report', '--db', db, '--out', join(dir, 'no', 'such', 'r.html')]);
+  assert.equal(out.exitCode, 1);
+  assert.match(out.stderr, /cannot write the report to .*r\.html: no such directory/);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const probe = await runCliCaptured(['probe', `http://127.0.0.1:${port}/slow?seconds={s}`, '--max', '2']);
+  assert.equal(probe.exitCode, 1, probe.stdout + probe.stderr);
+  assert.match(probe.stdout, /Even the shortest wait failed/);
 });

@@ -82,6 +82,8 @@ export function registerProbeCommand(program: Command, io: CliIO = processIO()):
         }
         io.stdout.write(flags.json === true ? renderProbeJson(outcome.result) : renderProbeText(outcome.result));
         if (outcome.result.stopped === 'interrupted') io.setExitCode(130);
+        // nothing answered at all (a wrong URL, nothing listening): there was nothing to measure
+        if (outcome.result.stopped === 'fails-at-start') io.setExitCode(EXIT.error);
       } finally {
         process.removeListener('SIGINT', onSigint);
       }

@@ -69,7 +69,11 @@ export async function runReportCommand(flags: ReportFlags, io: CliIO): Promise<v
     const color = flags.out === undefined && useColor(io);
     const text = renderReport(built.model, flags.format, { color, zone });
     if (flags.out !== undefined) {
-      writeFileSync(resolve(io.cwd, flags.out), text);
+      try {
+        writeFileSync(resolve(io.cwd, flags.out), text);
+      } catch (err) {
+        throw new Error(`cannot write the report to ${flags.out}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+      }
       io.stderr.write(`report written to ${flags.out}\n`);
     } else {
       io.stdout.write(text);
