@@ -19,7 +19,8 @@ export const confFail = <T>(file: string, line: number, message: string, fix: st
   error: { file, line, message, fix },
 });
 
-export const formatProblem = (p: ConfProblem): string => `${p.file}:${p.line}: ${p.message}\n  fix: ${p.fix}`;
+/** file:line, or only the file when the problem is about the file as a whole (line 0) */
+export const formatProblem = (p: ConfProblem): string => `${p.file}${p.line > 0 ? `:${p.line}` : ''}: ${p.message}\n  fix: ${p.fix}`;
 
 export class NginxConfError extends Error {
   readonly code = 'nginx-conf';

@@ -235,3 +235,10 @@ test('errors name the file: a log passed as --db, a report --out into no directo
   assert.equal(probe.exitCode, 1, probe.stdout + probe.stderr);
   assert.match(probe.stdout, /Even the shortest wait failed/);
 });
+
+test('a log_format name the config does not define: the file is cited without a line, and the names it does define', async () => {
+  const conf = join(repoRoot(), 'samples/timing/conf/nginx.conf');
+  const r = await runCliCaptured(['ingest', '--db', '/nonexistent-dir/x.db', '--nginx-conf', conf, '--log-format-name', 'nosuch', join(repoRoot(), 'samples/timing/logs/access.log')]);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /nginx\.conf: log_format "nosuch" is not defined .*defined: "timing" \(.*nginx\.conf:\d+\)/);
+});
