@@ -1,8 +1,9 @@
 /**
  * Event-loop stalls: a blocking call inside an `async def` handler freezes its worker's event loop,
  * so every other request on that worker waits and then finishes in a burst the moment it returns.
- * The signature, per worker pid: a long handler B during which the worker completed nothing else,
- * and requests that were already waiting (nginx had them before B ended) finishing right after B.
+ * The signature, per worker pid: a long handler B during which the worker started and completed
+ * nothing else, then at B's return the handlers in flight since before B ending at once and the
+ * requests nginx had sent meanwhile starting at once (findStalls).
  */
 import { openReader, type Db } from '../store/open.js';
 import { iterateRows } from './raw-rows.js';
@@ -26,9 +27,12 @@ const buildHandled = (r: unknown[]): Handled => ({
 
 /** A handler shorter than this cannot stall anybody noticeably. */
 const BLOCKER_MIN_MS = 500;
-/** Victims finish within this of the blocker's return (the loop drains its ready queue at once). */
-const BURST_MS = 500;
-/** A victim must have waited at least this long for the blocker. */
+/**
+ * When the loop comes back it runs what was waiting at once: a victim in flight ends, a queued one
+ * starts, within this of the blocker's return (or this much before: log times against elapsed times).
+ */
+const BURST_MS = 50;
+/** A queued victim must have waited at least this long for the blocker (nginx had it that much earlier). */
 const WAITED_MIN_MS = 200;
 /** Longest handler considered: gunicorn kills a blocked worker after --timeout (30 s default; some run 120). */
 const MAX_BLOCK_MS = 180_000;
@@ -38,32 +42,62 @@ export interface Stall {
   readonly blocker: number;
 }
 
-/** Pure: the stalls among one worker's handled requests, sorted by app end. */
+const appStart = (r: Handled): number | null => (r.app_elapsed_ms === null ? null : r.app_end_ms - r.app_elapsed_ms);
+
+/** Index of the first element whose key is at or above `x`, in an array sorted by that key. */
+function lowerBound<T>(sorted: readonly T[], key: (t: T) => number, x: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (key(sorted[mid]!) < x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Pure: the stalls among one worker's handled requests, sorted by app end.
+ *
+ * While a handler blocks the loop, the worker neither completes nor starts anything else: a handler
+ * that started or ended on the worker inside B's run proves the loop was turning (B awaited, as
+ * concurrent `await asyncio.sleep` handlers do). When B returns, the loop first runs what waited:
+ * handlers in flight since before B end at once, and requests nginx had sent meanwhile start at
+ * once, having waited; both within BURST_MS of B's end.
+ */
 export function findStalls(rows: readonly Handled[]): Stall[] {
   const out: Stall[] = [];
   const victims = new Set<number>();
-  for (let i = 0; i < rows.length; i++) {
-    const b = rows[i]!;
+  const byStart = rows.filter((r) => r.app_elapsed_ms !== null).sort((a, b) => appStart(a)! - appStart(b)!);
+  const startOf = (r: Handled): number => appStart(r)!;
+  const endOf = (r: Handled): number => r.app_end_ms;
+  for (const b of rows) {
     const elapsed = b.app_elapsed_ms ?? 0;
     // A request released by the burst after a block is a victim, not a second blocker.
-    if (elapsed < BLOCKER_MIN_MS || victims.has(b.access_id)) continue;
+    if (elapsed < BLOCKER_MIN_MS || elapsed > MAX_BLOCK_MS || victims.has(b.access_id)) continue;
     const bStart = b.app_end_ms - elapsed;
-    // Nothing else completed on this worker while B ran (the loop was not turning).
-    let busy = false;
-    for (let j = i - 1; j >= 0 && rows[j]!.app_end_ms > bStart + 100; j--) {
-      if (rows[j]!.app_end_ms < b.app_end_ms - 100) { busy = true; break; }
-    }
-    if (busy) continue;
-    for (let j = i + 1; j < rows.length && rows[j]!.app_end_ms <= b.app_end_ms + BURST_MS; j++) {
-      const q = rows[j]!;
-      const qStart = q.start_ms ?? q.app_end_ms - (q.app_elapsed_ms ?? 0);
-      if (qStart >= b.app_end_ms - 100) continue; // arrived after the block
-      if (q.app_end_ms - Math.max(qStart, bStart) < WAITED_MIN_MS) continue;
-      if (victims.has(q.access_id)) continue;
+    const bEnd = b.app_end_ms;
+    // Nothing else completed on this worker while B ran, and nothing started: the loop was not turning.
+    const endedInside = lowerBound(rows, endOf, bStart + BURST_MS);
+    if (endedInside < rows.length && rows[endedInside]!.app_end_ms < bEnd - BURST_MS) continue;
+    const startedInside = lowerBound(byStart, startOf, bStart + BURST_MS);
+    if (startedInside < byStart.length && startOf(byStart[startedInside]!) < bEnd - BURST_MS) continue;
+    const found = (q: Handled): void => {
+      if (q === b || victims.has(q.access_id)) return;
       victims.add(q.access_id);
       out.push({ victim: q.access_id, blocker: b.access_id });
+    };
+    // in flight since before B: ends in the burst
+    for (let j = lowerBound(rows, endOf, bEnd - BURST_MS); j < rows.length && rows[j]!.app_end_ms <= bEnd + BURST_MS; j++) {
+      const q = rows[j]!;
+      const s = appStart(q);
+      if (s !== null && s < bStart - BURST_MS) found(q);
+    }
+    // queued while B ran: starts in the burst, and nginx had it well before (needs $request_time)
+    for (let j = lowerBound(byStart, startOf, bEnd - BURST_MS); j < byStart.length && startOf(byStart[j]!) <= bEnd + BURST_MS; j++) {
+      const q = byStart[j]!;
+      if (q.start_ms !== null && bEnd - Math.max(q.start_ms, bStart) >= WAITED_MIN_MS) found(q);
     }
   }
+  out.sort((x, y) => x.victim - y.victim);
   return out;
 }
 

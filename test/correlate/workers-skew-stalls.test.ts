@@ -39,9 +39,20 @@ const h = (access_id: number, app_end_ms: number, app_elapsed_ms: number, start_
   ({ access_id, pid: 1, start_ms, end_ms: app_end_ms + 2, app_end_ms, app_elapsed_ms });
 
 test('requests_waiting_behind_a_blocking_handler_are_stalled', () => {
-  // B blocks 10.0–10.8 s; two requests that arrived at 10.2 and 10.3 s finish in a burst at 10.8 s.
-  const rows = [h(1, 9_000, 20), h(2, 10_800, 800), h(3, 10_810, 610, 10_200), h(4, 10_812, 512, 10_300), h(5, 12_000, 20)];
-  assert.deepEqual(findStalls(rows), [{ victim: 3, blocker: 2 }, { victim: 4, blocker: 2 }]);
+  // B blocks 10.0–10.8 s. Handler 3 was in flight since 9.9 s and ends with it; 4 and 5 reached nginx
+  // at 10.2 and 10.3 s and start only when the loop comes back; 6 arrives after.
+  const rows = [h(1, 9_000, 20), h(2, 10_800, 800), h(3, 10_801, 901), h(4, 10_805, 4, 10_200), h(5, 11_010, 208, 10_300), h(6, 12_000, 20, 11_980)]
+    .sort((a, b) => a.app_end_ms - b.app_end_ms);
+  assert.deepEqual(findStalls(rows), [{ victim: 3, blocker: 2 }, { victim: 4, blocker: 2 }, { victim: 5, blocker: 2 }]);
+});
+
+test('handlers that start while another runs, or twins that await together, are no stall', () => {
+  // live timing run: /slow?seconds=0.2 started 0.47 s into a 0.6 s /slow on the same worker (the loop
+  // was turning); two /slow?seconds=0.5 started in the same millisecond and ended together
+  const started = [h(50, 10_601, 601, 9_999), h(51, 10_672, 201, 10_470)];
+  assert.deepEqual(findStalls(started), []);
+  const twins = [h(100, 20_501, 501, 19_999), h(101, 20_501, 501, 19_999)];
+  assert.deepEqual(findStalls(twins), []);
 });
 
 test('a_slow_await_while_others_complete_is_no_stall', () => {
