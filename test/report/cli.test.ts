@@ -138,12 +138,7 @@ test('report --since-last with a time window is a usage error, before analyze in
 });
 
 test('report --since-last: the revised verdicts in text, markdown and html', async (t) => {
-  const db = join(tempDir(t), 'late.db');
-  const logs = join(repoRoot(), 'samples/timing/logs');
-  const conf = ['--nginx-conf', join(repoRoot(), 'samples/timing/conf/nginx.conf'), '--log-format-name', 'timing'];
-  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', ...conf, join(logs, 'access.log'), join(logs, 'error.log')]);
-  await runCliCaptured(['report', '--db', db, '--since-last']);
-  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', join(logs, 'gunicorn.log')]);
+  const { db } = await lateGunicornLog(t);
   correlateStoreIfPending(db);
   const store = openStore(db, { readonly: true });
   const { model } = buildReportModel(store, { sinceLast: true }); // builds without leaving a mark
