@@ -4,7 +4,10 @@
  * snapshots with the failure rate before and after (a deploy that silently reset a timeout).
  */
 import type { Db } from './store/open.js';
-import { INSERT_CHAIN_SETTING, INSERT_CHAIN_SNAPSHOT, SELECT_CHAIN_SETTINGS, SELECT_FAILURE_RATE, type StoredChainSetting } from './store/sql/chain.js';
+import {
+  INSERT_CHAIN_SETTING, INSERT_CHAIN_SNAPSHOT, SELECT_CHAIN_SETTINGS, SELECT_CHAIN_SNAPSHOTS, SELECT_FAILURE_RATE, SELECT_SNAPSHOT_SETTINGS,
+  type StoredChainSetting, type StoredChainSnapshot,
+} from './store/sql/chain.js';
 import type { ChainSnapshotRow } from './audit/snapshot.js';
 
 export function saveChainSnapshot(db: Db, rows: readonly ChainSnapshotRow[], inputs: string, takenMs: number): number {
@@ -14,6 +17,14 @@ export function saveChainSnapshot(db: Db, rows: readonly ChainSnapshotRow[], inp
     for (const r of rows) ins.run({ snapshot_id: id, layer: r.layer, server: r.server, location: r.location, setting: r.setting, value_s: r.value_s, value: r.value, source: r.source });
     return id;
   })();
+}
+
+/** A saved snapshot by id, or the newest by time ('latest'), with its rows; null when there is none. */
+export function loadChainSnapshot(db: Db, ref: 'latest' | number): (StoredChainSnapshot & { rows: ChainSnapshotRow[] }) | null {
+  const snaps = db.prepare(SELECT_CHAIN_SNAPSHOTS).all() as StoredChainSnapshot[];
+  const snap = ref === 'latest' ? snaps[snaps.length - 1] : snaps.find((s) => s.id === ref);
+  if (!snap) return null;
+  return { ...snap, rows: db.prepare(SELECT_SNAPSHOT_SETTINGS).all(snap.id) as ChainSnapshotRow[] };
 }
 
 export function loadChainSettings(db: Db): StoredChainSetting[] {

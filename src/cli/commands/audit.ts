@@ -1,10 +1,19 @@
-/** `droptrace audit`: flags → runAudit → renderAudit. Exit 0 even with findings; 2 for usage, 1 for a config nginx would reject. */
+/**
+ * `droptrace audit`: flags → runAudit → renderAudit, then the gate (--fail-on, --baseline) → exit 3.
+ * Exit 0 with findings when no gate is asked; 2 for usage, 1 for a config nginx would reject or a
+ * baseline that cannot be read.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { EXIT, useColor, type CliIO } from '../io.js';
 import { UsageError } from '../../errors.js';
 import { runAudit, renderAudit, type AuditFormat } from '../../audit/index.js';
 import { chainSnapshotRows } from '../../audit/snapshot.js';
-import { saveChainSnapshot } from '../../chain-history.js';
+import { parseAuditFailOn, type AuditFailOn } from '../../audit/fail-on.js';
+import { parseBaselineJson } from '../../audit/baseline.js';
+import { evaluateGate, parseBaselineRef, type Baseline, type BaselineRef } from '../../audit/gate.js';
+import { loadChainSnapshot, saveChainSnapshot } from '../../chain-history.js';
 import { withStore } from '../shared.js';
 import { parseTimeArg } from '../../domain/time-arg.js';
 import { localZone } from '../../domain/time.js';
@@ -18,6 +27,9 @@ interface AuditFlags {
   format: AuditFormat;
   db?: string;
   at?: string;
+  failOn?: string[];
+  baseline?: string;
+  writeBaseline?: string;
 }
 
 /** The process as a CliIO, for callers that register without one. */
@@ -54,8 +66,21 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO()):
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--db <file>', 'also save the effective chain, with the time, into this database: reports then name the directive behind each timeout fingerprint and list changes between snapshots')
     .option('--at <time>', 'with --db: when these configs were in force (default: now), e.g. the deploy time of an older config')
+    // one value (or a comma list) per use, as report's --fail-on
+    .option('--fail-on <rule-or-severity>', 'exit 3 when a finding reaches this severity (error, warn, info) or this rule fires; repeatable', (v: string, vs: string[] = []) => [...vs, v])
+    .option('--baseline <file|db:latest|db:N>', 'exit 3 when a clock differs from this saved chain: an earlier `audit --format json` output (see --write-baseline), or a snapshot in --db')
+    .option('--write-baseline <file>', 'save this effective chain (the --format json output) as a baseline for a later --baseline')
     .action(async (flags: AuditFlags) => {
       if (flags.at !== undefined && flags.db === undefined) throw new UsageError('--at goes with --db');
+      const failOn = parseFailOn(flags.failOn ?? []);
+      const ref = flags.baseline === undefined ? null : parseRef(flags.baseline, flags.db);
+      if (flags.writeBaseline !== undefined) refuseOverwrite(flags.writeBaseline, flags, io.cwd);
+      const baseline = ref === null ? null : await readBaseline(ref, flags.db as string, io.cwd);
+      if (baseline !== null && !baseline.ok) {
+        io.stderr.write(`error: ${baseline.error}\n`);
+        io.setExitCode(EXIT.error);
+        return;
+      }
       const dump = flags.nginxConf === '-' ? await readAll(io.stdin) : undefined;
       const outcome = runAudit({
         nginxConf: flags.nginxConf === '-' ? undefined : flags.nginxConf,
@@ -74,11 +99,67 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO()):
         return;
       }
       io.stdout.write(renderAudit(outcome.result, flags.format, { color: useColor(io) }));
-      if (flags.db !== undefined) {
+      const gate = evaluateGate(outcome.result, failOn, baseline?.value ?? null);
+      for (const m of gate.messages) io.stderr.write(`${m}\n`);
+      if (gate.failed) io.setExitCode(EXIT.failOn);
+      if (flags.writeBaseline !== undefined) {
+        writeFileSync(resolve(io.cwd, flags.writeBaseline), renderAudit(outcome.result, 'json'));
+        io.stderr.write(`wrote the chain to ${flags.writeBaseline}: use it with --baseline ${flags.writeBaseline}\n`);
+      }
+      if (flags.db !== undefined && gate.failed) {
+        // a snapshot records the configs in force; a config the gate stopped did not ship (and a
+        // saved one would become the next `--baseline db:latest`, passing the same change on a re-run)
+        io.stderr.write(`chain snapshot not saved to ${flags.db}: the gate failed. Run again without --fail-on/--baseline to record this chain as deployed.\n`);
+      } else if (flags.db !== undefined) {
         const takenMs = flags.at !== undefined ? parseTimeArg(flags.at, localZone(), '--at') : Date.now();
         const inputs = [flags.nginxConf && `nginx: ${flags.nginxConf}`, flags.gunicornConf && `gunicorn.conf: ${flags.gunicornConf}`, flags.cmd && `cmd: ${flags.cmd}`].filter(Boolean).join('; ');
         const id = await withStore(flags.db, {}, (db) => saveChainSnapshot(db, chainSnapshotRows(outcome.result), inputs, takenMs));
         io.stderr.write(`saved chain snapshot #${id} (${new Date(takenMs).toISOString()}) to ${flags.db}\n`);
       }
     });
+}
+
+function parseFailOn(texts: readonly string[]): AuditFailOn[] {
+  return texts.flatMap((t) => t.split(',')).filter((t) => t.trim() !== '').map((t) => {
+    const r = parseAuditFailOn(t);
+    if (!r.ok) throw new UsageError(r.error);
+    return r.value;
+  });
+}
+
+function parseRef(text: string, db: string | undefined): BaselineRef {
+  const r = parseBaselineRef(text);
+  if (!r.ok) throw new UsageError(r.error);
+  if (r.value.kind === 'db' && db === undefined) throw new UsageError(`--baseline ${text} reads a snapshot from --db: give --db FILE (or a baseline file)`);
+  return r.value;
+}
+
+/** --write-baseline must not replace an input: the database, or a config this audit reads. */
+function refuseOverwrite(out: string, flags: AuditFlags, cwd: string): void {
+  const target = resolve(cwd, out);
+  for (const [flag, path] of [['--db', flags.db], ['--nginx-conf', flags.nginxConf], ['--gunicorn-conf', flags.gunicornConf], ['--cmd', flags.cmd]] as const) {
+    if (path !== undefined && path !== '-' && resolve(cwd, path) === target) throw new UsageError(`--write-baseline ${out} would overwrite ${flag}: write the baseline to its own file`);
+  }
+}
+
+async function readBaseline(ref: BaselineRef, db: string, cwd: string): Promise<{ ok: true; value: Baseline } | { ok: false; error: string }> {
+  if (ref.kind === 'db') {
+    const snap = await withStore(db, { readonly: true }, (d) => loadChainSnapshot(d, ref.snapshot));
+    if (snap === null) {
+      const which = ref.snapshot === 'latest' ? 'no chain snapshot' : `no chain snapshot #${ref.snapshot}`;
+      return { ok: false, error: `--baseline db:${ref.snapshot}: ${db} has ${which}\n  fix: save one with \`droptrace audit … --db ${db}\` (without --baseline) from the deployed config` };
+    }
+    return { ok: true, value: { label: `snapshot #${snap.id} of ${db} (${new Date(snap.taken_ms).toISOString()}, ${snap.inputs})`, rows: snap.rows } };
+  }
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, ref.path), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const fix = code === 'ENOENT' ? `save the deployed chain first: droptrace audit … --write-baseline ${ref.path}` : 'check the path and its permissions';
+    return { ok: false, error: `--baseline ${ref.path}: cannot read it (${code ?? (err as Error).message})\n  fix: ${fix}` };
+  }
+  const parsed = parseBaselineJson(text);
+  if (!parsed.ok) return { ok: false, error: `--baseline ${ref.path}: ${parsed.reason}\n  fix: write it with droptrace audit … --write-baseline ${ref.path} (or --format json)` };
+  return { ok: true, value: { label: ref.path, rows: parsed.rows } };
 }

@@ -49,3 +49,17 @@ export const SELECT_CHAIN_SETTINGS = `
 export const SELECT_FAILURE_RATE = `
   SELECT count(*) AS requests, coalesce(sum(verdict <> 'ok'), 0) AS failed
   FROM request_verdicts WHERE end_ms >= ? AND end_ms < ?`;
+
+/** The snapshots, oldest first: `audit --baseline db:latest` takes the last, `db:N` the one with id N. */
+export const SELECT_CHAIN_SNAPSHOTS = 'SELECT id, taken_ms, inputs FROM chain_snapshots ORDER BY taken_ms, id';
+
+export interface StoredChainSnapshot {
+  readonly id: number;
+  readonly taken_ms: number;
+  readonly inputs: string;
+}
+
+/** One snapshot's settings in the order they were saved. */
+export const SELECT_SNAPSHOT_SETTINGS = `
+  SELECT layer, server, location, setting, value_s, value, source
+  FROM chain_settings WHERE snapshot_id = ? ORDER BY rowid`;
