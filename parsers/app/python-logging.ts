@@ -25,7 +25,11 @@ export const PYTHON_LAYOUTS: readonly PythonLayout[] = [
   // droptrace's harness and most services: "2024-01-02 03:04:05,123 [42] WARNING app.requests: Slow …";
   // pid and logger optional.
   layout('python_asctime', '%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s',
-    String.raw`^${T}(?: \[(?<pid>\d+)\])? ${L} (?:${N}: )?(?<msg>.*)$`),
+    String.raw`^${T}(?: \[(?<pid>\d+)\])? ${L} (?!\[\d+\] )(?:${N}: )?(?<msg>.*)$`),
+  // The stdlib-style layout with the pid after the level (issue 13's repro):
+  // "2024-01-02 03:04:05,123 WARNING [42] app.requests: Slow request: 25.03s GET /slow".
+  layout('python_asctime_level_pid', '%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s',
+    String.raw`^${T} ${L} \[(?<pid>\d+)\] (?:${N}: )?(?<msg>.*)$`),
   // The logging cookbook's layout: "2024-01-02 03:04:05,123 - webapp - INFO - handler started".
   layout('python_dash', '%(asctime)s - %(name)s - %(levelname)s - %(message)s',
     String.raw`^${T} - ${N} - ${L} - (?<msg>.*)$`),

@@ -8,7 +8,7 @@
 import { continuation, ignored, record, reject, type LineParser, type ParserOptions } from '../result.js';
 import { secondsToDuration, type EpochMs } from '../../src/domain/units.js';
 import { unwrapLine } from '../wrapper.js';
-import { createClockReader } from './clock.js';
+import { CLOCK_SOURCE, createClockReader } from './clock.js';
 import { splitPythonLogLine } from './python-logging.js';
 import { createContinuationTracker } from './traceback.js';
 import type { AppRecordKind, AppRequestRecord } from './record.js';
@@ -57,14 +57,29 @@ export function matchMiddlewareMessage(message: string): MiddlewareMatch | null 
 
 /** A middleware message somewhere in a line of an unknown layout: tried at each word start. */
 export function findMiddlewareMessage(line: string): MiddlewareMatch | null {
+  return locateMiddlewareMessage(line)?.match ?? null;
+}
+
+/** As findMiddlewareMessage, with where the message starts (what precedes it is the line's prefix). */
+export function locateMiddlewareMessage(line: string): { readonly match: MiddlewareMatch; readonly at: number } | null {
   for (const key of ['Slow request: ', 'Request failed after ']) {
     const at = line.lastIndexOf(key);
     if (at < 0) continue;
     if (at > 0 && !/[\s:|\]-]/.test(line[at - 1] ?? '')) continue;
     const m = matchMiddlewareMessage(line.slice(at));
-    if (m) return m;
+    if (m) return { match: m, at };
   }
   return null;
+}
+
+const CLOCK_IN_PREFIX = new RegExp(`(?:^|[\\s\\[(|])(${CLOCK_SOURCE})(?=$|[\\s\\])|,:])`);
+
+/**
+ * The time in the prefix a middleware message came after, in a layout no table knows
+ * ("web | 2024-01-02T03:04:05.120Z | WARNING | Slow request: …"): the first Python/ISO clock in it.
+ */
+export function findPrefixClock(prefix: string): string | null {
+  return CLOCK_IN_PREFIX.exec(prefix)?.[1] ?? null;
 }
 
 export interface LoggedContext {
@@ -113,15 +128,19 @@ export function createAppTextLineParser(opts: ParserOptions): LineParser<AppRequ
         time = t.time;
       }
       tracker.noteRecord(split.message);
-      const m = matchMiddlewareMessage(split.message);
+      // The message may carry a prefix of its own (a request id, a second logger name) before the middleware's text.
+      const m = matchMiddlewareMessage(split.message) ?? findMiddlewareMessage(split.message);
       if (!m) return ignored(`${split.layout} logging line that is not a middleware request line`);
       return record(buildMiddlewareRecord(m, { time, timeText: split.timeText, level: split.level, logger: split.logger, pid: split.pid }), `${split.layout}/${m.pattern}`);
     }
     if (tracker.isContinuation(inner)) return continuation(inner);
-    const m = findMiddlewareMessage(inner);
-    if (m) {
+    const loc = locateMiddlewareMessage(inner);
+    if (loc) {
       tracker.reset();
-      return record(buildMiddlewareRecord(m, { time: wrapperTime, timeText: null, level: null, logger: null, pid: null }), `bare/${m.pattern}`);
+      const clockText = findPrefixClock(inner.slice(0, loc.at));
+      const t = clockText === null ? null : clock.read(clockText);
+      const time = t?.ok ? t.time : wrapperTime;
+      return record(buildMiddlewareRecord(loc.match, { time, timeText: t?.ok ? clockText : null, level: null, logger: null, pid: null }), `bare/${loc.match.pattern}`);
     }
     tracker.reset();
     return ignored(inner.trim() === '' ? 'blank line' : 'not a logging line of a known layout and not a middleware line');

@@ -12,7 +12,7 @@ import { unwrapLine } from '../wrapper.js';
 import { createClockReader, type ClockReader } from '../app/clock.js';
 import { readTime, createAppNdjsonLineParser } from '../app/ndjson.js';
 import { splitPythonLogLine } from '../app/python-logging.js';
-import { buildMiddlewareRecord, findMiddlewareMessage, matchMiddlewareMessage } from '../app/text.js';
+import { buildMiddlewareRecord, findMiddlewareMessage, findPrefixClock, locateMiddlewareMessage, matchMiddlewareMessage } from '../app/text.js';
 import { createContinuationTracker } from '../app/traceback.js';
 import { GUNICORN_ACCESS, GUNICORN_PREFIX, LAYOUTS, MESSAGES, SIGNALS, type MessagePattern } from './patterns.js';
 import type { GunicornStreamRecord, LogLevel, ServerLogRecord, ServerLogSource } from './record.js';
@@ -105,7 +105,8 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
   /** A framed line (time/level/pid known) → an app request record or a server record. */
   const emit = (layout: string, message: string, f: Framing, defaultSource: ServerLogSource, logger: string | null): Result => {
     tracker.noteRecord(message);
-    const mw = matchMiddlewareMessage(message);
+    // The message may carry a prefix of its own (a request id, a second logger name) before the middleware's text.
+    const mw = matchMiddlewareMessage(message) ?? findMiddlewareMessage(message);
     if (mw) {
       return record({ table: 'app', row: buildMiddlewareRecord(mw, { ...f, logger }) }, `${layout}/${mw.pattern}`);
     }
@@ -206,9 +207,13 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
 
     // 7. A middleware line in a layout we do not know: still an app request record.
     tracker.reset();
-    const mw = findMiddlewareMessage(inner);
-    if (mw) {
-      return record({ table: 'app', row: buildMiddlewareRecord(mw, { time: wrapperTime, timeText: null, level: null, logger: null, pid: null }) }, `bare/${mw.pattern}`);
+    const loc = locateMiddlewareMessage(inner);
+    if (loc) {
+      // Any prefix: the record keeps the first clock it carries (else the wrapper's time).
+      const clockText = findPrefixClock(inner.slice(0, loc.at));
+      const t = clockText === null ? null : clock.read(clockText);
+      const time = t?.ok ? t.time : wrapperTime;
+      return record({ table: 'app', row: buildMiddlewareRecord(loc.match, { time, timeText: t?.ok ? clockText : null, level: null, logger: null, pid: null }) }, `bare/${loc.match.pattern}`);
     }
 
     // 8. Anything else a process printed: kept, as the app's, so a finding can still cite it.

@@ -1,9 +1,14 @@
 /**
  * Which layer wrote this file? Decided from content, as GoAccess does: the first lines are unwrapped
- * (container/journald prefixes) and matched against each source's signature. A file no signature
- * fits is reported as unknown, never guessed.
+ * (container/journald prefixes) and matched against each source's line shapes, defined beside each
+ * parser (parsers/<source>/shape.ts) so that detection and parsing agree. A file no shape fits is
+ * reported as unknown, never guessed.
  */
 import { unwrapLine } from '../../parsers/wrapper.js';
+import { NGINX_ERROR_SHAPE } from '../../parsers/nginx-error/shape.js';
+import { NGINX_ACCESS_TEXT_SHAPE, accessJsonScore } from '../../parsers/nginx-access/shape.js';
+import { GUNICORN_ACCESS_SHAPE, GUNICORN_SHAPE } from '../../parsers/gunicorn/shape.js';
+import { APP_MIDDLEWARE_SHAPE, appJsonScore } from '../../parsers/app/shape.js';
 
 export type SourceType = 'nginx-access' | 'nginx-error' | 'gunicorn' | 'app';
 export const SOURCE_TYPES: readonly SourceType[] = ['nginx-access', 'nginx-error', 'gunicorn', 'app'];
@@ -16,41 +21,50 @@ export interface Detection {
   readonly reason: string;
 }
 
-// nginx's $time_local inside brackets, after at least an address field: combined, main, common, and
-// most custom formats keep it.
-const NGINX_ACCESS_TEXT = /\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]/;
-const NGINX_ERROR = /^(?:\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[(?:debug|info|notice|warn|error|crit|alert|emerg)\] \d+#\d+:|nginx: \[(?:emerg|alert|crit|error|warn|notice)\] )/;
-const GUNICORN = /^(?:\[\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?[+-]\d{2}:?\d{2}| UTC)?\] \[\d+\] \[(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\]|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \[\d+\] \[(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\]|(?:INFO|WARNING|ERROR|DEBUG|CRITICAL|TRACE):\s+(?:Started server process|Waiting for application|Application startup|Uvicorn running|Shutting down|Finished server process|\S+:\d+ - "))/;
-const MIDDLEWARE = /(?:Slow request: \d+(?:\.\d+)?s [A-Z]+ \/|Request failed after \d+(?:\.\d+)?s: [A-Z]+ \/)/;
-const ACCESS_JSON_KEYS = ['remote_addr', 'time_local', 'time_iso8601', 'msec', 'request', 'request_time', 'upstream_status', 'body_bytes_sent', 'http_user_agent'];
-const APP_JSON_KEYS = ['elapsed', 'elapsed_ms', 'elapsed_s', 'duration', 'duration_ms', 'duration_s', 'latency', 'path', 'route', 'request_id', 'requestId', 'status_code', 'method'];
+/** Every shape detection counts, each defined beside its parser. */
+const SHAPES = {
+  error: NGINX_ERROR_SHAPE,
+  gunicorn: GUNICORN_SHAPE,
+  middleware: APP_MIDDLEWARE_SHAPE,
+  gunicornAccess: GUNICORN_ACCESS_SHAPE,
+  access: NGINX_ACCESS_TEXT_SHAPE,
+} as const;
 
 export function detectSource(headLines: readonly string[]): Detection {
   const lines = headLines.filter((l) => l.trim() !== '').slice(0, 200);
   if (lines.length === 0) return { type: null, variant: null, reason: 'the file is empty' };
-  let access = 0, accessJson = 0, error = 0, gunicorn = 0, middleware = 0, appJson = 0, json = 0;
+  let access = 0, accessJson = 0, error = 0, gunicorn = 0, middleware = 0, appJson = 0, json = 0, gunicornAccess = 0;
   for (const raw of lines) {
     const line = unwrapLine(raw).inner;
     if (line.startsWith('{')) {
       json++;
       const keys = jsonKeys(line);
       if (keys) {
-        const a = ACCESS_JSON_KEYS.filter((k) => keys.has(k)).length;
-        const p = APP_JSON_KEYS.filter((k) => keys.has(k)).length;
+        const a = accessJsonScore(keys);
+        const p = appJsonScore(keys);
         if (a >= 2 && a >= p) accessJson++;
         else if (p >= 2) appJson++;
       }
       continue;
     }
-    if (NGINX_ERROR.test(line)) error++;
-    else if (GUNICORN.test(line)) gunicorn++;
-    else if (MIDDLEWARE.test(line)) middleware++;
-    else if (NGINX_ACCESS_TEXT.test(line)) access++;
+    if (SHAPES.error.test(line)) error++;
+    else if (SHAPES.gunicorn.test(line)) gunicorn++;
+    else if (SHAPES.middleware.test(line)) middleware++;
+    else if (SHAPES.access.test(line)) {
+      access++;
+      if (SHAPES.gunicornAccess.test(line)) gunicornAccess++;
+    }
   }
   const n = lines.length;
   const counts = `of the first ${n} lines: ${access} nginx access, ${accessJson} JSON access, ${error} nginx error, ${gunicorn} gunicorn/uvicorn, ${middleware} app middleware, ${appJson} app NDJSON`;
-  // gunicorn's stderr carries the app's middleware lines too: any gunicorn line makes it gunicorn's.
-  if (gunicorn > 0 && gunicorn + middleware >= error && gunicorn + middleware >= access) return { type: 'gunicorn', variant: null, reason: counts };
+  // The sample decides, not each line: gunicorn's stderr carries the app's middleware lines and,
+  // with --access-logfile -, gunicorn's own access lines, which have nginx's combined shape. Any
+  // gunicorn line makes the stream gunicorn's, and its combined-shaped lines are gunicorn's access
+  // records. Only nginx error lines outnumbering the rest say otherwise (a mixed stream).
+  if (gunicorn > 0 && gunicorn + middleware + gunicornAccess >= error) {
+    const shared = gunicornAccess > 0 ? `; the ${gunicornAccess} combined-shaped lines beside gunicorn's are its access log (--access-logfile)` : '';
+    return { type: 'gunicorn', variant: null, reason: counts + shared };
+  }
   if (error > 0 && error >= access && error >= json) return { type: 'nginx-error', variant: null, reason: counts };
   if (access > 0 && access >= n * 0.5) return { type: 'nginx-access', variant: null, reason: counts };
   if (accessJson > 0 && accessJson >= appJson && accessJson >= n * 0.5) return { type: 'nginx-access', variant: 'json', reason: counts };

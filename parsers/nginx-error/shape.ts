@@ -1,0 +1,17 @@
+/**
+ * The shapes of nginx error-log lines, from the parser's own patterns: `2024/01/02 03:04:05 [error]
+ * 12#0: …` (ngx_log_error_core) and the binary's stderr `nginx: [emerg] …`.
+ */
+import type { LineShape } from '../shape.js';
+import { ERROR_LINE } from './patterns.js';
+
+// The parser also accepts text an init script printed before "nginx: ": as a shape (to decide a
+// file's or a line's layer) only a line that starts with it counts.
+const STDERR_AT_START = /^nginx: \[(?:emerg|alert|crit|error|warn|notice|info|debug)\] /;
+
+export const NGINX_ERROR_SHAPE: LineShape = {
+  name: 'nginx error',
+  layer: 'nginx-error',
+  ambiguous: false,
+  test: (inner) => ERROR_LINE.test(inner) || STDERR_AT_START.test(inner),
+};
