@@ -9,9 +9,13 @@ import { NGINX_ERROR_SHAPE } from '../../parsers/nginx-error/shape.js';
 import { NGINX_ACCESS_TEXT_SHAPE, accessJsonScore } from '../../parsers/nginx-access/shape.js';
 import { GUNICORN_ACCESS_SHAPE, GUNICORN_SHAPE } from '../../parsers/gunicorn/shape.js';
 import { APP_MIDDLEWARE_SHAPE, appJsonScore } from '../../parsers/app/shape.js';
+import { ALB_SHAPE, ELB_SHAPE, HAPROXY_SHAPE, isCloudflareEntry, isGcpLbEntry } from '../../parsers/load-balancer/shape.js';
 
-export type SourceType = 'nginx-access' | 'nginx-error' | 'gunicorn' | 'app';
-export const SOURCE_TYPES: readonly SourceType[] = ['nginx-access', 'nginx-error', 'gunicorn', 'app'];
+export type SourceType = 'nginx-access' | 'nginx-error' | 'gunicorn' | 'app' | LbSourceType;
+/** The load balancer in front: each vendor's log is its own type, all stored in lb_access. */
+export type LbSourceType = 'alb' | 'elb' | 'gcp-lb' | 'haproxy' | 'cloudflare';
+export const LB_SOURCE_TYPES: readonly LbSourceType[] = ['alb', 'elb', 'gcp-lb', 'haproxy', 'cloudflare'];
+export const SOURCE_TYPES: readonly SourceType[] = ['nginx-access', 'nginx-error', 'gunicorn', 'app', ...LB_SOURCE_TYPES];
 
 export interface Detection {
   readonly type: SourceType | null;
@@ -34,11 +38,17 @@ export function detectSource(headLines: readonly string[]): Detection {
   const lines = headLines.filter((l) => l.trim() !== '').slice(0, 200);
   if (lines.length === 0) return { type: null, variant: null, reason: 'the file is empty' };
   let access = 0, accessJson = 0, error = 0, gunicorn = 0, middleware = 0, appJson = 0, json = 0, gunicornAccess = 0;
+  let alb = 0, elb = 0, haproxy = 0, gcp = 0, cloudflare = 0;
   for (const raw of lines) {
-    const line = unwrapLine(raw).inner;
+    if (ALB_SHAPE.test(raw)) { alb++; continue; }
+    if (ELB_SHAPE.test(raw)) { elb++; continue; }
+    const line = unwrapLine(raw.replace(/^<\d{1,3}>/, '')).inner;
+    if (HAPROXY_SHAPE.test(line)) { haproxy++; continue; }
     if (line.startsWith('{')) {
       json++;
       const keys = jsonKeys(line);
+      if (keys && isGcpLbEntry(keys)) { gcp++; continue; }
+      if (keys && isCloudflareEntry(keys)) { cloudflare++; continue; }
       if (keys) {
         const a = accessJsonScore(keys);
         const p = appJsonScore(keys);
@@ -56,7 +66,12 @@ export function detectSource(headLines: readonly string[]): Detection {
     }
   }
   const n = lines.length;
-  const counts = `of the first ${n} lines: ${access} nginx access, ${accessJson} JSON access, ${error} nginx error, ${gunicorn} gunicorn/uvicorn, ${middleware} app middleware, ${appJson} app NDJSON`;
+  const lb = alb + elb + haproxy + gcp + cloudflare;
+  const counts = `of the first ${n} lines: ${access} nginx access, ${accessJson} JSON access, ${error} nginx error, ${gunicorn} gunicorn/uvicorn, ${middleware} app middleware, ${appJson} app NDJSON` +
+    (lb > 0 ? `, ${alb} AWS ALB, ${elb} classic ELB, ${gcp} GCP LB, ${haproxy} HAProxy, ${cloudflare} Cloudflare` : '');
+  // A load balancer's log is its own: a file where one vendor's lines are the majority is that LB's.
+  const lbBest = ([['alb', alb], ['elb', elb], ['haproxy', haproxy], ['gcp-lb', gcp], ['cloudflare', cloudflare]] as const).reduce((a, b) => (b[1] > a[1] ? b : a));
+  if (lbBest[1] > 0 && lbBest[1] >= n * 0.5) return { type: lbBest[0], variant: null, reason: counts };
   // The sample decides, not each line: gunicorn's stderr carries the app's middleware lines and,
   // with --access-logfile -, gunicorn's own access lines, which have nginx's combined shape. Any
   // gunicorn line makes the stream gunicorn's, and its combined-shaped lines are gunicorn's access
@@ -92,6 +107,10 @@ export function needsZone(type: SourceType, variant: Detection['variant'], headL
       return true;
     case 'app':
       return variant !== 'ndjson';
+    case 'alb': case 'elb': case 'gcp-lb': case 'cloudflare':
+      return false; // ISO 8601 with Z, or epoch numbers
+    case 'haproxy':
+      return true; // HAProxy's date and syslog's are the host's local time
     case 'gunicorn':
       // gunicorn ≥19 prints "[2024-01-02 03:04:05 +0000]"; Python's asctime and gunicorn 0.x do not.
       return headLines.some((l) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(unwrapLine(l).inner) || /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]/.test(unwrapLine(l).inner));

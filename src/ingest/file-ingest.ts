@@ -9,7 +9,7 @@ import { createFileRegistry, HEAD_BYTES, type FileRegistry, type FileRow } from 
 import { createWriters, type Provenance, type TableRecord, type Writers } from '../store/writers.js';
 import { openInput, InputError, type OpenedInput } from './open-input.js';
 import { LineSplitter, type Line } from './lines.js';
-import { detectSource, needsZone, type SourceType } from './detect.js';
+import { detectSource, needsZone, SOURCE_TYPES, type SourceType } from './detect.js';
 import { createSourceParser, type SourceParser, type SourceParserOptions } from './sources.js';
 import { localZone } from '../domain/time.js';
 import { chooseAccessPreset } from './access-format.js';
@@ -76,7 +76,7 @@ export async function ingestFile(db: Db, path: string, opts: FileIngestOptions):
   if (!known) {
     const detection = opts.type === 'auto' ? detectSource(headLines) : { type: opts.type, variant: null, reason: '--type' };
     if (detection.type === null) {
-      return { ...summary, decided: `auto: ${detection.reason}`, unplaced: `cannot tell which layer wrote ${path} (${detection.reason}): pass --type nginx-access|nginx-error|gunicorn|app` };
+      return { ...summary, decided: `auto: ${detection.reason}`, unplaced: `cannot tell which layer wrote ${path} (${detection.reason}): pass --type ${SOURCE_TYPES.join("|")}` };
     }
     const variant = detection.variant ?? (detection.type === 'app' ? (headLines.find((l) => l.trim() !== '')?.trimStart().startsWith('{') ? 'ndjson' : 'text') : null);
     const zoneNeeded = needsZone(detection.type, variant, headLines);

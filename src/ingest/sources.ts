@@ -7,6 +7,11 @@ import { createNginxAccessParser, createNginxJsonAccessParser } from '../../pars
 import { createNginxErrorParser } from '../../parsers/nginx-error/parse.js';
 import { createGunicornParser } from '../../parsers/gunicorn/parse.js';
 import { createAppNdjsonParser, createAppTextParser } from '../../parsers/app/parse.js';
+import { createAlbParser } from '../../parsers/aws-alb/parse.js';
+import { createElbParser } from '../../parsers/aws-elb/parse.js';
+import { createGcpLbParser } from '../../parsers/gcp-lb/parse.js';
+import { createHaproxyParser } from '../../parsers/haproxy/parse.js';
+import { createCloudflareParser } from '../../parsers/cloudflare/parse.js';
 import type { TableRecord } from '../store/writers.js';
 import type { SourceType } from './detect.js';
 
@@ -66,6 +71,16 @@ export function createSourceParser(type: SourceType, o: SourceParserOptions): So
         },
       };
     }
+    case 'alb':
+      return { type, format: null, parse: tagged(createAlbParser(), 'lb_access') };
+    case 'elb':
+      return { type, format: null, parse: tagged(createElbParser(), 'lb_access') };
+    case 'gcp-lb':
+      return { type, format: null, parse: tagged(createGcpLbParser(), 'lb_access') };
+    case 'haproxy':
+      return { type, format: null, parse: tagged(createHaproxyParser({ tz: o.tz }), 'lb_access') };
+    case 'cloudflare':
+      return { type, format: null, parse: tagged(createCloudflareParser(), 'lb_access') };
     case 'app':
       return o.variant === 'ndjson'
         ? { type, format: 'ndjson', parse: tagged(createAppNdjsonParser({ tz: o.tz }), 'app_requests') }

@@ -7,6 +7,8 @@ import type { NginxAccessRecord, UpstreamAttempt } from '../../parsers/nginx-acc
 import type { NginxErrorRecord } from '../../parsers/nginx-error/record.js';
 import type { ServerLogRecord } from '../../parsers/gunicorn/record.js';
 import type { AppRequestRecord } from '../../parsers/app/record.js';
+import type { LbRecord } from '../../parsers/load-balancer/record.js';
+import { INSERT_LB } from './sql/lb.js';
 import type { Db } from './open.js';
 import type { LogTable } from './sql/schema.js';
 
@@ -22,7 +24,8 @@ export type TableRecord =
   | { readonly table: 'nginx_access'; readonly row: NginxAccessRecord }
   | { readonly table: 'nginx_error'; readonly row: NginxErrorRecord }
   | { readonly table: 'server_log'; readonly row: ServerLogRecord }
-  | { readonly table: 'app_requests'; readonly row: AppRequestRecord };
+  | { readonly table: 'app_requests'; readonly row: AppRequestRecord }
+  | { readonly table: 'lb_access'; readonly row: LbRecord };
 
 const REJECT_RAW_LIMIT = 64 * 1024;
 
@@ -75,10 +78,11 @@ export function createWriters(db: Db): Writers {
   const app = db.prepare(`INSERT INTO app_requests (file_id, line_no, offset, pattern, kind, format, time_ms,
     time_text, level, logger, pid, method, path, status, elapsed_ms, request_id, client, error, detail)
     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const lb = db.prepare(INSERT_LB);
   const rejectStmt = db.prepare(
     'INSERT INTO rejects (file_id, line_no, offset, reason, raw, raw_bytes) VALUES (?,?,?,?,?,?)',
   );
-  const forget: Statement[] = (['nginx_access', 'nginx_error', 'server_log', 'app_requests', 'rejects'] as const).map(
+  const forget: Statement[] = (['nginx_access', 'nginx_error', 'server_log', 'app_requests', 'lb_access', 'rejects'] as const).map(
     (t: LogTable | 'rejects') => db.prepare(`DELETE FROM ${t} WHERE file_id = ? AND line_no = ?`),
   );
 
@@ -114,6 +118,14 @@ export function createWriters(db: Db): Writers {
           const r = rec.row;
           app.run(at.fileId, at.lineNo, at.offset, at.pattern, r.kind, r.format, r.time, r.timeText, r.level,
             r.logger, r.pid, r.method, r.path, r.status, r.elapsed, r.requestId, r.client, r.error, detail);
+          return;
+        }
+        case 'lb_access': {
+          const r = rec.row;
+          lb.run(at.fileId, at.lineNo, at.offset, at.pattern, r.kind, r.time, r.timeText, r.startTime, r.clientAddr,
+            r.clientPort, r.targetAddr, r.targetPort, r.target, r.localAddr, r.localPort, r.method, r.uri, r.path,
+            r.protocol, r.status, r.targetStatus, r.elapsed, r.targetTime, r.connectTime, r.termination, r.traceId,
+            r.requestId, r.userAgent, r.receivedBytes, r.sentBytes, hasKeys(r.extra) ? JSON.stringify(r.extra) : null);
           return;
         }
       }

@@ -11,6 +11,7 @@ import { CORRELATION_MIGRATION, ERROR_SKEW_MIGRATION } from './correlation.js';
 import { CHAIN_MIGRATION } from './chain.js';
 import { REPORT_MARKS_MIGRATION, VERDICT_REVISIONS_MIGRATION } from './report-marks.js';
 import { CORRELATION_MARKS_MIGRATION } from './watermarks.js';
+import { LB_MIGRATION, LB_QUERY_INDEXES } from './lb.js';
 
 export const MIGRATIONS: readonly string[] = [
   /* 1: ingest */ `
@@ -138,6 +139,7 @@ export const MIGRATIONS: readonly string[] = [
   /* 5: error-log clock offset */ ERROR_SKEW_MIGRATION,
   /* 6: what the last correlation covered */ CORRELATION_MARKS_MIGRATION,
   /* 7: verdicts revised after a report covered them */ VERDICT_REVISIONS_MIGRATION,
+  /* 8: the load balancer in front */ LB_MIGRATION,
 ];
 
 /**
@@ -156,8 +158,9 @@ export const QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS app_requests_time ON app_requests(time_ms)',
   'CREATE INDEX IF NOT EXISTS app_requests_request_id ON app_requests(request_id) WHERE request_id IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS app_requests_file_line ON app_requests(file_id, line_no)',
+  ...LB_QUERY_INDEXES,
 ];
 
 /** The tables that hold log rows, each with file_id/line_no/offset/pattern. */
-export const LOG_TABLES = ['nginx_access', 'nginx_error', 'server_log', 'app_requests'] as const;
+export const LOG_TABLES = ['nginx_access', 'nginx_error', 'server_log', 'app_requests', 'lb_access'] as const;
 export type LogTable = (typeof LOG_TABLES)[number];

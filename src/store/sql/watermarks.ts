@@ -29,17 +29,19 @@ export interface TableIds {
   readonly nginx_error: number;
   readonly server_log: number;
   readonly app_requests: number;
+  readonly lb_access: number;
 }
 
 export const MAX_IDS = `SELECT
   (SELECT coalesce(max(id), 0) FROM nginx_access) AS nginx_access,
   (SELECT coalesce(max(id), 0) FROM nginx_error) AS nginx_error,
   (SELECT coalesce(max(id), 0) FROM server_log) AS server_log,
-  (SELECT coalesce(max(id), 0) FROM app_requests) AS app_requests`;
+  (SELECT coalesce(max(id), 0) FROM app_requests) AS app_requests,
+  (SELECT coalesce(max(id), 0) FROM lb_access) AS lb_access`;
 
-export const SELECT_CORRELATION_MARK = 'SELECT nginx_access, nginx_error, server_log, app_requests FROM correlation_marks WHERE id = 1';
+export const SELECT_CORRELATION_MARK = 'SELECT nginx_access, nginx_error, server_log, app_requests, lb_access FROM correlation_marks WHERE id = 1';
 export const SET_CORRELATION_MARK = `UPDATE correlation_marks SET nginx_access = @nginx_access, nginx_error = @nginx_error,
-  server_log = @server_log, app_requests = @app_requests WHERE id = 1`;
+  server_log = @server_log, app_requests = @app_requests, lb_access = @lb_access WHERE id = 1`;
 
 /**
  * The earliest request end a new row can change: an access line its own end; an error line a
@@ -50,7 +52,8 @@ export const EARLIEST_AFFECTED = `SELECT min(t) AS t FROM (
   SELECT min(time_ms) AS t FROM nginx_access WHERE id > @nginx_access
   UNION ALL SELECT min(time_ms) FROM nginx_error WHERE id > @nginx_error
   UNION ALL SELECT min(time_ms) - 5000 FROM server_log WHERE id > @server_log
-  UNION ALL SELECT min(time_ms - coalesce(elapsed_ms, 0)) - 5000 FROM app_requests WHERE id > @app_requests)`;
+  UNION ALL SELECT min(time_ms - coalesce(elapsed_ms, 0)) - 5000 FROM app_requests WHERE id > @app_requests
+  UNION ALL SELECT min(coalesce(start_ms, time_ms)) - 5000 FROM lb_access WHERE id > @lb_access)`;
 
 /** Whether any verdict exists yet: the first correlation of a database is a full one. */
 export const HAS_VERDICTS = 'SELECT 1 FROM request_verdicts LIMIT 1';
