@@ -1,17 +1,30 @@
 /**
- * One probe request: GET the URL with `{s}` filled in, wait for the whole body (a response can also
- * break mid-body), and say how it ended. fetch and the clock are injected so tests run without a
- * network or real waiting; the CLI passes globalThis.fetch and performance.now.
+ * One probe request: GET the URL with `{s}` filled in, read the body as it streams (counting and
+ * discarding it, up to a cap: an endless body must not fill memory), and say how it ended — and for
+ * a client timeout, in which phase (connect, headers, body): a response whose headers arrived was
+ * answered, just not finished. The GET and the clock are injected so tests run without a network or
+ * real waiting; the CLI passes realProbeDeps().
  */
-import type { AttemptOutcome, FailureKind } from './search.js';
+import { httpGet, type ProbeRequestInit, type ProbeResponse } from './http-get.js';
+import type { AttemptOutcome, FailureKind, Phase } from './search.js';
 
 export interface ProbeDeps {
-  readonly fetch: (url: string, init: { signal: AbortSignal }) => Promise<{ status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
+  readonly get: (url: string, init: ProbeRequestInit) => Promise<ProbeResponse>;
   /** Milliseconds, monotonic. */
   readonly now: () => number;
   readonly setTimeout: (fn: () => void, ms: number) => unknown;
   readonly clearTimeout: (handle: unknown) => void;
 }
+
+export const realProbeDeps = (): ProbeDeps => ({
+  get: httpGet,
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+});
+
+/** A slow route answers a few bytes; past this much the rest of the body is not read. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** "0.5" not "0.500", "7" not "7.000". */
 export const formatWait = (s: number): string => String(Math.round(s * 1000) / 1000);
@@ -26,6 +39,7 @@ export async function attemptOnce(
   clientTimeoutS: number,
   deps: ProbeDeps,
   interrupt?: AbortSignal,
+  maxBodyBytes: number = DEFAULT_MAX_BODY_BYTES,
 ): Promise<AttemptOutcome | 'aborted'> {
   if (interrupt?.aborted) return 'aborted';
   const ctl = new AbortController();
@@ -34,25 +48,56 @@ export async function attemptOnce(
   const timer = deps.setTimeout(() => ctl.abort(CLIENT_TIMEOUT), clientTimeoutS * 1000);
   const t0 = deps.now();
   const elapsed = (): number => Math.round(deps.now() - t0) / 1000;
+  // what is known so far: an object, as the callbacks update it
+  const at: { phase: Phase; status: number | null; headers_s: number | null; bytes: number } = { phase: 'connect', status: null, headers_s: null, bytes: 0 };
   try {
-    const res = await deps.fetch(fillUrl(template, s), { signal: ctl.signal });
-    await res.arrayBuffer();
-    if (res.status < 400) return { ok: true, status: res.status, elapsed_s: elapsed() };
-    return { ok: false, failure: `http_${res.status}`, status: res.status, elapsed_s: elapsed(), detail: `HTTP ${res.status}` };
+    const res = await deps.get(fillUrl(template, s), {
+      signal: ctl.signal,
+      onConnected: () => {
+        if (at.phase === 'connect') at.phase = 'headers';
+      },
+    });
+    at.phase = 'body';
+    at.status = res.status;
+    at.headers_s = elapsed();
+    let capped = false;
+    for await (const chunk of res.body) {
+      at.bytes += chunk.byteLength;
+      if (at.bytes >= maxBodyBytes) {
+        capped = true;
+        break; // ends the stream; the abort below closes the connection
+      }
+    }
+    if (capped) ctl.abort('droptrace-body-cap');
+    const body = { body_bytes: at.bytes, ...(capped ? { body_capped: true } : {}) };
+    if (res.status < 400) return { ok: true, status: res.status, elapsed_s: elapsed(), ...body };
+    return { ok: false, failure: `http_${res.status}`, status: res.status, elapsed_s: elapsed(), detail: `HTTP ${res.status}`, ...body };
   } catch (err) {
     if (ctl.signal.aborted) {
-      if (ctl.signal.reason === CLIENT_TIMEOUT) return { ok: false, failure: 'client_timeout', status: null, elapsed_s: elapsed(), detail: `no response within --client-timeout ${clientTimeoutS}s` };
+      if (ctl.signal.reason === CLIENT_TIMEOUT) {
+        return { ok: false, failure: 'client_timeout', status: at.status, elapsed_s: elapsed(), detail: timeoutDetail(at, clientTimeoutS), phase: at.phase, body_bytes: at.bytes };
+      }
       return 'aborted';
     }
     const { failure, detail } = classifyNetworkError(err);
-    return { ok: false, failure, status: null, elapsed_s: elapsed(), detail };
+    const during = at.phase === 'body' ? `; HTTP ${at.status ?? '?'} headers had arrived after ${at.headers_s ?? '?'}s, the body broke after ${at.bytes} bytes` : '';
+    return { ok: false, failure, status: at.status, elapsed_s: elapsed(), detail: `${detail}${during}`, phase: at.phase, body_bytes: at.bytes };
   } finally {
     deps.clearTimeout(timer);
     interrupt?.removeEventListener('abort', onInterrupt);
   }
 }
 
-/** undici wraps the socket error in `cause`; "other side closed" (UND_ERR_SOCKET) is an empty reply, i.e. a reset for our purposes. */
+/** Which phase the client timeout cut: "no response" only when no headers came. */
+function timeoutDetail(at: { phase: Phase; status: number | null; headers_s: number | null; bytes: number }, t: number): string {
+  switch (at.phase) {
+    case 'connect': return `no connection within --client-timeout ${t}s`;
+    case 'headers': return `connected, but no response headers within --client-timeout ${t}s`;
+    case 'body': return `HTTP ${at.status ?? '?'} headers after ${at.headers_s ?? '?'}s, but the body had not ended at --client-timeout ${t}s (${at.bytes} bytes read)`;
+  }
+}
+
+/** node:http puts the socket error's code on the error ("socket hang up" is ECONNRESET); fetch (undici) wraps it in `cause`. An empty reply is a reset for our purposes. */
 export function classifyNetworkError(err: unknown): { failure: FailureKind; detail: string } {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? (err as { code?: string })?.code ?? '';

@@ -5,9 +5,9 @@
  */
 import { runAudit, type AuditOptions } from '../audit/audit.js';
 import type { ChainValue } from '../audit/types.js';
-import { attemptOnce, formatWait, type ProbeDeps } from './attempt.js';
+import { attemptOnce, DEFAULT_MAX_BODY_BYTES, formatWait, type ProbeDeps } from './attempt.js';
 import { findMatches, type ProbeMatch } from './matches.js';
-import { searchDrop, type AttemptOutcome, type FailureKind, type StopReason } from './search.js';
+import { searchDrop, type AttemptOutcome, type FailureKind, type Phase, type StopReason } from './search.js';
 
 export interface ProbeOptions {
   /** URL with `{s}` where the wait in seconds goes: http://127.0.0.1:8080/slow?seconds={s} */
@@ -20,6 +20,8 @@ export interface ProbeOptions {
   readonly start?: number;
   /** The audit's inputs, to name the directive(s) that match the drop. */
   readonly audit?: Pick<AuditOptions, 'nginxConf' | 'nginxDump' | 'gunicornConf' | 'cmd' | 'lbIdleTimeout'>;
+  /** Body bytes read per response before the rest is dropped (default 1 MiB). */
+  readonly maxBodyBytes?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (line: string) => void;
 }
@@ -34,7 +36,21 @@ export interface ProbeResult {
   readonly stopped: StopReason;
   readonly url: string;
   readonly precision_s: number;
-  readonly attempts: readonly { readonly s: number; readonly ok: boolean; readonly status: number | null; readonly failure: FailureKind | null; readonly elapsed_s: number; readonly detail: string | null }[];
+  readonly attempts: readonly ProbeAttempt[];
+}
+
+export interface ProbeAttempt {
+  readonly s: number;
+  readonly ok: boolean;
+  readonly status: number | null;
+  readonly failure: FailureKind | null;
+  readonly elapsed_s: number;
+  readonly detail: string | null;
+  /** For a timeout or a broken connection: connect, headers or body. */
+  readonly phase: Phase | null;
+  /** Body bytes read and discarded; body_capped when the cap stopped the reading. */
+  readonly body_bytes: number | null;
+  readonly body_capped: boolean;
 }
 
 export type ProbeOutcome = { readonly ok: true; readonly result: ProbeResult } | { readonly ok: false; readonly kind: 'usage' | 'config'; readonly message: string; readonly fix: string };
@@ -47,11 +63,13 @@ export async function runProbe(opts: ProbeOptions, deps: ProbeDeps): Promise<Pro
   const maxRequests = opts.maxRequests ?? 30;
   const start = opts.start ?? 1;
   const clientTimeout = opts.clientTimeout ?? max + 10;
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!opts.url.includes('{s}')) return usage(`the URL has no {s}: ${opts.url}`, 'write where the wait goes, e.g. "http://127.0.0.1:8080/slow?seconds={s}"');
   if (!/^https?:\/\//.test(opts.url)) return usage(`not an http(s) URL: ${opts.url}`, 'start the URL with http:// or https://');
   for (const [name, v] of [['--precision', precision], ['--max', max], ['--client-timeout', clientTimeout], ['--start', start]] as const) {
     if (!Number.isFinite(v) || v <= 0) return usage(`${name} must be a positive number of seconds, got ${v}`, `e.g. ${name} 0.5`);
   }
+  if (!Number.isInteger(maxBody) || maxBody < 1) return usage(`--max-body must be a positive number of bytes, got ${maxBody}`, 'e.g. --max-body 1048576');
   if (!Number.isInteger(maxRequests) || maxRequests < 2) return usage(`--max-requests must be an integer of at least 2, got ${maxRequests}`, 'e.g. --max-requests 30');
   if (start >= max) return usage(`--start ${start} is not below --max ${max}`, 'raise --max or lower --start');
 
@@ -65,7 +83,7 @@ export async function runProbe(opts: ProbeOptions, deps: ProbeDeps): Promise<Pro
   const search = await searchDrop(
     async (s) => {
       progress?.(`waiting ${formatWait(s)}s …`);
-      const out = await attemptOnce(opts.url, s, clientTimeout, deps, opts.signal);
+      const out = await attemptOnce(opts.url, s, clientTimeout, deps, opts.signal, maxBody);
       if (out !== 'aborted') progress?.(`  ${formatWait(s)}s → ${describe(out)}`);
       return out;
     },
@@ -86,17 +104,22 @@ export async function runProbe(opts: ProbeOptions, deps: ProbeDeps): Promise<Pro
       stopped: search.stopped,
       url: opts.url,
       precision_s: precision,
-      attempts: search.attempts.map(({ s, outcome: o }) => ({
-        s,
-        ok: o.ok,
-        status: o.ok ? o.status : o.status,
-        failure: o.ok ? null : o.failure,
-        elapsed_s: o.elapsed_s,
-        detail: o.ok ? null : o.detail,
-      })),
+      attempts: search.attempts.map(({ s, outcome }) => toAttempt(s, outcome)),
     },
   };
 }
+
+export const toAttempt = (s: number, o: AttemptOutcome): ProbeAttempt => ({
+  s,
+  ok: o.ok,
+  status: o.status,
+  failure: o.ok ? null : o.failure,
+  elapsed_s: o.elapsed_s,
+  detail: o.ok ? null : o.detail,
+  phase: o.ok ? null : (o.phase ?? null),
+  body_bytes: o.body_bytes ?? null,
+  body_capped: o.body_capped === true,
+});
 
 export const describe = (o: AttemptOutcome): string => (o.ok ? `${o.status} after ${o.elapsed_s}s` : `${o.failure} after ${o.elapsed_s}s (${o.detail})`);
 

@@ -41,6 +41,9 @@ export function renderProbeText(r: ProbeResult): string {
     for (const m of r.matches) out.push(`  ${m.layer} ${m.setting} = ${m.value_s}s  (${m.source})`);
   } else if (r.drop_s !== null) out.push('', 'No configured clock within precision+1s of the drop (give --nginx-conf / --cmd / --lb-idle-timeout to compare).');
   out.push('', `${r.requests} request(s):`);
-  for (const a of r.attempts) out.push(`  wait ${a.s}s → ${a.ok ? `${a.status ?? ''} ok` : `${a.failure ?? ''}${a.detail ? ` (${a.detail})` : ''}`} after ${a.elapsed_s}s`);
+  for (const a of r.attempts) {
+    const capped = a.body_capped ? ` (body not read past ${a.body_bytes ?? '?'} bytes: --max-body)` : '';
+    out.push(`  wait ${a.s}s → ${a.ok ? `${a.status ?? ''} ok` : `${a.failure ?? ''}${a.detail ? ` (${a.detail})` : ''}`} after ${a.elapsed_s}s${capped}`);
+  }
   return out.join('\n') + '\n';
 }

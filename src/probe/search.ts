@@ -6,9 +6,18 @@
  */
 export type FailureKind = `http_${number}` | 'reset' | 'refused' | 'client_timeout' | 'error';
 
+/** Where a request was when it ended: before the connection, waiting for headers, or reading the body. */
+export type Phase = 'connect' | 'headers' | 'body';
+
+/** Body bytes read (and discarded), and whether the cap stopped the reading. */
+interface BodyRead {
+  readonly body_bytes?: number;
+  readonly body_capped?: boolean;
+}
+
 export type AttemptOutcome =
-  | { readonly ok: true; readonly status: number; readonly elapsed_s: number }
-  | { readonly ok: false; readonly failure: FailureKind; readonly status: number | null; readonly elapsed_s: number; readonly detail: string };
+  | ({ readonly ok: true; readonly status: number; readonly elapsed_s: number } & BodyRead)
+  | ({ readonly ok: false; readonly failure: FailureKind; readonly status: number | null; readonly elapsed_s: number; readonly detail: string; readonly phase?: Phase } & BodyRead);
 
 export interface AttemptRecord {
   readonly s: number;

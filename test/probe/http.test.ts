@@ -7,14 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runProbe, type ProbeDeps } from '../../src/probe/index.js';
+import { realProbeDeps, runProbe, type ProbeDeps } from '../../src/probe/index.js';
 
-const realDeps: ProbeDeps = {
-  fetch: (u, init) => fetch(u, init),
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+const realDeps: ProbeDeps = realProbeDeps();
 
 async function serve(clock: number, mode: '504' | 'reset' | 'hang'): Promise<{ server: Server; base: string; max: () => number }> {
   let inFlight = 0;

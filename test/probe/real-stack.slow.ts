@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runProbe, type ProbeDeps } from '../../src/probe/index.js';
+import { realProbeDeps, runProbe, type ProbeDeps } from '../../src/probe/index.js';
 import { renderProbeText } from '../../src/probe/render.js';
 import { renderAudit, runAudit } from '../../src/audit/index.js';
 
@@ -56,12 +56,7 @@ async function waitFor(url: string, ms: number): Promise<void> {
   throw new Error(`${url} did not answer 200 within ${ms}ms`);
 }
 
-const deps: ProbeDeps = {
-  fetch: (u, init) => fetch(u, init),
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+const deps: ProbeDeps = realProbeDeps();
 
 test('probe finds nginx proxy_read_timeout on /slow and gunicorn timeout on /block', { skip: missing.length > 0 ? `not installed: ${missing.join(', ')}` : !uvicorn ? 'uvicorn is not importable by /usr/bin/python3' : false, timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'droptrace-stack-'));

@@ -72,7 +72,7 @@ test('search: an interrupted attempt stops the search and keeps what is known', 
   assert.deepEqual([r.stopped, r.last_ok_s, r.attempts.length], ['interrupted', 4, 3]);
 });
 
-/** Fake fetch + clock: the response to ?seconds=s takes min(s, at) of fake time. */
+/** Fake GET + clock: the response to ?seconds=s takes min(s, at) of fake time. */
 function fakeDeps(at: number, status: number): ProbeDeps & { urls: string[] } {
   let now = 0;
   const urls: string[] = [];
@@ -81,11 +81,11 @@ function fakeDeps(at: number, status: number): ProbeDeps & { urls: string[] } {
     now: () => now,
     setTimeout: () => 0,
     clearTimeout: () => undefined,
-    fetch: async (url) => {
+    get: async (url) => {
       urls.push(url);
       const s = Number(new URL(url).searchParams.get('seconds'));
       now += Math.min(s, at) * 1000;
-      return { status: s < at ? 200 : status, arrayBuffer: async () => new ArrayBuffer(0) };
+      return { status: s < at ? 200 : status, body: [] };
     },
   };
 }

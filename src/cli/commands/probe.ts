@@ -1,11 +1,11 @@
 /**
- * `droptrace probe <url-with-{s}>`: flags → runProbe with the real fetch and clock. Ctrl-C aborts
+ * `droptrace probe <url-with-{s}>`: flags → runProbe with the real HTTP GET and clock. Ctrl-C aborts
  * the request in flight and prints what is known; progress goes to stderr only on a terminal.
  */
 import { Command } from 'commander';
 import { EXIT, type CliIO } from '../io.js';
 import { UsageError } from '../../errors.js';
-import { runProbe, renderProbeJson, renderProbeText, type ProbeDeps } from '../../probe/index.js';
+import { runProbe, renderProbeJson, renderProbeText, realProbeDeps, DEFAULT_MAX_BODY_BYTES } from '../../probe/index.js';
 import { durationSetting } from '../../audit/index.js';
 import { addAuditInputOptions, processIO, readAll } from './audit.js';
 
@@ -16,6 +16,7 @@ interface ProbeFlags {
   clientTimeout?: string;
   start: string;
   json?: boolean;
+  maxBody: string;
   nginxConf?: string;
   gunicornConf?: string;
   cmd?: string;
@@ -40,18 +41,14 @@ export function registerProbeCommand(program: Command, io: CliIO = processIO()):
     .option('--start <dur>', 'first wait to try (must succeed)', '1')
     .option('--max-requests <n>', 'never send more requests than this', '30')
     .option('--client-timeout <dur>', "the probe's own timeout per request (default: --max + 10s)")
+    .option('--max-body <bytes>', 'read at most this much of each response body, discarding it (an endless body must not fill memory)', String(DEFAULT_MAX_BODY_BYTES))
     .option('--json', 'print one JSON object')
     .action(async (url: string, flags: ProbeFlags) => {
       const max = seconds(flags.max, '--max');
       const ctl = new AbortController();
       const onSigint = (): void => ctl.abort();
       process.once('SIGINT', onSigint);
-      const deps: ProbeDeps = {
-        fetch: (u, init) => fetch(u, init),
-        now: () => performance.now(),
-        setTimeout: (fn, ms) => setTimeout(fn, ms),
-        clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-      };
+      const deps = realProbeDeps();
       try {
         const outcome = await runProbe(
           {
@@ -61,6 +58,7 @@ export function registerProbeCommand(program: Command, io: CliIO = processIO()):
             start: seconds(flags.start, '--start'),
             maxRequests: Number(flags.maxRequests),
             clientTimeout: flags.clientTimeout === undefined ? undefined : seconds(flags.clientTimeout, '--client-timeout'),
+            maxBodyBytes: Number(flags.maxBody),
             audit: {
               nginxConf: flags.nginxConf === '-' ? undefined : flags.nginxConf,
               nginxDump: flags.nginxConf === '-' ? await readAll(io.stdin) : undefined,
