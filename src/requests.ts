@@ -4,12 +4,28 @@
  */
 import type { Db } from './store/open.js';
 import { SELECT_REQUESTS } from './store/sql/requests.js';
-import type { Verdict } from './domain/verdicts.js';
+import { VERDICTS, type Verdict, type Flag } from './domain/verdicts.js';
+import type { Support, VerdictEvidence } from './domain/evidence.js';
 
 export interface RequestFilter {
   readonly verdict?: Verdict | null;
   readonly fromMs?: number | null;
   readonly toMs?: number | null;
+  /** only failed verdicts */
+  readonly failed?: boolean;
+  /** only requests flagged silent */
+  readonly silent?: boolean;
+  /** only requests with this flag (or `keepalive_race_possible`) */
+  readonly flag?: Flag | 'keepalive_race_possible' | null;
+}
+
+/** What `--flag` accepts: every flag, and the keep-alive suspects the logs cannot confirm. */
+export const REQUEST_FLAG_FILTERS = ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race', 'keepalive_race_possible'] as const;
+
+/** The evidence of a request as exported: null for rows correlated before evidence was recorded. */
+export interface RequestEvidence {
+  readonly verdict: Support;
+  readonly flags: VerdictEvidence['flags'];
 }
 
 export interface RequestRecord {
@@ -41,6 +57,10 @@ export interface RequestRecord {
   readonly client: string | null;
   readonly host: string | null;
   readonly source: { file: string; line: number };
+  /** It fits a keep-alive race (an unexplained upstream close) but the access log has no $upstream_* timing to show it: not flagged */
+  readonly keepalive_race_possible: boolean;
+  /** What supports the verdict and each flag: exact, inferred (with the rule) or cannot_tell (with what is missing) */
+  readonly evidence: RequestEvidence | null;
 }
 
 interface Row {
@@ -51,15 +71,19 @@ interface Row {
   app_completed: number | null; app_match: string | null; app_confidence: number | null; app_end_ms: number | null;
   worker_pid: number | null; worker_event: string | null; worker_time_ms: number | null; stalled_by: number | null;
   wasted_ms: number | null; explanation: string; remote_addr: string | null; host: string | null; file: string; line_no: number;
-  error_log: string | null;
+  error_log: string | null; keepalive_suspect: number | null; evidence: string | null;
 }
 
+const FAILED_VERDICTS = JSON.stringify(VERDICTS.filter((v) => v.failed).map((v) => v.id));
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const sec = (ms: number | null) => (ms === null ? null : ms / 1000);
 
 export function* iterateRequests(db: Db, f: RequestFilter = {}): Generator<RequestRecord> {
   const stmt = db.prepare(SELECT_REQUESTS);
-  const params = { from: f.fromMs ?? -8.64e15, to: f.toMs ?? 8.64e15, verdict: f.verdict ?? null };
+  const params = {
+    from: f.fromMs ?? -8.64e15, to: f.toMs ?? 8.64e15, verdict: f.verdict ?? null,
+    failed: f.failed ? 1 : 0, failed_verdicts: FAILED_VERDICTS, silent: f.silent ? 1 : 0, flag: f.flag ?? null,
+  };
   for (const r of stmt.iterate(params) as IterableIterator<Row>) yield toRecord(r);
 }
 
@@ -96,6 +120,8 @@ function toRecord(r: Row): RequestRecord {
     client: r.remote_addr,
     host: r.host,
     source: { file: r.file, line: r.line_no },
+    keepalive_race_possible: r.keepalive_suspect === 1,
+    evidence: r.evidence ? (JSON.parse(r.evidence) as RequestEvidence) : null,
   };
 }
 
@@ -119,5 +145,6 @@ export function flattenRequest(r: RequestRecord): Record<string, unknown> {
     end: r.end, method: r.method, uri: r.uri, status: r.status, request_time_s: r.request_time_s, verdict: r.verdict, flags,
     app_status: r.app?.status ?? null, app_elapsed_s: r.app?.elapsed_s ?? null, worker_pid: r.worker?.pid ?? r.app?.pid ?? null,
     request_id: r.request_id, source: `${r.source.file}:${r.source.line}`, why: r.explanation,
+    evidence: r.evidence ? r.evidence.verdict.level.replace('_', ' ') : null,
   };
 }

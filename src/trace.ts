@@ -3,7 +3,8 @@
  * source file:line — what a postmortem quotes.
  */
 import type { Db } from './store/open.js';
-import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_WORKER, TRACE_WORKER_EVENT } from './store/sql/trace.js';
+import { describeSupport, type Support, type VerdictEvidence } from './domain/evidence.js';
+import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_LIST, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_WORKER, TRACE_WORKER_EVENT } from './store/sql/trace.js';
 
 export interface TraceEvent {
   readonly time: string | null;
@@ -19,8 +20,15 @@ export interface RequestTrace {
   readonly flags: string[];
   readonly explanation: string | null;
   readonly match: string | null;
+  /** What supports the verdict and each flag (null: correlated before evidence was recorded) */
+  readonly evidence: { readonly verdict: Support; readonly flags: VerdictEvidence['flags'] } | null;
+  /** An upstream close that fits a keep-alive race, which the access log has no $upstream_* timing to confirm */
+  readonly keepalive_race_possible: boolean;
   readonly events: TraceEvent[];
 }
+
+/** Requests traced in full when several match and --all is not given (all of them are listed). */
+export const TRACE_SHOWN = 10;
 
 export function findRequests(db: Db, query: string): number[] {
   const ids = (stmt: string, v: unknown) => (db.prepare(stmt).all(v) as { id: number }[]).map((r) => r.id);
@@ -78,12 +86,26 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
   const flags = ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'].filter((k) => a[k] === 1);
   return {
     id, uri: a.uri, verdict: a.verdict ?? null, flags, explanation: a.explanation ?? null,
-    match: a.app_match ? `${a.app_match} (confidence ${a.app_confidence})` : null, events,
+    match: a.app_match ? `${a.app_match} (confidence ${a.app_confidence})` : null,
+    evidence: a.evidence ? JSON.parse(a.evidence) : null,
+    keepalive_race_possible: a.keepalive_suspect === 1,
+    events,
   };
 }
 
+/** Every request a query matched, one line each: which one to trace is the user's call, never a silent first. */
+export function renderMatchList(db: Db, ids: readonly number[], traced: number, query: string): string {
+  const rows = db.prepare(TRACE_LIST).all(JSON.stringify(ids)) as Any[];
+  const head = `${ids.length} requests match "${query}"${traced < ids.length ? ` (the first ${traced} are traced below; --all traces every one)` : ''}:`;
+  return [head, ...rows.map((r) => `  #${r.id}  ${iso(r.time_ms) ?? '(no time)'}  ${r.status ?? '-'} ${r.method ?? ''} ${r.uri ?? ''}  ${r.verdict ?? '(not correlated)'}  ${r.file}:${r.line_no}`)].join('\n') + '\n';
+}
+
 export function renderTrace(t: RequestTrace): string {
-  const head = `request #${t.id} ${t.uri ?? ''}\nverdict: ${t.verdict ?? '(not correlated)'}${t.flags.length ? ` [${t.flags.join(', ')}]` : ''}\nwhy: ${t.explanation ?? ''}${t.match ? `\napp match: ${t.match}` : ''}\n`;
+  const ev = t.evidence;
+  const support = ev ? `\nevidence: verdict ${describeSupport(ev.verdict)}` +
+    Object.entries(ev.flags).map(([k, v]) => `\n          ${k} ${describeSupport(v)}`).join('') : '';
+  const suspect = t.keepalive_race_possible ? '\ncould be a keep-alive race: cannot tell without $upstream_connect_time / $upstream_response_time in the access log' : '';
+  const head = `request #${t.id} ${t.uri ?? ''}\nverdict: ${t.verdict ?? '(not correlated)'}${t.flags.length ? ` [${t.flags.join(', ')}]` : ''}\nwhy: ${t.explanation ?? ''}${t.match ? `\napp match: ${t.match}` : ''}${support}${suspect}\n`;
   const lines = t.events.map((e) => `  ${e.time ?? '(no time)'.padEnd(24)}  ${e.layer.padEnd(11)}  ${e.what}\n  ${' '.repeat(24)}  ${' '.repeat(11)}  ↳ ${e.source}`);
   return head + lines.join('\n') + '\n';
 }

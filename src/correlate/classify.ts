@@ -4,6 +4,7 @@
  * order a postmortem reasons: who closed first (client, nginx), then what killed the upstream.
  */
 import { isFailed, type Verdict } from '../domain/verdicts.js';
+import { exact, inferred, cannotTell, type Support, type VerdictEvidence } from '../domain/evidence.js';
 import type { WorkerDeath } from './workers.js';
 
 export interface AttemptTrace {
@@ -30,6 +31,8 @@ export interface Trace {
   /** null: the access format logs no $upstream_*; []: nginx used no upstream */
   readonly attempts: readonly AttemptTrace[] | null;
   readonly app: AppEvidence | null;
+  /** How the app record was matched: by request id (exact) or by time window */
+  readonly appMatch?: 'request_id' | 'time_window' | null;
   readonly errorKinds: readonly string[];
   /** A worker death near the end, for formats without $upstream_* (one implied attempt) */
   readonly deathNearEnd: WorkerDeath | null;
@@ -41,8 +44,15 @@ export interface Classified {
   readonly wastedWork: boolean;
   readonly retried: boolean;
   readonly keepaliveRace: boolean;
+  /**
+   * The request fits a keep-alive race (an upstream close or reset the other logs do not explain),
+   * but nothing logged shows that the connection was a reused idle one: not flagged, only counted.
+   */
+  readonly keepaliveSuspect: boolean;
   readonly death: WorkerDeath | null;
   readonly explanation: string;
+  /** What supports the verdict and each flag set */
+  readonly evidence: VerdictEvidence;
 }
 
 /** Statuses nginx produces itself before any upstream is involved. */
@@ -60,7 +70,8 @@ export function classify(t: Trace): Classified {
   const deaths = attempts ? attempts.map((a) => a.death).filter((d): d is WorkerDeath => d !== null) : [];
   const death = deaths.length > 0 ? deaths[deaths.length - 1]! : t.attempts === null || (attempts && attempts.length === 0) ? t.deathNearEnd : null;
   const appError = t.app !== null && (t.app.failed || (t.app.status ?? 0) >= 500);
-  const keepaliveRace = hasKeepaliveRace(t, death);
+  const race = keepaliveRaceOf(t, death);
+  const keepaliveRace = race !== null && race.level !== 'cannot_tell';
 
   const decide = (): { verdict: Verdict; why: string } => {
     if (status === 499) return { verdict: 'client_abort', why: 'nginx logged 499: the client closed the connection before the answer' };
@@ -94,6 +105,9 @@ export function classify(t: Trace): Classified {
       return { verdict: 'app_error', why: 'the upstream answered 503 (no $upstream_status to tell it from nginx\'s own 503)' };
     }
     if (keepaliveRace) return { verdict: 'upstream_error', why: 'the upstream closed a reused keep-alive connection as nginx sent the request' };
+    if (race !== null && race.level === 'cannot_tell') {
+      return { verdict: 'upstream_error', why: 'nginx: the upstream closed the connection, and no worker death or app record explains it (could be a keep-alive race: the access log has no $upstream_* timing to tell)' };
+    }
     const closed = t.errorKinds.find((k) => CLOSED_KINDS.has(k));
     return { verdict: 'upstream_error', why: closed ? `nginx: ${closed.replace(/_/g, ' ')}, and no worker death or app error explains it` : `nginx answered ${status} and no other log explains it` };
   };
@@ -101,15 +115,76 @@ export function classify(t: Trace): Classified {
   const { verdict, why } = decide();
   const failed = isFailed(verdict);
   const wastedWork = (verdict === 'client_abort' || verdict === 'proxy_timeout') && t.app !== null && t.app.completed;
+  const verdictDeath = verdict === 'worker_timeout' || verdict === 'worker_crash' ? death : null;
+  const silent = failed && !appError;
+  const flags: VerdictEvidence['flags'] = {};
+  if (silent) flags.silent = silentSupport(t);
+  if (wastedWork) flags.wasted_work = appSupport(t, 'the app logged the handler finishing after nginx had ended the request');
+  if (retried) flags.retried = attempts !== null ? exact(`$upstream_status lists ${attempts.length} attempts`) : inferred('nginx\'s error log has a failed-attempt line for each try (no $upstream_status to count them)');
+  if (keepaliveRace) flags.keepalive_race = race!;
   return {
     verdict,
-    silent: failed && !appError,
+    silent,
     wastedWork,
     retried,
     keepaliveRace,
-    death: verdict === 'worker_timeout' || verdict === 'worker_crash' ? death : null,
+    keepaliveSuspect: race !== null && race.level === 'cannot_tell' && failed,
+    death: verdictDeath,
     explanation: wastedWork ? `${why}; the handler still ran to completion` : why,
+    evidence: { verdict: verdictSupport(verdict, t, verdictDeath), flags },
   };
+}
+
+const hasAttempts = (t: Trace) => t.attempts !== null && t.attempts.length > 0;
+
+/** What supports a verdict: a log line that says it (exact), a rule over timing or status (inferred), or nothing (cannot tell). */
+function verdictSupport(verdict: Verdict, t: Trace, death: WorkerDeath | null): Support {
+  const errs = new Set(t.errorKinds);
+  const anyOf = (kinds: ReadonlySet<string>) => [...errs].find((k) => kinds.has(k));
+  switch (verdict) {
+    case 'ok':
+      return t.app !== null ? appSupport(t, 'nginx logged the answer and the app logged the handler') : exact(`nginx logged ${t.status ?? '-'}`);
+    case 'client_abort':
+      return exact('nginx logged 499 (the client closed first)');
+    case 'rejected_by_proxy':
+      return t.attempts !== null ? exact(`nginx answered ${t.status ?? '-'} with no upstream attempt ($upstream_status empty)`)
+        : inferred(`status ${t.status ?? '-'} is one nginx produces itself, and no app record matched (no $upstream_status to confirm)`);
+    case 'proxy_timeout': {
+      const k = anyOf(TIMEOUT_KINDS);
+      return k ? exact(`nginx's error log: ${k.replace(/_/g, ' ')}`) : inferred('nginx logged 504 (no error-log line about it)');
+    }
+    case 'worker_timeout':
+    case 'worker_crash': {
+      if (death === null) return cannotTell('gunicorn\'s log line for the worker death');
+      const how = death.cause === 'timeout' ? 'WORKER TIMEOUT' : death.event;
+      if (death.inferred) return inferred(death.inferred);
+      return hasAttempts(t)
+        ? inferred(`the attempt ended when gunicorn logged ${how} for pid ${death.pid} (attempt timing from $upstream_response_time)`)
+        : inferred(`gunicorn logged ${how} for pid ${death.pid} within 2 s before nginx saw the upstream close (no $upstream_* to time each attempt)`);
+    }
+    case 'upstream_unavailable': {
+      const k = anyOf(UNAVAILABLE_KINDS);
+      return k ? exact(`nginx's error log: ${k.replace(/_/g, ' ')}`) : cannotTell('nginx\'s error log line (connect() refused / no live upstreams)');
+    }
+    case 'app_error':
+      if (t.app !== null) return appSupport(t, 'the app logged the failure');
+      return t.attempts !== null ? exact(`$upstream_status ${t.status ?? '-'}: the upstream answered it`) : inferred(`status ${t.status ?? '-'} without $upstream_status: taken as the app's own answer`);
+    case 'upstream_error': {
+      const k = anyOf(CLOSED_KINDS);
+      return k ? exact(`nginx's error log: ${k.replace(/_/g, ' ')}; no worker death or app record explains it`)
+        : cannotTell('an nginx error-log line about this request (error_log at error or lower): why the upstream failed');
+    }
+  }
+}
+
+/** The app's record supports a claim exactly when it was joined by request id, by rule when by time window. */
+function appSupport(t: Trace, what: string): Support {
+  return t.appMatch === 'request_id' ? exact(`${what} (matched by request id)`) : inferred(`${what} (matched by time window and path)`);
+}
+
+function silentSupport(t: Trace): Support {
+  if (t.app === null) return inferred('no app record matched it: the app logged nothing about it (or its log was not given)');
+  return appSupport(t, 'the app\'s record of it carries no error');
 }
 
 /** Error kinds that end one upstream attempt (nginx may then try the next server). */
@@ -124,17 +199,30 @@ function impliedRetry(t: Trace): boolean {
   return failures >= 2 || (failures >= 1 && t.status !== null && t.status < 500 && t.status !== 499);
 }
 
-function hasKeepaliveRace(t: Trace, death: WorkerDeath | null): boolean {
-  if (death !== null) return false;
+/**
+ * A keep-alive race: an attempt that failed at once, before any response header, on a connection
+ * the upstream closed (nginx's error log) with no worker death to explain it — the timing of a
+ * reused idle connection. Without $upstream_* nothing shows the connection was a reused one: the
+ * request fits (an upstream close the other logs leave unexplained) and is only a suspect.
+ */
+function keepaliveRaceOf(t: Trace, death: WorkerDeath | null): Support | null {
+  if (death !== null) return null;
   const closed = t.errorKinds.some((k) => CLOSED_KINDS.has(k));
+  if (!closed) return null;
   if (t.attempts !== null && t.attempts.length > 0) {
-    return t.attempts.some((a) =>
+    const i = t.attempts.findIndex((a) =>
       a.death === null && (a.status === 502 || a.status === null) && a.headerMs === null &&
-      a.responseMs !== null && a.responseMs <= KEEPALIVE_RACE_MAX_MS) && closed;
+      a.responseMs !== null && a.responseMs <= KEEPALIVE_RACE_MAX_MS);
+    if (i < 0) return null;
+    const a = t.attempts[i]!;
+    return inferred(`attempt ${i + 1} failed ${a.responseMs} ms after it was sent, before any response header ($upstream_response_time), ` +
+      `and nginx's error log says the upstream closed it: a reused idle connection (≤ ${KEEPALIVE_RACE_MAX_MS} ms, no worker death)`);
   }
-  // No attempt list: a 502 the app never saw, or a request nginx answered after a retry (the
-  // closed connection is the only error about it) — with no worker death to explain the close.
-  return closed && ((t.status === 502 && t.app === null) || (t.status !== null && t.status < 500 && t.status !== 499));
+  // No attempt list: a 502 the app never saw, or a request nginx answered after a retry.
+  if ((t.status === 502 && t.app === null) || (t.status !== null && t.status < 500 && t.status !== 499)) {
+    return cannotTell('$upstream_connect_time, $upstream_header_time and $upstream_response_time (to see an attempt fail at once on a reused connection)');
+  }
+  return null;
 }
 
 function describeDeath(d: WorkerDeath): string {

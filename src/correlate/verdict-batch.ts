@@ -43,9 +43,10 @@ export class VerdictBatch {
     n[i++] = num(v.app_confidence); n[i++] = num(v.app_status); n[i++] = num(v.app_elapsed_ms);
     n[i++] = num(v.app_pid); n[i++] = num(v.app_completed); n[i++] = num(v.app_end_ms); n[i++] = num(v.worker_event_id); n[i++] = num(v.worker_pid);
     n[i++] = num(v.worker_time_ms); n[i++] = num(v.stalled_by);
-    n[i++] = num(v.wasted_ms);
+    n[i++] = num(v.wasted_ms); n[i++] = v.keepalive_suspect;
     i = this.text(i, v.verdict); i = this.text(i, v.app_ids); i = this.text(i, v.app_match); i = this.text(i, v.worker_event);
-    i = this.text(i, v.error_ids); i = this.text(i, v.attempts); i = this.text(i, v.explanation);
+    i = this.text(i, v.error_ids); i = this.text(i, v.attempts); i = this.text(i, v.explanation); i = this.text(i, v.evidence_level);
+    i = this.text(i, v.evidence);
     this.at = i;
     this.rows++;
   }

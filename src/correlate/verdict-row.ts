@@ -36,6 +36,12 @@ export interface VerdictRow {
   readonly stalled_by: number | null;
   readonly wasted_ms: number | null;
   readonly explanation: string;
+  /** 1: fits a keep-alive race the access log cannot show (no $upstream_* timing) */
+  readonly keepalive_suspect: number;
+  /** exact | inferred | cannot_tell: what supports the verdict */
+  readonly evidence_level: string;
+  /** JSON VerdictEvidence: the verdict's and each flag's support */
+  readonly evidence: string;
 }
 
 function parseAttempts(json: string | null): StoredAttempt[] | null {
@@ -78,7 +84,7 @@ export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatc
   const deathNearEnd = !stored && failedAt !== null && !refused ? findDeathNear(deaths, failedAt, slack, null) : null;
   const appEvidence = app ? evidence(app) : null;
   const c = classify({
-    status: a.status, endMs: a.time_ms, requestJunk: a.request_junk === 1, attempts, app: appEvidence, errorKinds, deathNearEnd,
+    status: a.status, endMs: a.time_ms, requestJunk: a.request_junk === 1, attempts, app: appEvidence, appMatch: app?.method ?? null, errorKinds, deathNearEnd,
   });
   const p = app?.primary;
   const wastedMs = c.wastedWork && appEvidence ? Math.max(0, appEvidence.end - a.time_ms) : null;
@@ -95,6 +101,7 @@ export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatc
     error_ids: errs.length ? idsJson(null, errs, (e) => e.id) : null,
     attempts: attempts ? attemptsJson(attempts) : null,
     stalled_by: null, wasted_ms: wastedMs, explanation: c.explanation,
+    keepalive_suspect: c.keepaliveSuspect ? 1 : 0, evidence_level: c.evidence.verdict.level, evidence: JSON.stringify(c.evidence),
   };
 }
 

@@ -13,6 +13,8 @@ export interface WorkerDeath {
   readonly cause: 'timeout' | 'signal' | 'exit' | 'oom_kill';
   readonly event: string;
   readonly signal: number | null;
+  /** Set when no log line names the death: the rule it was inferred by (a server process replaced, …) */
+  readonly inferred?: string;
 }
 
 /** A death line this long after a WORKER TIMEOUT for the same pid is the same death. */

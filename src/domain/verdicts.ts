@@ -22,7 +22,7 @@ export const FLAGS = [
   { id: 'wasted_work', meaning: 'The handler ran to completion after the client or nginx had given up.' },
   { id: 'retried', meaning: 'nginx made more than one upstream attempt (several values in $upstream_status).' },
   { id: 'stalled', meaning: "Its handler time was inflated by another request blocking the same worker's event loop." },
-  { id: 'keepalive_race', meaning: 'An attempt failed on a reused upstream keep-alive connection that the upstream had just closed.' },
+  { id: 'keepalive_race', meaning: 'An attempt failed on a reused upstream keep-alive connection that the upstream had just closed: seen in its timing ($upstream_response_time ≤ 50 ms, no header) with nginx\'s close/reset line. Without $upstream_* timing such a request is only counted as possible (`keepalive_race_possible`), never flagged.' },
 ] as const;
 
 export type Flag = (typeof FLAGS)[number]['id'];

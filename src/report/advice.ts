@@ -234,5 +234,19 @@ export function buildGaps(c: Capabilities): Gap[] {
       });
     }
   }
-  return out;
+  return dedupeFixes(out);
+}
+
+/**
+ * One log_format adds $request_time, $upstream_* and $request_id together: it is printed once, under
+ * the first gap that needs it, and the later gaps point to it instead of repeating the block.
+ */
+function dedupeFixes(gaps: readonly Gap[]): Gap[] {
+  let firstWith: Gap | null = null;
+  return gaps.map((g) => {
+    const starts = g.fix.length >= LOG_FORMAT.length && LOG_FORMAT.every((l, i) => g.fix[i] === l);
+    if (!starts) return g;
+    if (firstWith === null) { firstWith = g; return g; }
+    return { ...g, fix: [`the same log_format droptrace … as under "${firstWith.what}" above`, ...g.fix.slice(LOG_FORMAT.length)] };
+  });
 }

@@ -149,7 +149,8 @@ export function findClusters(durationsS: readonly number[], options: ClusterOpti
 /** Known clocks: a default value and where it is set. */
 const KNOWN: readonly { seconds: number; verdicts: readonly string[] | null; knob: string }[] = [
   { seconds: 60, verdicts: ['proxy_timeout'], knob: "nginx proxy_read_timeout (default 60 s)" },
-  { seconds: 60, verdicts: ['client_abort'], knob: 'a load balancer idle timeout (AWS ALB and GCP default 60 s) or a client timeout of 60 s' },
+  { seconds: 60, verdicts: ['client_abort'], knob: 'a load balancer idle timeout (AWS ALB default 60 s) or a client timeout of 60 s' },
+  { seconds: 30, verdicts: ['client_abort'], knob: "a load balancer's backend timeout (GCP's external Application Load Balancer default 30 s) or the client's own timeout of 30 s" },
   { seconds: 30, verdicts: ['worker_timeout', 'worker_crash', 'upstream_error'], knob: "gunicorn --timeout (default 30 s)" },
   { seconds: 60, verdicts: ['upstream_error'], knob: "nginx proxy_read_timeout (default 60 s) or a load balancer idle timeout" },
   { seconds: 75, verdicts: null, knob: 'nginx keepalive_timeout (default 75 s)' },
@@ -167,7 +168,7 @@ export function nameKnob(verdict: string, centerS: number): string {
   if (known) return known.knob;
   const s = `${centerS} s`;
   switch (verdict) {
-    case 'client_abort': return `the client's own timeout (≈${s}): a script, SDK, browser fetch or a proxy in front`;
+    case 'client_abort': return `the client's own timeout (≈${s}): a script, SDK or browser fetch — or a load balancer's idle/backend timeout in front`;
     case 'proxy_timeout': return `nginx proxy_read_timeout set to ≈${s} (or proxy_send/connect_timeout)`;
     case 'worker_timeout': return `gunicorn --timeout set to ≈${s} (deaths land up to ~1 s after it)`;
     case 'worker_crash': return `something killing workers ≈${s} into a request (a watchdog, the OOM killer under a steady leak)`;

@@ -1,5 +1,6 @@
 /** Small formatting shared by the text, markdown and HTML renderers: times in a zone, shares, durations. */
-import type { Histogram, RequestRef } from './types.js';
+import type { Histogram, RequestRef, VerdictCount } from './types.js';
+import { describeSupport, type Support } from '../domain/evidence.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -46,4 +47,25 @@ export function coarsen(h: Histogram, maxRows: number): Histogram {
     bins = [...merged.values()];
   }
   return { bin_s: width, bins };
+}
+
+/** "5 exact, 2 inferred, 1 cannot tell": how a verdict's requests are supported (zeros left out). */
+export function levelCounts(e: VerdictCount['evidence']): string {
+  const parts = [[e.exact, 'exact'], [e.inferred, 'inferred'], [e.cannot_tell, 'cannot tell'], [e.unknown, 'not recorded']] as const;
+  return parts.filter(([n]) => n > 0).map(([n, l]) => `${n} ${l}`).join(', ');
+}
+
+/** "(inferred: <rule>)" / "(cannot tell: needs …)" after a claim. */
+export const supportNote = (s: Support | null): string => (s === null ? '' : ` (${describeSupport(s)})`);
+
+/** The sentence under "Keep-alive races" for failures that could be one. */
+export function possibleRacesText(count: number, missing: string): string {
+  return `${count} failed request(s) could be a keep-alive race (an upstream close or reset that no worker death or app record explains), ` +
+    `but nothing logged shows a reused idle connection: they keep their verdict. Add ${missing} (log_format below) to tell.`;
+}
+
+/** The line for a worker incident whose blocking request the logs cannot name. */
+export function blockerUnknownText(s: Support | null, candidates: number): string {
+  return `blocking request: cannot tell ${candidates === 1 ? 'whether the request below blocked the worker or waited behind one the logs do not show' : `which of these ${candidates} requests on the worker blocked it`}` +
+    `${s?.missing ? ` — needs ${s.missing}` : ''}`;
 }

@@ -7,6 +7,7 @@ import type { ReportPassRow, ReportRequestRow, AppBlockerRow } from '../store/sq
 import type { ReportWorkerEventRow } from '../store/sql/report-events.js';
 import { iso, refOf } from './refs.js';
 import type { RequestRef, WorkerIncident, Stall } from './types.js';
+import { inferred, cannotTell } from '../domain/evidence.js';
 
 /** Requests cited per incident (died, retried); the counts beside them are exact. */
 const CITED = 200;
@@ -23,7 +24,14 @@ interface IncidentAcc {
   onWorker: number;
   /** the first to start (end when its start is unknown) */
   first: { order: number; startMs: number | null; id: number; ref: RequestRef } | null;
+  /** some request on the worker has no start time ($request_time): which one started first cannot be told */
+  unknownStart: boolean;
+  /** the first requests seen on the worker, cited as candidates when the blocker cannot be told */
+  readonly candidates: RequestRef[];
 }
+
+/** Candidates cited when the blocker cannot be told. */
+const CANDIDATES = 10;
 
 /**
  * gunicorn ≥ 21 follows a WORKER TIMEOUT with "terminated due to signal 6" (SIGABRT) for the same
@@ -42,7 +50,7 @@ export class IncidentTally {
 
   constructor(events: readonly ReportWorkerEventRow[], private readonly boots: readonly ReportWorkerEventRow[]) {
     for (const ev of foldDeaths(events)) {
-      const acc: IncidentAcc = { ev, died: [], diedCount: 0, retried: [], retriedCount: 0, onWorker: 0, first: null };
+      const acc: IncidentAcc = { ev, died: [], diedCount: 0, retried: [], retriedCount: 0, onWorker: 0, first: null, unknownStart: false, candidates: [] };
       this.byEvent.set(ev.id, acc);
       if (ev.worker_pid !== null) this.byPid.set(ev.worker_pid, [...(this.byPid.get(ev.worker_pid) ?? []), acc]);
     }
@@ -79,6 +87,8 @@ export class IncidentTally {
 
   private onWorker(acc: IncidentAcc, r: ReportPassRow, order: number): void {
     acc.onWorker++;
+    if (r.start_ms === null) acc.unknownStart = true;
+    if (acc.candidates.length < CANDIDATES) acc.candidates.push(refOf(r));
     if (acc.first === null || order < acc.first.order || (order === acc.first.order && r.id < acc.first.id)) {
       acc.first = { order, startMs: r.start_ms, id: r.id, ref: refOf(r) };
     }
@@ -88,20 +98,30 @@ export class IncidentTally {
     return [...this.byEvent.values()].map((acc) => {
       const { ev, first } = acc;
       let blocker: WorkerIncident['blocker'] = null;
-      if (first) {
+      let blockerEvidence: WorkerIncident['blocker_evidence'] = null;
+      const what = ev.event === 'worker_timeout' ? 'WORKER TIMEOUT' : 'death';
+      if (first && acc.unknownStart) {
+        // Without $request_time nginx logs only when each request ended: the one that blocked the
+        // worker may have ended last (its attempt died with it), so "first" would be a guess.
+        blockerEvidence = cannotTell('$request_time in the access log (when each request on the worker started)');
+      } else if (first) {
         // gunicorn logs whole seconds: a start "after" the death means it started within that second.
         const ranS = first.startMs !== null && ev.time_ms >= first.startMs ? ((ev.time_ms - first.startMs) / 1000).toFixed(1) : null;
         const others = acc.onWorker - 1;
         blocker = {
           request: first.ref,
-          why: `${ranS !== null ? `started ${ranS} s before the ${ev.event === 'worker_timeout' ? 'WORKER TIMEOUT' : 'death'}` : 'was on the worker at its death'}` +
+          why: `${ranS !== null ? `started ${ranS} s before the ${what}` : `was on the worker at its ${what}`}` +
             `${others > 0 ? `, the first of ${acc.onWorker} requests on the worker: the others were waiting behind it` : ' and never finished'}`,
         };
+        blockerEvidence = inferred(others > 0
+          ? `the earliest start (end − $request_time) among the ${acc.onWorker} requests on worker ${ev.worker_pid ?? '?'} when it died`
+          : `the only request on worker ${ev.worker_pid ?? '?'} when it died, started ${ranS ?? '?'} s before (end − $request_time)`);
       }
       const boot = this.boots.find((b) => b.time_ms >= ev.time_ms && b.time_ms <= ev.time_ms + 30_000);
       return {
         time: iso(ev.time_ms), event: ev.event, worker_pid: ev.worker_pid, signal: ev.signal, message: ev.message,
         source: `${ev.file}:${ev.line_no}`, died: acc.died, died_count: acc.diedCount, retried: acc.retried, retried_count: acc.retriedCount, blocker,
+        blocker_evidence: blockerEvidence, blocker_candidates: blocker === null ? acc.candidates : [],
         replaced_by: boot ? { pid: boot.worker_pid ?? boot.pid, time: iso(boot.time_ms), source: `${boot.file}:${boot.line_no}` } : null,
       };
     });

@@ -98,6 +98,8 @@ function* passRows(db: Db, window: object, fileNames: ReadonlyMap<number, string
       row.app_completed, row.worker_event_id, row.attempts, row.stalled_by, row.wasted_ms] = t;
     row.file = fileNames.get(t[21]) ?? `file ${t[21]}`;
     row.line_no = t[22];
+    row.keepalive_suspect = t[23];
+    row.evidence_level = t[24];
     yield row;
   }
 }
@@ -206,7 +208,7 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     worker_incidents: incidents,
     wasted_work: wasted,
     stalls,
-    keepalive_races: { count: races.count, requests: races.requests },
+    keepalive_races: races.result(),
     recommendations: buildRecommendations({ fingerprints, incidents, stalls, races: { count: races.count, requests: races.requests }, wasted, slowestHandlerS }),
     timeline,
     over_time: overTime.result(),

@@ -6,7 +6,7 @@
 import { VERDICTS } from '../domain/verdicts.js';
 import { stripControls } from '../output/rows.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, LISTED } from './format.js';
+import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText } from './format.js';
 import { esc, renderStackedBars, renderLegend, ticks } from './svg.js';
 
 export const VERDICT_COLORS: Readonly<Record<string, string>> = {
@@ -52,8 +52,8 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
   out.push(`<p class="summary"><b>${tot.requests}</b> requests, <b>${tot.failed}</b> failed (${pct(tot.failed_rate)}), <span class="${tot.silent ? 'bad' : ''}">${tot.silent} silent — silent-drop rate ${pct(tot.silent_rate)}</span></p>`);
 
   out.push('<h2 id="verdicts">Verdicts</h2>');
-  out.push(table(['verdict', 'count', 'share', 'layer'], tot.verdicts.filter((v) => v.count > 0).map((v) =>
-    [`<i style="display:inline-block;width:10px;height:10px;background:${VERDICT_COLORS[v.id]}"></i> ${esc(v.id)}`, String(v.count), pct(v.share), esc(v.layer)]), [1, 2]));
+  out.push(table(['verdict', 'count', 'share', 'layer', 'evidence'], tot.verdicts.filter((v) => v.count > 0).map((v) =>
+    [`<i style="display:inline-block;width:10px;height:10px;background:${VERDICT_COLORS[v.id]}"></i> ${esc(v.id)}`, String(v.count), pct(v.share), esc(v.layer), esc(levelCounts(v.evidence))]), [1, 2]));
   const flags = tot.flags.filter((f) => f.count > 0);
   if (flags.length) out.push(table(['flag', 'count', 'share'], flags.map((f) => [esc(f.id), String(f.count), pct(f.share)]), [1, 2]));
   out.push(renderOverTime(m, o.zone));
@@ -73,7 +73,9 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
   if (m.worker_incidents.length === 0) out.push('<p>None in the logs.</p>');
   for (const i of m.worker_incidents) {
     const items = [
-      ...(i.blocker ? [`blocking request: ${ref(i.blocker.request)}: ${esc(i.blocker.why)}`] : []),
+      ...(i.blocker ? [`blocking request: ${ref(i.blocker.request)}: ${esc(i.blocker.why)}${esc(supportNote(i.blocker_evidence))}`] : []),
+      ...(!i.blocker && i.blocker_candidates.length > 0
+        ? [`${esc(blockerUnknownText(i.blocker_evidence, i.blocker_candidates.length))}<ul>${i.blocker_candidates.slice(0, LISTED).map((r) => `<li>candidate: ${ref(r)}</li>`).join('')}</ul>`] : []),
       ...i.died.slice(0, LISTED).map((d) => `died with it: ${ref(d)}`),
       ...(i.died_count > LISTED ? [`… and ${i.died_count - LISTED} more died with it`] : []),
       ...i.retried.slice(0, LISTED).map((r) => `retried onto <code>${s(r.next_addr)}</code>: ${ref(r.request)}`),
@@ -96,7 +98,12 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
   }).join('')}</ul>`);
 
   out.push('<h2 id="races">Keep-alive races</h2>');
-  out.push(m.keepalive_races.count === 0 ? '<p>None seen.</p>' : `<p>${m.keepalive_races.count} request(s) failed on a reused upstream connection the app had just closed.</p><ul>${m.keepalive_races.requests.slice(0, 10).map((r) => `<li>${ref(r)}</li>`).join('')}</ul>`);
+  const races = m.keepalive_races;
+  if (races.count === 0 && races.possible.count === 0) out.push('<p>None seen.</p>');
+  if (races.count > 0) out.push(`<p>${races.count} request(s) failed on a reused upstream connection the app had just closed (inferred from attempt timing).</p><ul>${races.requests.slice(0, 10).map((r) => `<li>${ref(r)}</li>`).join('')}</ul>`);
+  if (races.possible.count > 0) {
+    out.push(`<p><b>Could be a keep-alive race — add <code>$upstream_connect_time</code>:</b> ${esc(possibleRacesText(races.possible.count, races.possible.missing))}</p><ul>${races.possible.requests.slice(0, 10).map((r) => `<li>${ref(r)}</li>`).join('')}</ul>`);
+  }
 
   out.push('<h2 id="recommendations">Recommendations</h2>');
   if (m.recommendations.length === 0) out.push('<p>Nothing to change on this evidence.</p>');

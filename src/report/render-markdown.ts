@@ -4,7 +4,7 @@
  */
 import { stripControls } from '../output/rows.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, LISTED } from './format.js';
+import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText } from './format.js';
 
 /** Text for a table cell or a line: controls stripped, markdown and HTML specials escaped. */
 export function mdText(s: string | null): string {
@@ -40,7 +40,7 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
   out.push(`**${tot.requests}** requests, **${tot.failed}** failed (${pct(tot.failed_rate)}), **${tot.silent}** silent — silent-drop rate **${pct(tot.silent_rate)}**.\n`);
 
   out.push('## Verdicts\n');
-  out.push(table(['verdict', 'count', 'share', 'layer'], tot.verdicts.filter((v) => v.count > 0).map((v) => [`\`${v.id}\``, String(v.count), pct(v.share), v.layer])));
+  out.push(table(['verdict', 'count', 'share', 'layer', 'evidence'], tot.verdicts.filter((v) => v.count > 0).map((v) => [`\`${v.id}\``, String(v.count), pct(v.share), v.layer, levelCounts(v.evidence)])));
   const flags = tot.flags.filter((f) => f.count > 0);
   if (flags.length) out.push(table(['flag', 'count', 'share'], flags.map((f) => [`\`${f.id}\``, String(f.count), pct(f.share)])));
 
@@ -58,7 +58,11 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
   if (m.worker_incidents.length === 0) out.push('None in the logs.\n');
   for (const i of m.worker_incidents) {
     out.push(`- **${t(i.time)}** \`${i.event}\` pid ${i.worker_pid ?? '?'} — ${mdCode(i.message)} (${mdCode(i.source)})`);
-    if (i.blocker) out.push(`  - blocking request: ${ref(i.blocker.request)}: ${i.blocker.why}`);
+    if (i.blocker) out.push(`  - blocking request: ${ref(i.blocker.request)}: ${i.blocker.why}${mdText(supportNote(i.blocker_evidence))}`);
+    else if (i.blocker_candidates.length > 0) {
+      out.push(`  - ${mdText(blockerUnknownText(i.blocker_evidence, i.blocker_candidates.length))}`);
+      for (const r of i.blocker_candidates.slice(0, LISTED)) out.push(`    - candidate: ${ref(r)}`);
+    }
     for (const d of i.died.slice(0, LISTED)) out.push(`  - died with it: ${ref(d)}`);
     if (i.died_count > LISTED) out.push(`  - … and ${i.died_count - LISTED} more died with it`);
     for (const r of i.retried.slice(0, LISTED)) out.push(`  - retried onto ${mdCode(r.next_addr)}: ${ref(r.request)}`);
@@ -81,7 +85,13 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
   out.push('');
 
   out.push('## Keep-alive races\n');
-  out.push(m.keepalive_races.count === 0 ? 'None seen.\n' : m.keepalive_races.requests.slice(0, 10).map((r) => `- ${ref(r)}`).join('\n') + '\n');
+  const races = m.keepalive_races;
+  if (races.count === 0 && races.possible.count === 0) out.push('None seen.\n');
+  if (races.count > 0) out.push(`${races.count} request(s), inferred from attempt timing:\n\n` + races.requests.slice(0, 10).map((r) => `- ${ref(r)}`).join('\n') + '\n');
+  if (races.possible.count > 0) {
+    out.push(`**Could be a keep-alive race — add \`$upstream_connect_time\`:** ${mdText(possibleRacesText(races.possible.count, races.possible.missing))}\n\n` +
+      races.possible.requests.slice(0, 10).map((r) => `- ${ref(r)}`).join('\n') + '\n');
+  }
 
   out.push('## Recommendations\n');
   if (m.recommendations.length === 0) out.push('Nothing to change on this evidence.\n');

@@ -6,7 +6,7 @@ import { Chalk } from 'chalk';
 import { stripControls, renderTable } from '../output/rows.js';
 import { VERDICTS } from '../domain/verdicts.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, coarsen, LISTED } from './format.js';
+import { formatTime, pct, secs, coarsen, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText } from './format.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -40,7 +40,7 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   out.push(`${tot.requests} requests, ${tot.failed} failed (${pct(tot.failed_rate)}), ${tot.silent > 0 ? c.red(silentText) : silentText}`);
 
   out.push(h('Verdicts'));
-  out.push(indent(renderTable(tot.verdicts.filter((v) => v.count > 0).map((v) => ({ verdict: v.id, count: v.count, share: pct(v.share), layer: v.layer })), ['verdict', 'count', 'share', 'layer'])));
+  out.push(indent(renderTable(tot.verdicts.filter((v) => v.count > 0).map((v) => ({ verdict: v.id, count: v.count, share: pct(v.share), layer: v.layer, evidence: levelCounts(v.evidence) })), ['verdict', 'count', 'share', 'layer', 'evidence'])));
   const flags = tot.flags.filter((f) => f.count > 0);
   if (flags.length) out.push(indent(renderTable(flags.map((f) => ({ flag: f.id, count: f.count, share: pct(f.share) })), ['flag', 'count', 'share'])));
 
@@ -75,7 +75,11 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   for (const i of m.worker_incidents) {
     out.push(`  ${t(i.time)}  ${c.red(i.event)} pid ${i.worker_pid ?? '?'}${i.signal !== null ? ` signal ${i.signal}` : ''}  ${c.dim(s(i.source))}`);
     out.push(`      ${s(i.message)}`);
-    if (i.blocker) out.push(`      blocking request: ${ref(i.blocker.request)}: ${i.blocker.why}`);
+    if (i.blocker) out.push(`      blocking request: ${ref(i.blocker.request)}: ${i.blocker.why}${supportNote(i.blocker_evidence)}`);
+    else if (i.blocker_candidates.length > 0) {
+      out.push(`      ${blockerUnknownText(i.blocker_evidence, i.blocker_candidates.length)}`);
+      for (const r of i.blocker_candidates.slice(0, LISTED)) out.push(`        candidate: ${ref(r)}`);
+    }
     for (const d of i.died.slice(0, LISTED)) out.push(`      died with it: ${ref(d)}`);
     if (i.died_count > LISTED) out.push(`      … and ${i.died_count - LISTED} more died with it`);
     for (const r of i.retried.slice(0, LISTED)) out.push(`      retried onto ${s(r.next_addr)}: ${ref(r.request)}`);
@@ -101,10 +105,15 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   }
 
   out.push(h('Keep-alive races'));
-  if (m.keepalive_races.count === 0) out.push('  none seen\n');
-  else {
-    out.push(`  ${m.keepalive_races.count} request(s) failed on a reused upstream connection the app had just closed`);
-    for (const r of m.keepalive_races.requests.slice(0, 5)) out.push(`      ${ref(r)}`);
+  const races = m.keepalive_races;
+  if (races.count === 0 && races.possible.count === 0) out.push('  none seen\n');
+  if (races.count > 0) {
+    out.push(`  ${races.count} request(s) failed on a reused upstream connection the app had just closed (inferred: the attempt failed within 50 ms, before any header, and nginx says the upstream closed it)`);
+    for (const r of races.requests.slice(0, 5)) out.push(`      ${ref(r)}`);
+  }
+  if (races.possible.count > 0) {
+    out.push(`  could be a keep-alive race — add $upstream_connect_time: ${possibleRacesText(races.possible.count, races.possible.missing)}`);
+    for (const r of races.possible.requests.slice(0, 5)) out.push(`      ${ref(r)}`);
   }
 
   out.push(h('Recommendations'));

@@ -19,10 +19,16 @@ export class TotalsTally {
   private failed = 0;
   private readonly byVerdict = new Map<string, number>();
   private readonly byFlag = new Map<string, number>();
+  private readonly levels = new Map<string, { exact: number; inferred: number; cannot_tell: number; unknown: number }>();
 
   add(r: ReportPassRow): void {
     this.n++;
     this.byVerdict.set(r.verdict, (this.byVerdict.get(r.verdict) ?? 0) + 1);
+    let l = this.levels.get(r.verdict);
+    if (l === undefined) this.levels.set(r.verdict, (l = { exact: 0, inferred: 0, cannot_tell: 0, unknown: 0 }));
+    const level = r.evidence_level;
+    if (level === 'exact' || level === 'inferred' || level === 'cannot_tell') l[level]++;
+    else l.unknown++;
     if (FAILED.has(r.verdict)) this.failed++;
     for (const f of FLAGS) if (r[f.id] === 1) this.byFlag.set(f.id, (this.byFlag.get(f.id) ?? 0) + 1);
   }
@@ -33,7 +39,10 @@ export class TotalsTally {
     const silent = this.byFlag.get('silent') ?? 0;
     return {
       requests: n, failed: this.failed, silent, silent_rate: share(silent), failed_rate: share(this.failed),
-      verdicts: VERDICTS.map((v) => ({ id: v.id, failed: v.failed, layer: v.layer, count: this.byVerdict.get(v.id) ?? 0, share: share(this.byVerdict.get(v.id) ?? 0) })),
+      verdicts: VERDICTS.map((v) => ({
+        id: v.id, failed: v.failed, layer: v.layer, count: this.byVerdict.get(v.id) ?? 0, share: share(this.byVerdict.get(v.id) ?? 0),
+        evidence: this.levels.get(v.id) ?? { exact: 0, inferred: 0, cannot_tell: 0, unknown: 0 },
+      })),
       flags: FLAGS.map((f) => ({ id: f.id, count: this.byFlag.get(f.id) ?? 0, share: share(this.byFlag.get(f.id) ?? 0) })),
     };
   }
@@ -191,15 +200,28 @@ export class WastedTally {
   }
 }
 
-/** Keep-alive races: how many, and the first few to cite. */
+/** What the access log needs for a keep-alive race to be seen rather than suspected. */
+export const RACE_MISSING = '$upstream_connect_time, $upstream_header_time and $upstream_response_time in the access log';
+
+/** Keep-alive races (flagged, with their timing) and the failures that could be one (counted apart): how many, and the first few to cite. */
 export class RaceTally {
   count = 0;
   readonly requests: RequestRef[] = [];
+  possible = 0;
+  readonly possibleRequests: RequestRef[] = [];
 
   add(r: ReportPassRow): void {
+    if (r.keepalive_suspect === 1) {
+      this.possible++;
+      if (this.possibleRequests.length < 20) this.possibleRequests.push(refOf(r));
+    }
     if (r.keepalive_race !== 1) return;
     this.count++;
     if (this.requests.length < 20) this.requests.push(refOf(r));
+  }
+
+  result(): { count: number; requests: RequestRef[]; possible: { count: number; requests: RequestRef[]; missing: string } } {
+    return { count: this.count, requests: this.requests, possible: { count: this.possible, requests: this.possibleRequests, missing: RACE_MISSING } };
   }
 }
 

@@ -4,6 +4,7 @@
  * fields are added freely). Renderers read it and never touch the database.
  */
 import type { DirectiveMatch, TimeoutChange } from '../chain-history.js';
+import type { Support } from '../domain/evidence.js';
 
 export const REPORT_VERSION = 1;
 
@@ -28,6 +29,8 @@ export interface VerdictCount {
   readonly count: number;
   /** 0..1 of all requests */
   readonly share: number;
+  /** how its requests' verdicts are supported: exact / inferred / cannot_tell (unknown: correlated before evidence was recorded) */
+  readonly evidence: { readonly exact: number; readonly inferred: number; readonly cannot_tell: number; readonly unknown: number };
 }
 
 export interface FlagCount {
@@ -104,8 +107,12 @@ export interface WorkerIncident {
   readonly retried: readonly { readonly request: RequestRef; readonly next_addr: string | null; readonly final_status: number | null }[];
   /** how many attempts nginx retried elsewhere after this death (`retried` cites the first 200) */
   readonly retried_count: number;
-  /** what kept the worker busy: the request that started first among those on it */
+  /** what kept the worker busy: the request that started first among those on it; null when the logs cannot tell which */
   readonly blocker: { readonly request: RequestRef; readonly why: string } | null;
+  /** what supports naming the blocker, or what is missing to name one */
+  readonly blocker_evidence: Support | null;
+  /** without start times: the requests that were on the worker, any of which may have blocked it */
+  readonly blocker_candidates: readonly RequestRef[];
   readonly replaced_by: { readonly pid: number | null; readonly time: string; readonly source: string } | null;
 }
 
@@ -204,7 +211,12 @@ export interface ReportModel {
   readonly worker_incidents: readonly WorkerIncident[];
   readonly wasted_work: WastedWork;
   readonly stalls: readonly Stall[];
-  readonly keepalive_races: { readonly count: number; readonly requests: readonly RequestRef[] };
+  readonly keepalive_races: {
+    readonly count: number;
+    readonly requests: readonly RequestRef[];
+    /** failed requests that fit a keep-alive race the access log cannot confirm (no $upstream_* timing): counted, not flagged */
+    readonly possible: { readonly count: number; readonly requests: readonly RequestRef[]; readonly missing: string };
+  };
   readonly recommendations: readonly Recommendation[];
   /** present when the report covers an explicit window (--from/--to/--last) */
   readonly timeline: { readonly entries: readonly TimelineEntry[]; readonly truncated: boolean } | null;

@@ -13,6 +13,8 @@ import { PROFILES, isProfileName, type Profile } from '../harness/profiles.js';
 
 export interface TruthRow {
   readonly tag: string;
+  readonly scenario?: string;
+  readonly attempts?: readonly { readonly fate: string }[];
   readonly label: string;
   readonly wastedWork: boolean;
   readonly retried?: boolean;
@@ -45,10 +47,54 @@ export interface AccuracyFigures {
   readonly retriedExpected: number;
   readonly retriedFound: number;
   readonly confusion: Record<string, Record<string, number>>;
+  /** per flag: requests the truth says have it, droptrace flagged, and flagged correctly (precision = correct / flagged) */
+  readonly flags: Readonly<Record<FlagName, FlagFigures>>;
+  /** failed requests droptrace counts as possible keep-alive races (unflagged), and how many truly were */
+  readonly possibleRaces: { readonly count: number; readonly true: number };
   readonly misses: { tag: string; uri: string; truth: string; got: string; why: string }[];
 }
 
 const TAG = /[?&]dt=([^&\s]+)/;
+
+export const FLAG_NAMES = ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'] as const;
+export type FlagName = (typeof FLAG_NAMES)[number];
+/** expected: truth is sure of it; flagged: droptrace set it; correct: flagged where the truth allows it; found: flagged where the truth is sure */
+export interface FlagFigures { readonly expected: number; readonly flagged: number; readonly correct: number; readonly found: number }
+
+/** Scenarios whose script makes nginx retry attempts the app never sees (a refused connect, a dead or closing cached connection). */
+const NGINX_ONLY_RETRIES = new Set(['keepalive_race', 'gunicorn_restart', 'worker_timeout', 'worker_crash']);
+/**
+ * Failures after which nginx (two upstream servers, proxy_next_upstream error) tries the next server
+ * on its own, whether or not the app saw either attempt.
+ */
+const NGINX_RETRIES_LABELS = new Set(['upstream_unavailable', 'worker_timeout', 'worker_crash']);
+
+/**
+ * What the truth says of each flag, twice: `sure` (the truth saw it: recall counts these) and
+ * `possible` (the harness's setup can produce it where the app cannot see it: a flag there is no
+ * false positive). silent: it failed and the handler raised nothing the middleware logs; retried:
+ * the app ran it more than once (sure), or nginx retried on its own (possible); keepalive_race: a
+ * 502 in the keep-alive race scenario (sure), or any request of that scenario no worker death
+ * touched (possible: nginx retries a GET silently, "502, 200").
+ */
+export function truthFlags(t: TruthRow): { sure: Record<FlagName, boolean>; possible: Record<FlagName, boolean> } {
+  const fates = (t.attempts ?? []).map((a) => a.fate);
+  const sure = {
+    silent: t.label !== 'ok' && !fates.includes('exception'),
+    wasted_work: t.wastedWork,
+    retried: t.retried === true,
+    stalled: Boolean(t.stalledBy),
+    keepalive_race: t.scenario === 'keepalive_race' && t.label === 'upstream_error',
+  };
+  return {
+    sure,
+    possible: {
+      ...sure,
+      retried: sure.retried || NGINX_ONLY_RETRIES.has(t.scenario ?? '') || NGINX_RETRIES_LABELS.has(t.label),
+      keepalive_race: t.scenario === 'keepalive_race' && !fates.includes('killed'),
+    },
+  };
+}
 
 export function readTruth(dir: string): TruthRow[] {
   const text = readFileSync(join(dir, 'truth', 'requests.ndjson'), 'utf8');
@@ -107,6 +153,8 @@ export function compare(recording: string, profile: string, mode: AccuracyFigure
   let joined = 0, correct = 0, failedTotal = 0, failedCorrect = 0, wastedExpected = 0, wastedFound = 0, wastedFalse = 0, timeWithin1s = 0;
   const confusion: Record<string, Record<string, number>> = {};
   const misses: AccuracyFigures['misses'] = [];
+  const flags = Object.fromEntries(FLAG_NAMES.map((f) => [f, { expected: 0, flagged: 0, correct: 0, found: 0 }])) as Record<FlagName, { expected: number; flagged: number; correct: number; found: number }>;
+  const possibleRaces = { count: 0, true: 0 };
   for (const t of truth) {
     const r = byTag.get(t.tag);
     if (!r) continue;
@@ -128,8 +176,19 @@ export function compare(recording: string, profile: string, mode: AccuracyFigure
     if (Math.abs(Date.parse(r.end) - t.client.endMs) <= 1000) timeWithin1s++;
     if (t.stalledBy) { stalledExpected++; if (r.stalled) stalledFound++; } else if (r.stalled) stalledFalse++;
     if (t.retried) { retriedExpected++; if (r.retried) retriedFound++; }
+    const truthOf = truthFlags(t);
+    for (const f of FLAG_NAMES) {
+      const fig = flags[f];
+      if (truthOf.sure[f]) fig.expected++;
+      if (r[f]) {
+        fig.flagged++;
+        if (truthOf.possible[f]) fig.correct++;
+        if (truthOf.sure[f]) fig.found++;
+      }
+    }
+    if (r.keepalive_race_possible) { possibleRaces.count++; if (truthOf.possible.keepalive_race) possibleRaces.true++; }
   }
-  return { recording, profile, mode, truthRequests: truth.length, joined, correct, failedTotal, failedCorrect, wastedExpected, wastedFound, wastedFalse, timeWithin1s, stalledExpected, stalledFound, stalledFalse, retriedExpected, retriedFound, confusion, misses };
+  return { recording, profile, mode, truthRequests: truth.length, joined, correct, failedTotal, failedCorrect, wastedExpected, wastedFound, wastedFalse, timeWithin1s, stalledExpected, stalledFound, stalledFalse, retriedExpected, retriedFound, confusion, flags, possibleRaces, misses };
 }
 
 const pct = (a: number, b: number) => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)}%`);
@@ -142,6 +201,12 @@ export function renderFigures(f: AccuracyFigures): string {
     `  wasted_work on 499/504 whose handler finished: ${f.wastedFound}/${f.wastedExpected}; false wasted_work: ${f.wastedFalse}`,
     `  end time within 1 s of the client's: ${f.timeWithin1s}/${f.joined} = ${pct(f.timeWithin1s, f.joined)}`,
     `  stalled: ${f.stalledFound}/${f.stalledExpected} found${f.stallsDetectable === false ? ' (not detectable: the app\'s lines carry no pid)' : ''}, ${f.stalledFalse} flagged without truth; retried (app ran it twice): ${f.retriedFound}/${f.retriedExpected} flagged`,
+    '  flags (precision: flagged where the truth allows it / flagged; recall: flagged / where the truth is sure of it):',
+    ...FLAG_NAMES.map((k) => {
+      const x = f.flags[k];
+      return `    ${k.padEnd(15)} precision ${pct(x.correct, x.flagged).padStart(6)} (${x.correct}/${x.flagged})  recall ${pct(x.found, x.expected).padStart(6)} (${x.found}/${x.expected})`;
+    }),
+    `    could be a keep-alive race (counted, not flagged): ${f.possibleRaces.count}, of which truly races: ${f.possibleRaces.true}`,
     '  confusion (truth → droptrace):',
     ...Object.entries(f.confusion).map(([k, v]) => `    ${k.padEnd(21)} ${Object.entries(v).map(([g, n]) => `${g}:${n}`).join('  ')}`),
   ];

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { measureRecording, renderFigures } from './accuracy.js';
+import { measureRecording, renderFigures, FLAG_NAMES } from './accuracy.js';
 import { repoRoot } from '../helpers.js';
 
 const TARGETS: Record<string, { all: number; failed: number }> = {
@@ -29,6 +29,24 @@ for (const [profile, target] of Object.entries(TARGETS)) {
     assert.equal(f.wastedFound, f.wastedExpected, 'every 499/504 whose handler finished is wasted_work');
     assert.equal(f.wastedFalse, 0, 'no false wasted_work');
     assert.equal(f.timeWithin1s, f.joined, 'every end time within 1 s of the client\'s');
+  });
+
+  test(`flag_precision_on_sample_${profile}_is_at_least_0.95_for_every_flag`, { skip: existsSync(join(dir, 'truth', 'requests.ndjson')) ? false : `samples/${profile} has no recording yet` }, async (t) => {
+    // issue 15: a flag is a claim; every one droptrace sets must hold, combined-only logs included.
+    const f = await measureRecording(dir);
+    t.diagnostic(renderFigures(f));
+    for (const k of FLAG_NAMES) {
+      const x = f.flags[k];
+      if (x.flagged === 0) continue;
+      assert.ok(x.correct / x.flagged >= 0.95, `${k}: precision ${x.correct}/${x.flagged} below 0.95`);
+    }
+    // Without $upstream_* the races are counted apart, never flagged.
+    if (profile === 'combined' || profile === 'zone') {
+      assert.equal(f.flags.keepalive_race.flagged, 0, 'no keep-alive race flagged without upstream timing');
+      assert.ok(f.possibleRaces.count >= f.flags.keepalive_race.expected, 'the true race is counted as a possible one');
+    } else {
+      assert.ok(f.flags.keepalive_race.found >= 1, 'with upstream timing the race is flagged');
+    }
   });
 }
 

@@ -82,9 +82,45 @@ test('keepalive_race_retried_silently_is_ok_with_the_flag', () => {
   assert.deepEqual([c.verdict, c.retried, c.keepaliveRace], ['ok', true, true]);
 });
 
-test('keepalive_race_without_upstream_fields_from_the_error_log', () => {
-  const c = classify(t({ status: 200, errorKinds: ['upstream_reset'] }));
-  assert.deepEqual([c.verdict, c.retried, c.keepaliveRace], ['ok', true, true]);
+test('without_upstream_timing_a_close_is_only_a_keepalive_suspect_never_the_flag', () => {
+  // combined/main logs: nothing shows the connection was a reused idle one (issue 15).
+  const retried = classify(t({ status: 200, errorKinds: ['upstream_reset'] }));
+  assert.deepEqual([retried.verdict, retried.retried, retried.keepaliveRace, retried.keepaliveSuspect], ['ok', true, false, false], 'an ok request is no failure to count');
+  const c = classify(t({ status: 502, errorKinds: ['upstream_prematurely_closed'] }));
+  assert.deepEqual([c.verdict, c.keepaliveRace, c.keepaliveSuspect], ['upstream_error', false, true]);
+  assert.equal(c.evidence.flags.keepalive_race, undefined);
+  assert.equal(c.evidence.verdict.level, 'exact', 'what nginx saw (a premature close) is in its error log');
+  assert.match(c.explanation, /could be a keep-alive race/);
+});
+
+test('a_keepalive_race_from_attempt_timing_is_inferred_with_its_rule', () => {
+  const c = classify(t({ status: 502, attempts: [attempt({ status: 502, responseMs: 1, headerMs: null })], errorKinds: ['upstream_reset'] }));
+  assert.equal(c.evidence.flags.keepalive_race?.level, 'inferred');
+  assert.match(c.evidence.flags.keepalive_race?.rule ?? '', /failed 1 ms after it was sent/);
+  assert.equal(c.keepaliveSuspect, false);
+});
+
+test('a_worker_death_near_a_close_is_never_a_keepalive_suspect', () => {
+  const c = classify(t({ status: 502, deathNearEnd: death('timeout'), errorKinds: ['upstream_prematurely_closed'] }));
+  assert.deepEqual([c.verdict, c.keepaliveRace, c.keepaliveSuspect], ['worker_timeout', false, false]);
+  assert.equal(c.evidence.verdict.level, 'inferred');
+  assert.match(c.evidence.verdict.rule ?? '', /within 2 s before nginx saw the upstream close/);
+});
+
+test('every_verdict_carries_a_level_and_its_rule_or_what_is_missing', () => {
+  const cases: Trace[] = [
+    t({ app: app() }), t({ status: 499 }), t({ status: 413 }), t({ status: 504 }), t({ status: 502, errorKinds: ['upstream_refused'] }),
+    t({ status: 500, app: app({ failed: true, status: 500 }) }), t({ status: 502 }), t({ status: 502, deathNearEnd: death('oom_kill') }),
+  ];
+  for (const x of cases) {
+    const e = classify(x).evidence.verdict;
+    assert.ok(['exact', 'inferred', 'cannot_tell'].includes(e.level));
+    assert.ok(e.level === 'cannot_tell' ? (e.missing ?? '').length > 0 : (e.rule ?? '').length > 0, JSON.stringify(e));
+  }
+  // a 502 with no error-log line: the verdict is the fallback, and the report says what would tell
+  assert.deepEqual(classify(t({ status: 502 })).evidence.verdict.level, 'cannot_tell');
+  assert.equal(classify(t({ status: 499 })).evidence.verdict.level, 'exact');
+  assert.equal(classify(t({ app: app() , appMatch: 'request_id' })).evidence.verdict.level, 'exact');
 });
 
 test('slow_failure_after_a_second_is_not_a_keepalive_race', () => {

@@ -15,7 +15,8 @@ const row = (access_id: number, over: Partial<VerdictRow> = {}): VerdictRow => (
   access_id, start_ms: null, end_ms: 1_710_000_000_123, verdict: 'ok', silent: 0, wasted_work: 0, retried: 0, stalled: 0,
   keepalive_race: 0, app_id: null, app_ids: null, app_match: null, app_confidence: null, app_status: null, app_elapsed_ms: null,
   app_pid: null, app_completed: null, app_end_ms: null, worker_event_id: null, worker_pid: null, worker_event: null,
-  worker_time_ms: null, error_ids: null, attempts: null, stalled_by: null, wasted_ms: null, explanation: 'the app answered 200', ...over,
+  worker_time_ms: null, error_ids: null, attempts: null, stalled_by: null, wasted_ms: null, explanation: 'the app answered 200',
+  keepalive_suspect: 0, evidence_level: 'exact', evidence: '{"verdict":{"level":"exact","rule":"x"},"flags":{}}', ...over,
 });
 
 test('a_packed_batch_gives_back_nulls_numbers_and_texts_as_they_were', () => {

@@ -31,9 +31,9 @@ export function buildFixtureDb(dir: string): { path: string; db: Db } {
     request_time_ms, user_agent, request_id, attempts, attempt_count) VALUES (@id, 1, @id, 0, 'droptrace', @end, @method, @uri, @path, @query, @status,
     @dur, @ua, @rid, @attempts, @attempt_count)`);
   const verdict = db.prepare(`INSERT INTO request_verdicts (access_id, start_ms, end_ms, verdict, silent, wasted_work, retried, stalled,
-    keepalive_race, app_pid, app_elapsed_ms, app_completed, app_end_ms, worker_event_id, worker_pid, attempts, stalled_by, wasted_ms, explanation)
-    VALUES (@id, @start, @end, @verdict, @silent, @wasted_work, @retried, @stalled, @race, @app_pid, @app_elapsed, @app_completed, @app_end,
-    @worker_event, @worker_pid, @attempts, @stalled_by, @wasted_ms, @explanation)`);
+    keepalive_race, app_pid, app_elapsed_ms, app_completed, app_end_ms, worker_event_id, worker_pid, attempts, stalled_by, wasted_ms, explanation,
+    evidence_level) VALUES (@id, @start, @end, @verdict, @silent, @wasted_work, @retried, @stalled, @race, @app_pid, @app_elapsed, @app_completed, @app_end,
+    @worker_event, @worker_pid, @attempts, @stalled_by, @wasted_ms, @explanation, @level)`);
   const server = db.prepare(`INSERT INTO server_log (id, file_id, line_no, offset, pattern, source, event, time_ms, level, pid, worker_pid, signal, message)
     VALUES (?, 3, ?, 0, 'gunicorn', 'gunicorn', ?, ?, ?, 100, ?, ?, ?)`);
   const error = db.prepare(`INSERT INTO nginx_error (id, file_id, line_no, offset, pattern, time_ms, level, kind, message, upstream, request)
@@ -110,6 +110,8 @@ export function buildFixtureDb(dir: string): { path: string; db: Db } {
         app_end: r.appElapsed != null ? r.end - r.dur + r.appElapsed + (r.wasted ?? 0) : null,
         worker_event: r.workerEvent ?? null, worker_pid: r.workerPid ?? null, attempts, stalled_by: r.stalledBy !== undefined ? blockerId : null,
         wasted_ms: r.wasted ?? null, explanation: r.explanation ?? `fixture: ${r.verdict}`,
+        // deaths are matched by time (inferred); what nginx or the app logged is exact
+        level: r.verdict === 'worker_timeout' || r.verdict === 'worker_crash' ? 'inferred' : 'exact',
       });
     });
     server.run(1, 10, 'worker_timeout', death, 'CRITICAL', 101, null, '[100] [CRITICAL] WORKER TIMEOUT (pid:101)');

@@ -8,7 +8,7 @@ import type { ReportPassRow } from '../../src/store/sql/report-requests.js';
 const row = (over: Partial<ReportPassRow>): ReportPassRow => ({
   id: 1, start_ms: 0, end_ms: 1000, method: 'GET', uri: '/', path: '/', status: 200, request_time_ms: 1000, verdict: 'ok',
   silent: 0, wasted_work: 0, retried: 0, stalled: 0, keepalive_race: 0, app_pid: null, app_elapsed_ms: null, app_completed: null,
-  worker_event_id: null, attempts: null, stalled_by: null, wasted_ms: null, file: 'access.log', line_no: 1, ...over,
+  worker_event_id: null, attempts: null, stalled_by: null, wasted_ms: null, file: 'access.log', line_no: 1, keepalive_suspect: 0, evidence_level: 'exact', ...over,
 });
 
 test('EndpointTally: past 20,000 distinct endpoints the rest are pooled under one name, counts kept', () => {

@@ -3,15 +3,18 @@ import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { catchUpCorrelation, dbOption, withStore } from '../shared.js';
-import { iterateRequests, flattenRequest } from '../../requests.js';
-import { findRequests, traceRequest, renderTrace } from '../../trace.js';
+import { iterateRequests, flattenRequest, REQUEST_FLAG_FILTERS } from '../../requests.js';
+import { findRequests, traceRequest, renderTrace, renderMatchList, TRACE_SHOWN } from '../../trace.js';
 import { correlatePending, rebuildCorrelation } from '../../pending-correlation.js';
 import { renderRows, csvField, type RowFormat } from '../../output/rows.js';
 import { VERDICT_IDS, type Verdict } from '../../domain/verdicts.js';
 import { parseTimeArg } from '../../domain/time-arg.js';
 import { localZone } from '../../domain/time.js';
 
-interface RequestsFlags { db: string; verdict?: Verdict; from?: string; to?: string; tz?: string; format: RowFormat }
+interface RequestsFlags {
+  db: string; verdict?: Verdict; from?: string; to?: string; tz?: string; format: RowFormat;
+  failed?: boolean; silent?: boolean; flag?: (typeof REQUEST_FLAG_FILTERS)[number];
+}
 
 export function registerRequestsCommands(program: Command, io: CliIO): void {
   dbOption(program.command('requests').description('one row per nginx request, with its verdict and evidence'))
@@ -19,6 +22,9 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
     .option('--from <time>', 'requests that ended at or after this time (ISO-8601 or a log\'s own format)')
     .option('--to <time>', 'requests that ended before this time')
     .option('--tz <zone>', 'zone for --from/--to without an offset (default: this machine\'s)')
+    .option('--failed', 'only failed requests (every verdict but ok)')
+    .option('--silent', 'only requests flagged silent (failed, and the app logged no error)')
+    .addOption(new Option('--flag <flag>', 'only requests with this flag (keepalive_race_possible: the keep-alive suspects the logs cannot confirm)').choices([...REQUEST_FLAG_FILTERS]))
     .addOption(new Option('--format <format>', 'output format; ndjson is the stable contract').choices(['table', 'ndjson', 'json', 'csv']).default('table'))
     .action(async (flags: RequestsFlags) => {
       const zone = flags.tz ?? localZone();
@@ -26,6 +32,9 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
         verdict: flags.verdict ?? null,
         fromMs: flags.from ? parseTimeArg(flags.from, zone, '--from') : null,
         toMs: flags.to ? parseTimeArg(flags.to, zone, '--to') : null,
+        failed: flags.failed ?? false,
+        silent: flags.silent ?? false,
+        flag: flags.flag ?? null,
       };
       catchUpCorrelation(flags.db, io);
       await withStore(flags.db, { readonly: true }, (db) => {
@@ -49,7 +58,8 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
   dbOption(program.command('trace').description("one request's timeline across the layers, with file:line for each")
     .argument('<query>', 'a request id, a substring of the URI, or a row id'))
     .option('--json', 'print JSON')
-    .action(async (query: string, flags: { db: string; json?: boolean }) => {
+    .option('--all', `trace every matching request (without it, several matches are listed and the first ${TRACE_SHOWN} traced)`)
+    .action(async (query: string, flags: { db: string; json?: boolean; all?: boolean }) => {
       catchUpCorrelation(flags.db, io);
       await withStore(flags.db, { readonly: true }, (db) => {
         const ids = findRequests(db, query);
@@ -58,10 +68,16 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
           io.setExitCode(EXIT.error);
           return;
         }
-        const traces = ids.slice(0, 10).map((id) => traceRequest(db, id)!);
-        if (flags.json) io.stdout.write(JSON.stringify(traces, null, 2) + '\n');
-        else io.stdout.write(traces.map(renderTrace).join('\n'));
-        if (ids.length > 10) io.stderr.write(`(${ids.length} requests match; showing the first 10)\n`);
+        const shown = flags.all ? ids : ids.slice(0, TRACE_SHOWN);
+        const traces = shown.map((id) => traceRequest(db, id)!);
+        if (flags.json) {
+          io.stdout.write(JSON.stringify(traces, null, 2) + '\n');
+        } else {
+          // Several matches are listed first, every one of them: a trace of "the first" alone would be a guess.
+          if (ids.length > 1) io.stdout.write(renderMatchList(db, ids, shown.length, query) + '\n');
+          io.stdout.write(traces.map(renderTrace).join('\n'));
+        }
+        if (ids.length > shown.length) io.stderr.write(`(${ids.length} requests match "${query}"; traced the first ${shown.length}: --all traces every one, or narrow the query)\n`);
       });
     });
 

@@ -100,6 +100,16 @@ export const SELECT_COINCIDENCE_ERRORS = `
   SELECT request AS k, time_ms AS t FROM nginx_error WHERE time_ms IS NOT NULL AND request IS NOT NULL
   ORDER BY id LIMIT 2000`;
 
+/**
+ * Migration 9: what supports each verdict (issue 15). Rows correlated before it read as evidence
+ * unknown (null) until the next `correlate --rebuild`.
+ */
+export const EVIDENCE_MIGRATION = `
+  ALTER TABLE request_verdicts ADD COLUMN keepalive_suspect INTEGER NOT NULL DEFAULT 0;  -- fits a keep-alive race nothing logged can confirm
+  ALTER TABLE request_verdicts ADD COLUMN evidence_level TEXT;                          -- exact | inferred | cannot_tell (the verdict's)
+  ALTER TABLE request_verdicts ADD COLUMN evidence TEXT;                                -- JSON: the verdict's and each flag's support
+`;
+
 export const ERROR_SKEW_MIGRATION = 'ALTER TABLE correlation_runs ADD COLUMN error_skew_ms INTEGER';
 export const SET_RUN_ERROR_SKEW = 'UPDATE correlation_runs SET error_skew_ms = ? WHERE id = ?';
 
@@ -143,7 +153,7 @@ export const VERDICT_COLUMNS = [
   ['app_ids', 'text'], ['app_match', 'text'], ['app_confidence', 'number'], ['app_status', 'number'], ['app_elapsed_ms', 'number'],
   ['app_pid', 'number'], ['app_completed', 'number'], ['app_end_ms', 'number'], ['worker_event_id', 'number'], ['worker_pid', 'number'],
   ['worker_event', 'text'], ['worker_time_ms', 'number'], ['error_ids', 'text'], ['attempts', 'text'], ['stalled_by', 'number'],
-  ['wasted_ms', 'number'], ['explanation', 'text'],
+  ['wasted_ms', 'number'], ['explanation', 'text'], ['keepalive_suspect', 'number'], ['evidence_level', 'text'], ['evidence', 'text'],
 ] as const satisfies readonly (readonly [string, 'number' | 'text'])[];
 
 /** Bound by position: named parameters are looked up by name for every row and value. */

@@ -3,7 +3,8 @@ const REPORT_REQUEST_FROM = `
   SELECT v.access_id AS id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_time_ms,
          a.user_agent, a.request_id, v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
          v.app_pid, v.app_elapsed_ms, v.app_completed, v.app_end_ms, v.worker_event_id, v.worker_pid,
-         v.attempts, v.stalled_by, v.wasted_ms, v.explanation, f.path AS file, a.line_no
+         v.attempts, v.stalled_by, v.wasted_ms, v.explanation, f.path AS file, a.line_no,
+         v.keepalive_suspect, v.evidence_level
   FROM request_verdicts v
   JOIN nginx_access a ON a.id = v.access_id
   JOIN files f ON f.id = a.file_id`;
@@ -21,7 +22,8 @@ export const SELECT_REPORT_PASS = `
   SELECT v.access_id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_time_ms,
          v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
          v.app_pid, v.app_elapsed_ms, v.app_completed, v.worker_event_id,
-         CASE WHEN v.retried = 1 THEN v.attempts END, v.stalled_by, v.wasted_ms, a.file_id, a.line_no
+         CASE WHEN v.retried = 1 THEN v.attempts END, v.stalled_by, v.wasted_ms, a.file_id, a.line_no,
+         v.keepalive_suspect, v.evidence_level
   FROM request_verdicts v
   JOIN nginx_access a ON a.id = v.access_id
   WHERE ${IN_WINDOW}
@@ -33,7 +35,7 @@ export type ReportPassTuple = [
   status: number | null, request_time_ms: number | null, verdict: string, silent: number, wasted_work: number,
   retried: number, stalled: number, keepalive_race: number, app_pid: number | null, app_elapsed_ms: number | null,
   app_completed: number | null, worker_event_id: number | null, attempts: string | null, stalled_by: number | null,
-  wasted_ms: number | null, file_id: number, line_no: number,
+  wasted_ms: number | null, file_id: number, line_no: number, keepalive_suspect: number | null, evidence_level: string | null,
 ];
 
 /** The second pass: the window's requests of the verdicts in the JSON array @verdicts, in the same order. */
@@ -85,6 +87,10 @@ export interface ReportPassRow {
   readonly wasted_ms: number | null;
   readonly file: string;
   readonly line_no: number;
+  /** 1: an upstream close that fits a keep-alive race the access log cannot confirm */
+  readonly keepalive_suspect: number | null;
+  /** exact | inferred | cannot_tell; null for rows correlated before evidence was recorded */
+  readonly evidence_level: string | null;
 }
 
 /** A request with everything the report can cite about it. */

@@ -7,7 +7,7 @@
  * (`time_text`); durations are milliseconds (`*_ms`); every log row carries its provenance
  * (`file_id`, `line_no`, byte `offset` of the line in the file's content, and the `pattern` that parsed it).
  */
-import { CORRELATION_MIGRATION, ERROR_SKEW_MIGRATION } from './correlation.js';
+import { CORRELATION_MIGRATION, ERROR_SKEW_MIGRATION, EVIDENCE_MIGRATION } from './correlation.js';
 import { CHAIN_MIGRATION } from './chain.js';
 import { REPORT_MARKS_MIGRATION, VERDICT_REVISIONS_MIGRATION } from './report-marks.js';
 import { CORRELATION_MARKS_MIGRATION } from './watermarks.js';
@@ -140,6 +140,7 @@ export const MIGRATIONS: readonly string[] = [
   /* 6: what the last correlation covered */ CORRELATION_MARKS_MIGRATION,
   /* 7: verdicts revised after a report covered them */ VERDICT_REVISIONS_MIGRATION,
   /* 8: the load balancer in front */ LB_MIGRATION,
+  /* 9: what supports each verdict */ EVIDENCE_MIGRATION,
 ];
 
 /**

@@ -1,0 +1,36 @@
+/**
+ * Evidence levels: what supports a verdict, a flag or a named culprit. A postmortem reader acts on
+ * what the report says, so each claim says how it is known: `exact` (a log line says it), `inferred`
+ * (a rule over timing, status or matching, named), or `cannot_tell` (named: the variable or log line
+ * that would tell). The NDJSON, the report and `trace` show the level.
+ */
+export type EvidenceLevel = 'exact' | 'inferred' | 'cannot_tell';
+
+export const EVIDENCE_LEVELS: readonly EvidenceLevel[] = ['exact', 'inferred', 'cannot_tell'];
+
+export interface Support {
+  readonly level: EvidenceLevel;
+  /** exact: the log line that says it; inferred: the rule applied */
+  readonly rule?: string;
+  /** cannot_tell: the variable or log line that would tell */
+  readonly missing?: string;
+}
+
+export const exact = (rule: string): Support => ({ level: 'exact', rule });
+export const inferred = (rule: string): Support => ({ level: 'inferred', rule });
+export const cannotTell = (missing: string): Support => ({ level: 'cannot_tell', missing });
+
+/** The evidence stored with a verdict row (request_verdicts.evidence, JSON). */
+export interface VerdictEvidence {
+  readonly verdict: Support;
+  /** one entry per flag set on the request */
+  flags: { -readonly [K in 'silent' | 'wasted_work' | 'retried' | 'stalled' | 'keepalive_race']?: Support };
+}
+
+/** How a level reads in prose: "cannot tell", not "cannot_tell". */
+export const levelText = (l: EvidenceLevel): string => (l === 'cannot_tell' ? 'cannot tell' : l);
+
+/** "inferred: <rule>" / "cannot tell: needs <missing>" — one line for text renderers. */
+export function describeSupport(s: Support): string {
+  return s.level === 'cannot_tell' ? `cannot tell: needs ${s.missing ?? '?'}` : `${s.level}: ${s.rule ?? ''}`;
+}
