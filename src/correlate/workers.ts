@@ -1,50 +1,28 @@
 /**
  * Worker deaths from gunicorn's stderr, and which attempt each one ended. gunicorn logs the cause
  * (WORKER TIMEOUT) and the death (terminated due to signal, exited with code, was sent SIGKILL) as
- * separate lines, sometimes seconds apart: they are folded into one death per worker pid first.
+ * separate lines, sometimes seconds apart: they are folded into one death per worker pid first
+ * (src/domain/worker-deaths.ts, the fold the report's incidents use too).
  */
 import type { WorkerEventRow } from './rows.js';
+import { foldDeathLines, type DeathCause } from '../domain/worker-deaths.js';
 
 export interface WorkerDeath {
   /** server_log.id of the line that names the cause (the WORKER TIMEOUT line when there is one) */
   readonly eventId: number;
   readonly pid: number;
   readonly time: number;
-  readonly cause: 'timeout' | 'signal' | 'exit' | 'oom_kill';
+  readonly cause: DeathCause;
   readonly event: string;
   readonly signal: number | null;
   /** Set when no log line names the death: the rule it was inferred by (a server process replaced, …) */
   readonly inferred?: string;
 }
 
-/** A death line this long after a WORKER TIMEOUT for the same pid is the same death. */
-const TIMEOUT_TO_DEATH_MS = 35_000;
-
 export function foldWorkerDeaths(events: readonly WorkerEventRow[]): WorkerDeath[] {
-  const deaths: WorkerDeath[] = [];
-  const openTimeouts = new Map<number, WorkerEventRow>();
-  for (const e of events) {
-    const pid = e.worker_pid ?? null;
-    if (pid === null) continue;
-    if (e.event === 'worker_timeout') {
-      openTimeouts.set(pid, e);
-      deaths.push({ eventId: e.id, pid, time: e.time_ms, cause: 'timeout', event: e.event, signal: null });
-      continue;
-    }
-    if (e.event === 'booting_worker') continue;
-    const t = openTimeouts.get(pid);
-    if (t && e.time_ms - t.time_ms <= TIMEOUT_TO_DEATH_MS) {
-      openTimeouts.delete(pid);
-      continue; // the kill that carried out the timeout
-    }
-    const oom = /SIGKILL/.test(e.message) || e.signal === 9;
-    deaths.push({
-      eventId: e.id, pid, time: e.time_ms,
-      cause: oom ? 'oom_kill' : e.event === 'worker_exited' ? 'exit' : 'signal',
-      event: e.event, signal: e.signal,
-    });
-  }
-  return deaths.sort((a, b) => a.time - b.time);
+  return foldDeathLines(events)
+    .map((d) => ({ eventId: d.line.id, pid: d.pid, time: d.line.time_ms, cause: d.cause, event: d.line.event, signal: d.line.signal }))
+    .sort((a, b) => a.time - b.time);
 }
 
 /** Index of the first death at or after `from` (deaths are sorted by time). */

@@ -6,6 +6,7 @@
 import type { ReportPassRow, ReportRequestRow, AppBlockerRow } from '../store/sql/report-requests.js';
 import type { ReportWorkerEventRow } from '../store/sql/report-events.js';
 import { iso, refOf } from './refs.js';
+import { foldDeathLines } from '../domain/worker-deaths.js';
 import type { RequestRef, WorkerIncident, Stall } from './types.js';
 import { inferred, cannotTell } from '../domain/evidence.js';
 
@@ -33,14 +34,9 @@ interface IncidentAcc {
 /** Candidates cited when the blocker cannot be told. */
 const CANDIDATES = 10;
 
-/**
- * gunicorn ≥ 21 follows a WORKER TIMEOUT with "terminated due to signal 6" (SIGABRT) for the same
- * pid: one death, not two.
- */
+/** One incident per death: the fold the correlation uses, so a request's death is its incident. */
 function foldDeaths(events: readonly ReportWorkerEventRow[]): ReportWorkerEventRow[] {
-  const timeouts = events.filter((o) => o.event === 'worker_timeout');
-  return events.filter((ev) => !(ev.event === 'worker_signaled' && timeouts.some((o) =>
-    o.worker_pid === ev.worker_pid && ev.time_ms - o.time_ms >= 0 && ev.time_ms - o.time_ms <= 2_000)));
+  return foldDeathLines(events).map((d) => d.line);
 }
 
 /** Each worker death with the requests it took, the retries it caused, what blocked it and its replacement. */
@@ -49,7 +45,9 @@ export class IncidentTally {
   private readonly byPid = new Map<number, IncidentAcc[]>();
 
   constructor(events: readonly ReportWorkerEventRow[], private readonly boots: readonly ReportWorkerEventRow[]) {
-    for (const ev of foldDeaths(events)) {
+    // Boots end a pid's death (the pid reused), as in the correlation's fold.
+    const lines = [...events, ...boots].sort((a, b) => a.time_ms - b.time_ms || a.id - b.id);
+    for (const ev of foldDeaths(lines)) {
       const acc: IncidentAcc = { ev, died: [], diedCount: 0, retried: [], retriedCount: 0, onWorker: 0, first: null, unknownStart: false, candidates: [] };
       this.byEvent.set(ev.id, acc);
       if (ev.worker_pid !== null) this.byPid.set(ev.worker_pid, [...(this.byPid.get(ev.worker_pid) ?? []), acc]);

@@ -5,7 +5,7 @@
 export const SELECT_REPORT_WORKER_EVENTS = `
   SELECT s.id, s.time_ms, s.event, s.pid, s.worker_pid, s.signal, s.exit_code, s.message, f.path AS file, s.line_no
   FROM server_log s JOIN files f ON f.id = s.file_id
-  WHERE s.event IN ('worker_timeout', 'worker_signaled', 'worker_killed', 'worker_exited')
+  WHERE s.event IN ('worker_timeout', 'worker_signaled', 'worker_killed', 'worker_exited', 'worker_aborted')
     AND s.time_ms >= @from AND s.time_ms < @to
   ORDER BY s.time_ms, s.id`;
 
