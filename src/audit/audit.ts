@@ -60,13 +60,15 @@ export function runAudit(opts: AuditOptions): AuditOutcome {
   }
 
   let model: NginxModel | null = null;
+  let confNotes: readonly string[] = [];
   if (opts.nginxDump !== undefined || opts.nginxConf !== undefined) {
     const tree = opts.nginxDump !== undefined ? loadNginxDump(opts.nginxDump, opts.nginxConf ?? '-') : loadNginxConf(opts.nginxConf as string);
     if (!tree.ok) {
       const e = tree.error;
-      return { ok: false, error: { kind: 'config', where: `${e.file}:${e.line}`, message: e.message, fix: e.fix } };
+      return { ok: false, error: { kind: 'config', where: e.line > 0 ? `${e.file}:${e.line}` : e.file, message: e.message, fix: e.fix } };
     }
     model = buildModel(tree.value);
+    confNotes = tree.value.notes;
   }
 
   const appLookup = resolveAppServer({ cmd: opts.cmd, gunicornConf: opts.gunicornConf });
@@ -83,7 +85,7 @@ export function runAudit(opts: AuditOptions): AuditOutcome {
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.server.localeCompare(b.server) || a.location.localeCompare(b.location) || a.rule.localeCompare(b.rule),
   );
 
-  const notes = [...(app?.notes ?? [])];
+  const notes = [...confNotes, ...(app?.notes ?? [])];
   if (model && model.servers.every((s) => s.locations.every((l) => l.proxyPass === null))) notes.push('no location has proxy_pass: there is no chain to draw');
   if (app && links.length > 0 && links.every((l) => l.app === null)) notes.push(`${app.kind} binds ${app.bind.value}, which no proxy_pass/upstream address uses: nginx and ${app.kind} clocks were not compared`);
 

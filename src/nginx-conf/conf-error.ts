@@ -6,6 +6,8 @@
 export interface ConfProblem {
   readonly file: string;
   readonly line: number;
+  /** Where `nginx -t` reports it, when that is not `line` (an unclosed block: nginx names the end of the file). */
+  readonly nginxLine?: number;
   /** What nginx would complain about, in its own words where it has some. */
   readonly message: string;
   readonly fix: string;

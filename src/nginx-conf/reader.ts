@@ -5,9 +5,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
+/** A file's text, or why it could not be read, in open(2)'s terms as nginx prints them. */
+export type ReadResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly code: string; readonly reason: string };
+
 export interface ConfReader {
-  /** The file's text, or undefined when it does not exist (or is not a readable file). */
-  read(path: string): string | undefined;
+  read(path: string): ReadResult;
   /** Files matching a glob, sorted as glob(3) sorts them in the C locale (nginx uses glob(3)). */
   glob(pattern: string): string[];
 }
@@ -41,10 +43,11 @@ export function diskReader(): ConfReader {
   return {
     read(path) {
       try {
-        if (!statSync(path).isFile()) return undefined;
-        return readFileSync(path, 'utf8');
-      } catch {
-        return undefined;
+        if (statSync(path).isDirectory()) return { ok: false, code: 'EISDIR', reason: '21: Is a directory' };
+        return { ok: true, text: readFileSync(path, 'utf8') };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+        return { ok: false, code, reason: ERRNO_TEXT[code] ?? (e as Error).message };
       }
     },
     glob(pattern) {
@@ -71,11 +74,32 @@ export function diskReader(): ConfReader {
         }
         bases = last ? next : next.filter((p) => isDir(p));
       });
-      const files = bases.filter((p) => this.read(p) !== undefined);
+      // Unreadable matches stay: nginx's glob lists them and then fails to open them, and so do we.
+      const files = bases.filter((p) => exists(p) && !isDir(p));
       const shown = absolute ? files : files.map((f) => (pattern.startsWith('./') ? './' + f : f));
       return shown.sort(byteOrder);
     },
   };
+}
+
+/** strerror texts as glibc prints them after nginx's errno, for the codes a config read meets. */
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: '2: No such file or directory',
+  EACCES: '13: Permission denied',
+  EPERM: '1: Operation not permitted',
+  ENOTDIR: '20: Not a directory',
+  ELOOP: '40: Too many levels of symbolic links',
+  EIO: '5: Input/output error',
+};
+
+function exists(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch (e) {
+    // A file we may not stat is still a match (nginx would try to open it and say why it cannot).
+    return (e as NodeJS.ErrnoException).code === 'EACCES';
+  }
 }
 
 function isDir(p: string): boolean {
@@ -89,7 +113,10 @@ function isDir(p: string): boolean {
 /** A reader over a fixed set of files (an `nginx -T` dump, or tests). */
 export function memoryReader(files: ReadonlyMap<string, string>): ConfReader {
   return {
-    read: (path) => files.get(posix.normalize(path)),
+    read: (path) => {
+      const text = files.get(posix.normalize(path));
+      return text === undefined ? { ok: false, code: 'ENOENT', reason: '2: No such file or directory (not in the nginx -T output)' } : { ok: true, text };
+    },
     glob(pattern) {
       const parts = posix.normalize(pattern).split('/');
       const res = parts.map((s) => (hasGlob(s) ? globSegmentRegExp(s) : undefined));

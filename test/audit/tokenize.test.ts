@@ -43,7 +43,8 @@ test('tokenize: unterminated quote names the line where it opened', () => {
   const r = tokenize('a;\nlog_format x "abc;\n}\n', 'f.conf');
   assert.ok(!r.ok);
   assert.equal(r.error.line, 2);
-  assert.match(r.error.message, /unterminated double quote/);
+  assert.match(r.error.message, /unexpected end of file, expecting ";" or "}": the double quote opened here is never closed/);
+  assert.equal(r.error.nginxLine, 4);
   assert.match(r.error.fix, /close the quote/);
 });
 
