@@ -5,3 +5,4 @@ export { attemptOnce, classifyNetworkError, fillUrl, realProbeDeps, DEFAULT_MAX_
 export { httpGet, type ProbeResponse, type ProbeRequestInit } from './http-get.js';
 export { findMatches, type ProbeMatch } from './matches.js';
 export { renderProbeText, renderProbeJson } from './render.js';
+export { runGate, describeExpectation, type Expectations, type ExpectationResult } from './expect.js';

@@ -7,6 +7,7 @@ import { runAudit, type AuditOptions } from '../audit/audit.js';
 import type { ChainValue } from '../audit/types.js';
 import { attemptOnce, DEFAULT_MAX_BODY_BYTES, formatWait, type ProbeDeps } from './attempt.js';
 import { findMatches, type ProbeMatch } from './matches.js';
+import { runGate, type ExpectationResult, type Expectations } from './expect.js';
 import { searchDrop, type AttemptOutcome, type FailureKind, type Phase, type StopReason } from './search.js';
 
 export interface ProbeOptions {
@@ -20,6 +21,8 @@ export interface ProbeOptions {
   readonly start?: number;
   /** The audit's inputs, to name the directive(s) that match the drop. */
   readonly audit?: Pick<AuditOptions, 'nginxConf' | 'nginxDump' | 'gunicornConf' | 'cmd' | 'lbIdleTimeout'>;
+  /** Gate mode (expect.ts): no search, one request per expectation. */
+  readonly expect?: Expectations;
   /** Body bytes read per response before the rest is dropped (default 1 MiB). */
   readonly maxBodyBytes?: number;
   readonly signal?: AbortSignal;
@@ -37,6 +40,8 @@ export interface ProbeResult {
   readonly url: string;
   readonly precision_s: number;
   readonly attempts: readonly ProbeAttempt[];
+  /** Gate mode only (stopped 'gate'): each --expect-* with whether the live chain met it. */
+  readonly expectations: readonly ExpectationResult[];
 }
 
 export interface ProbeAttempt {
@@ -79,6 +84,38 @@ export async function runProbe(opts: ProbeOptions, deps: ProbeDeps): Promise<Pro
   const audit = wantAudit ? runAudit({ ...a }) : undefined;
   if (audit && !audit.ok) return { ok: false, kind: audit.error.kind, message: `${audit.error.where ? `${audit.error.where}: ` : ''}${audit.error.message}`, fix: audit.error.fix };
 
+  const ex = opts.expect;
+  if (ex !== undefined && (ex.atLeast !== undefined || ex.dropBy !== undefined)) {
+    for (const [name, v] of [['--expect-at-least', ex.atLeast], ['--expect-drop-by', ex.dropBy]] as const) {
+      if (v !== undefined && (!Number.isFinite(v) || v <= 0)) return usage(`${name} must be a positive number of seconds, got ${v}`, `e.g. ${name} 30`);
+    }
+    const ct = opts.clientTimeout;
+    if (ct !== undefined && ex.atLeast !== undefined && ct <= ex.atLeast) return usage(`--client-timeout ${ct} would cut the --expect-at-least ${ex.atLeast} wait`, 'raise --client-timeout, or leave it out (each request then gets its wait + 10 s)');
+    if (ct !== undefined && ex.dropBy !== undefined && ct <= ex.dropBy + precision) return usage(`--client-timeout ${ct} would fire before a guard at --expect-drop-by ${ex.dropBy} (+${precision}s precision) could be seen`, 'raise --client-timeout, or leave it out');
+    const gate = await runGate(ex, { url: opts.url, precision, start, clientTimeout: ct, maxBodyBytes: maxBody, audit: audit?.ok ? audit : undefined, signal: opts.signal, onProgress: opts.onProgress }, deps);
+    const fail = gate.attempts.find((a) => !a.outcome.ok);
+    const oks = gate.attempts.filter((a) => a.outcome.ok).map((a) => a.s);
+    const failure = fail && !fail.outcome.ok ? fail.outcome.failure : null;
+    const drop = fail ? fail.outcome.elapsed_s : null;
+    const extra: ChainValue[] = ct === undefined ? [] : [{ layer: 'client', setting: 'timeout', value: `${ct}`, value_s: ct, source: '--client-timeout (the probe itself)' }];
+    return {
+      ok: true,
+      result: {
+        drop_s: drop,
+        last_ok_s: oks.length > 0 ? Math.max(...oks) : null,
+        first_fail_s: fail?.s ?? null,
+        failure,
+        requests: gate.attempts.length,
+        matches: audit?.ok && drop !== null ? findMatches(audit, opts.url, drop, failure, precision, extra) : [],
+        stopped: gate.stopped,
+        url: opts.url,
+        precision_s: precision,
+        attempts: gate.attempts.map(({ s, outcome }) => toAttempt(s, outcome)),
+        expectations: gate.expectations,
+      },
+    };
+  }
+
   const progress = opts.onProgress;
   const search = await searchDrop(
     async (s) => {
@@ -105,6 +142,7 @@ export async function runProbe(opts: ProbeOptions, deps: ProbeDeps): Promise<Pro
       url: opts.url,
       precision_s: precision,
       attempts: search.attempts.map(({ s, outcome }) => toAttempt(s, outcome)),
+      expectations: [],
     },
   };
 }

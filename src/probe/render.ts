@@ -1,5 +1,6 @@
 /** ProbeResult → text for people, or the one JSON object scripts read (`--json`). */
 import type { ProbeResult } from './probe.js';
+import { describeExpectation } from './expect.js';
 
 /** What each failure kind usually means, for the text report. */
 const FAILURE_MEANING: Readonly<Record<string, string>> = {
@@ -12,14 +13,17 @@ const FAILURE_MEANING: Readonly<Record<string, string>> = {
 };
 
 export function renderProbeJson(r: ProbeResult): string {
-  const { drop_s, last_ok_s, first_fail_s, failure, requests, matches, stopped, url, precision_s, attempts } = r;
-  return JSON.stringify({ drop_s, last_ok_s, first_fail_s, failure, requests, matches, stopped, url, precision_s, attempts }) + '\n';
+  const { drop_s, last_ok_s, first_fail_s, failure, requests, matches, stopped, url, precision_s, attempts, expectations } = r;
+  return JSON.stringify({ drop_s, last_ok_s, first_fail_s, failure, requests, matches, stopped, url, precision_s, attempts, expectations }) + '\n';
 }
 
 export function renderProbeText(r: ProbeResult): string {
   const out: string[] = [];
   const fmt = (s: number | null): string => (s === null ? '-' : `${s}s`);
   switch (r.stopped) {
+    case 'gate':
+      for (const e of r.expectations) out.push(describeExpectation(e));
+      break;
     case 'found':
       out.push(`The response disappears at ~${fmt(r.drop_s)}: ${r.failure ?? '?'} (last success at ${fmt(r.last_ok_s)}, first failure at ${fmt(r.first_fail_s)}, precision ${r.precision_s}s).`);
       break;
@@ -39,7 +43,7 @@ export function renderProbeText(r: ProbeResult): string {
   if (r.matches.length > 0) {
     out.push('', 'Matching clocks (nearest first):');
     for (const m of r.matches) out.push(`  ${m.layer} ${m.setting} = ${m.value_s}s  (${m.source})`);
-  } else if (r.drop_s !== null) out.push('', 'No configured clock within precision+1s of the drop (give --nginx-conf / --cmd / --lb-idle-timeout to compare).');
+  } else if (r.drop_s !== null && r.stopped !== 'gate') out.push('', 'No configured clock within precision+1s of the drop (give --nginx-conf / --cmd / --lb-idle-timeout to compare).');
   out.push('', `${r.requests} request(s):`);
   for (const a of r.attempts) {
     const capped = a.body_capped ? ` (body not read past ${a.body_bytes ?? '?'} bytes: --max-body)` : '';

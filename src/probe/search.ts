@@ -31,7 +31,8 @@ export interface SearchOptions {
   readonly maxRequests: number;
 }
 
-export type StopReason = 'found' | 'no-drop' | 'max-requests' | 'interrupted' | 'fails-at-start';
+/** 'gate': no search was made, only the --expect-* requests (expect.ts). */
+export type StopReason = 'found' | 'no-drop' | 'max-requests' | 'interrupted' | 'fails-at-start' | 'gate';
 
 export interface SearchResult {
   readonly last_ok_s: number | null;

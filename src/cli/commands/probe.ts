@@ -1,11 +1,12 @@
 /**
  * `droptrace probe <url-with-{s}>`: flags → runProbe with the real HTTP GET and clock. Ctrl-C aborts
- * the request in flight and prints what is known; progress goes to stderr only on a terminal.
+ * the request in flight and prints what is known; progress goes to stderr only on a terminal. With
+ * --expect-* it is a gate: an expectation the live chain does not meet is printed on stderr, exit 3.
  */
 import { Command } from 'commander';
 import { EXIT, type CliIO } from '../io.js';
 import { UsageError } from '../../errors.js';
-import { runProbe, renderProbeJson, renderProbeText, realProbeDeps, DEFAULT_MAX_BODY_BYTES } from '../../probe/index.js';
+import { runProbe, renderProbeJson, renderProbeText, realProbeDeps, describeExpectation, DEFAULT_MAX_BODY_BYTES } from '../../probe/index.js';
 import { durationSetting } from '../../audit/index.js';
 import { addAuditInputOptions, processIO, readAll } from './audit.js';
 
@@ -17,6 +18,8 @@ interface ProbeFlags {
   start: string;
   json?: boolean;
   maxBody: string;
+  expectAtLeast?: string;
+  expectDropBy?: string;
   nginxConf?: string;
   gunicornConf?: string;
   cmd?: string;
@@ -42,6 +45,8 @@ export function registerProbeCommand(program: Command, io: CliIO = processIO()):
     .option('--max-requests <n>', 'never send more requests than this', '30')
     .option('--client-timeout <dur>', "the probe's own timeout per request (default: --max + 10s)")
     .option('--max-body <bytes>', 'read at most this much of each response body, discarding it (an endless body must not fill memory)', String(DEFAULT_MAX_BODY_BYTES))
+    .option('--expect-at-least <dur>', 'gate: a request that waits this long must still be answered, else exit 3 (no search)')
+    .option('--expect-drop-by <dur>', "gate: a longer wait must be cut by the stack (a 5xx, a closed connection) by then, not answered late or left hanging, else exit 3")
     .option('--json', 'print one JSON object')
     .action(async (url: string, flags: ProbeFlags) => {
       const max = seconds(flags.max, '--max');
@@ -59,6 +64,10 @@ export function registerProbeCommand(program: Command, io: CliIO = processIO()):
             maxRequests: Number(flags.maxRequests),
             clientTimeout: flags.clientTimeout === undefined ? undefined : seconds(flags.clientTimeout, '--client-timeout'),
             maxBodyBytes: Number(flags.maxBody),
+            expect: {
+              atLeast: flags.expectAtLeast === undefined ? undefined : seconds(flags.expectAtLeast, '--expect-at-least'),
+              dropBy: flags.expectDropBy === undefined ? undefined : seconds(flags.expectDropBy, '--expect-drop-by'),
+            },
             audit: {
               nginxConf: flags.nginxConf === '-' ? undefined : flags.nginxConf,
               nginxDump: flags.nginxConf === '-' ? await readAll(io.stdin) : undefined,
@@ -79,6 +88,11 @@ export function registerProbeCommand(program: Command, io: CliIO = processIO()):
           return;
         }
         io.stdout.write(flags.json === true ? renderProbeJson(outcome.result) : renderProbeText(outcome.result));
+        for (const e of outcome.result.expectations) {
+          if (e.met) continue;
+          io.stderr.write(`${describeExpectation(e)}\n`);
+          io.setExitCode(EXIT.failOn);
+        }
         if (outcome.result.stopped === 'interrupted') io.setExitCode(130);
         // nothing answered at all (a wrong URL, nothing listening): there was nothing to measure
         if (outcome.result.stopped === 'fails-at-start') io.setExitCode(EXIT.error);
