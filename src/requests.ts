@@ -61,6 +61,35 @@ export interface RequestRecord {
   readonly keepalive_race_possible: boolean;
   /** What supports the verdict and each flag: exact, inferred (with the rule) or cannot_tell (with what is missing) */
   readonly evidence: RequestEvidence | null;
+  /** The app server's own access line joined to this request (uvicorn's, gunicorn's access_log_format): "the app server answered status S at T" */
+  readonly app_server: AppServerAnswer | null;
+}
+
+export interface AppServerAnswer {
+  readonly server: 'gunicorn' | 'uvicorn';
+  readonly status: number | null;
+  /** When the server logged it (app's clock) */
+  readonly time: string | null;
+  /** The request time, when the access format logs one (gunicorn %(D)s, %(M)s, %(L)s, %(T)s) */
+  readonly elapsed_s: number | null;
+  readonly pid: number | null;
+  readonly client: string | null;
+  readonly request_id: string | null;
+  readonly source: { file: string; line: number };
+}
+
+interface AppServerJson {
+  status: number | null; time_ms: number | null; elapsed_ms: number | null; pid: number | null; client: string | null;
+  logger: string | null; request_id: string | null; file: string; line: number;
+}
+
+function appServerOf(json: string | null): AppServerAnswer | null {
+  if (json === null) return null;
+  const s = JSON.parse(json) as AppServerJson;
+  return {
+    server: s.logger === 'gunicorn.access' ? 'gunicorn' : 'uvicorn', status: s.status, time: iso(s.time_ms), elapsed_s: sec(s.elapsed_ms),
+    pid: s.pid, client: s.client, request_id: s.request_id, source: { file: s.file, line: s.line },
+  };
 }
 
 interface Row {
@@ -71,7 +100,7 @@ interface Row {
   app_completed: number | null; app_match: string | null; app_confidence: number | null; app_end_ms: number | null;
   worker_pid: number | null; worker_event: string | null; worker_time_ms: number | null; stalled_by: number | null;
   wasted_ms: number | null; explanation: string; remote_addr: string | null; host: string | null; file: string; line_no: number;
-  error_log: string | null; keepalive_suspect: number | null; evidence: string | null;
+  error_log: string | null; keepalive_suspect: number | null; evidence: string | null; app_server: string | null;
 }
 
 const FAILED_VERDICTS = JSON.stringify(VERDICTS.filter((v) => v.failed).map((v) => v.id));
@@ -122,6 +151,7 @@ function toRecord(r: Row): RequestRecord {
     source: { file: r.file, line: r.line_no },
     keepalive_race_possible: r.keepalive_suspect === 1,
     evidence: r.evidence ? (JSON.parse(r.evidence) as RequestEvidence) : null,
+    app_server: appServerOf(r.app_server),
   };
 }
 

@@ -62,7 +62,10 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
       if (p.elapsed_ms !== null) {
         events.push({ time: iso(p.time_ms - p.elapsed_ms), layer: 'app', what: `handler started on pid ${p.pid ?? '?'} (app's clock: logged time − elapsed)`, source: src(p) });
       }
-      const what = p.kind === 'slow' ? `Slow request: ${(p.elapsed_ms / 1000).toFixed(2)}s ${p.method} ${p.path}`
+      const what = p.kind === 'access'
+        ? `the app server (${p.logger === 'gunicorn.access' ? 'gunicorn' : 'uvicorn'}${p.pid !== null ? ` pid ${p.pid}` : ''}) answered ${p.method} ${p.path} with status ${p.status ?? '?'}` +
+          `${p.elapsed_ms !== null ? ` after ${(p.elapsed_ms / 1000).toFixed(3)} s` : ''}${p.request_id ? ` (request_id ${p.request_id})` : ''}`
+        : p.kind === 'slow' ? `Slow request: ${(p.elapsed_ms / 1000).toFixed(2)}s ${p.method} ${p.path}`
         : p.kind === 'failed' ? `Request failed after ${(p.elapsed_ms / 1000).toFixed(2)}s: ${p.method} ${p.path}${p.error ? ` (${p.error})` : ''}`
         : `${p.method} ${p.path} → ${p.status ?? '?'} in ${p.elapsed_ms ?? '?'} ms${p.request_id ? ` (request_id ${p.request_id})` : ''}`;
       events.push({ time: iso(p.time_ms), layer: 'app', what, source: src(p) });

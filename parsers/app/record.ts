@@ -4,11 +4,13 @@ import type { DurationMs, EpochMs } from '../../src/domain/units.js';
 export type AppRecordKind =
   | 'slow'      // "Slow request: 25.03s GET /slow"
   | 'failed'    // "Request failed after 0.12s: GET /x"
-  | 'request';  // an NDJSON request log entry (every request, not only slow ones)
+  | 'request'   // an NDJSON request log entry (every request, not only slow ones)
+  | 'access';   // the app server's own access line: uvicorn's or gunicorn's access_log_format (logger says which)
 
 export interface AppRequestRecord {
   readonly kind: AppRecordKind;
-  readonly format: 'text' | 'ndjson';
+  /** text: a middleware line; ndjson: an NDJSON object; access: the app server's access line */
+  readonly format: 'text' | 'ndjson' | 'access';
   /** When the line was logged: the handler's end (or the time field of the NDJSON object) */
   readonly time: EpochMs | null;
   readonly timeText: string | null;

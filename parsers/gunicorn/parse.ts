@@ -1,7 +1,8 @@
 /**
  * gunicorn's stderr as the mixed stream it is: gunicorn's own lines (three layouts across versions),
  * uvicorn's lines and access lines, the application's logging lines (the slow-request middleware's
- * become app request records), structlog JSON, gunicorn's CLF access log, tracebacks and faulthandler
+ * become app request records, as do uvicorn's and gunicorn's access lines: evidence that the app
+ * answered), structlog JSON, gunicorn's CLF access log, tracebacks and faulthandler
  * dumps (continuations), and whatever else a process prints (kept as app 'log' records, level null).
  * Only a line that starts like gunicorn's layout and then breaks it is rejected.
  */
@@ -16,6 +17,8 @@ import { buildMiddlewareRecord, findMiddlewareMessage, findPrefixClock, locateMi
 import { createContinuationTracker } from '../app/traceback.js';
 import { GUNICORN_ACCESS, GUNICORN_PREFIX, LAYOUTS, MESSAGES, SIGNALS, type MessagePattern } from './patterns.js';
 import type { GunicornStreamRecord, LogLevel, ServerLogRecord, ServerLogSource } from './record.js';
+import type { AppRequestRecord } from '../app/record.js';
+import { buildServerAccessRecord } from './access.js';
 
 type Result = ParseResult<GunicornStreamRecord>;
 
@@ -81,6 +84,14 @@ function serverRecord(message: string, f: Framing, defaultSource: ServerLogSourc
   return { row, pattern: c ? c.pattern.name : 'log' };
 }
 
+/** A server record of an access message → the app request record it is evidence for. */
+function accessOf(row: ServerLogRecord): AppRequestRecord {
+  return buildServerAccessRecord({
+    source: row.source === 'gunicorn_access' ? 'gunicorn_access' : 'uvicorn_access', time: row.time, timeText: row.timeText, level: row.level,
+    pid: row.pid, client: row.client, method: row.method, uri: row.uri, status: row.status,
+  });
+}
+
 function sourceOfLogger(logger: string | null): ServerLogSource {
   if (logger === null) return 'app';
   if (logger === 'gunicorn' || logger.startsWith('gunicorn.')) return logger === 'gunicorn.access' ? 'gunicorn_access' : 'gunicorn';
@@ -111,6 +122,7 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
       return record({ table: 'app', row: buildMiddlewareRecord(mw, { ...f, logger }) }, `${layout}/${mw.pattern}`);
     }
     const { row, pattern } = serverRecord(message, f, defaultSource);
+    if (row.event === 'access') return record({ table: 'app', row: accessOf(row) }, `${layout}/${pattern}`);
     return record({ table: 'server', row }, `${layout}/${pattern}`);
   };
 
@@ -185,12 +197,11 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
     if (a?.groups) {
       const g = a.groups;
       tracker.reset();
-      const row: ServerLogRecord = {
-        source: 'gunicorn_access', event: 'access', time: clfTime(g['time'] ?? '') ?? wrapperTime, timeText: g['time'] ?? null,
-        level: null, pid: null, workerPid: null, signal: null, exitCode: null, message: inner,
-        client: g['client'] ?? null, method: g['method'] ?? null, uri: g['uri'] ?? null, status: int(g['status']),
-      };
-      return record({ table: 'server', row }, 'gunicorn_access');
+      const row = buildServerAccessRecord({
+        source: 'gunicorn_access', time: clfTime(g['time'] ?? '') ?? wrapperTime, timeText: g['time'] ?? null,
+        level: null, pid: null, client: g['client'] ?? null, method: g['method'] ?? null, uri: g['uri'] ?? null, status: int(g['status']),
+      });
+      return record({ table: 'app', row }, 'gunicorn_access');
     }
 
     // 5. A uvicorn access message without any layout (gunicorn's access log with UvicornWorker).
@@ -198,7 +209,7 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
     if (bare?.pattern.event === 'access') {
       tracker.reset();
       const { row, pattern } = serverRecord(inner, { time: wrapperTime, timeText: null, level: null, pid: null }, 'uvicorn_access');
-      return record({ table: 'server', row }, `bare/${pattern}`);
+      return record({ table: 'app', row: accessOf(row) }, `bare/${pattern}`);
     }
 
     // 6. Tracebacks, faulthandler dumps, indented tails of the record above.

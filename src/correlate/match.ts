@@ -23,8 +23,12 @@ const START_TOLERANCE_MS = 1_500;
 export const UNKNOWN_START_LOOKBACK_MS = 300_000;
 /** An answered request: nginx logs within this of the handler's return. */
 const END_TOLERANCE_MS = 1_500;
-/** Preferring the structured record as primary: its request id and status say more than a text line. */
-const TEXT_PENALTY_MS = 400;
+/**
+ * Preferring the structured record as primary: its request id and status say more than a text line;
+ * the app server's access line says the status but rarely the handler's elapsed time or pid.
+ */
+const FORMAT_PENALTY_MS: Readonly<Record<AppRow['format'], number>> = { ndjson: 0, access: 200, text: 400 };
+const FORMATS: readonly AppRow['format'][] = ['ndjson', 'access', 'text'];
 
 export function pathKey(method: string | null, path: string | null): string {
   return `${method ?? ''} ${normalisePath(path ?? '')}`;
@@ -48,7 +52,7 @@ export class AppWindow {
   private pendingNext: AppOnNginxClock | null = null;
   private size = 0;
   /** Records in the window per format: with one format only, no record has a twin to look for. */
-  private readonly perFormat = { text: 0, ndjson: 0 };
+  private readonly perFormat: Record<AppRow['format'], number> = { text: 0, ndjson: 0, access: 0 };
 
   constructor(
     private readonly source: Iterator<AppRow>,
@@ -137,7 +141,7 @@ export class AppWindow {
 
   private cost(e: AppOnNginxClock, start: number | null, end: number, coarse: boolean, answered: boolean): number | null {
     const slack = coarse ? 1_000 : 0;
-    const penalty = e.row.format === 'text' ? TEXT_PENALTY_MS : 0;
+    const penalty = FORMAT_PENALTY_MS[e.row.format];
     if (start !== null && e.start < start - START_TOLERANCE_MS - slack) return null;
     if (e.start > end + slack + START_TOLERANCE_MS) return null;
     if (answered) {
@@ -156,26 +160,32 @@ export class AppWindow {
     this.used.add(e.row.id);
   }
 
-  /** The middleware's text line and the NDJSON record of the same execution are one request. */
+  /**
+   * The middleware's text line, the NDJSON record and the app server's access line of the same
+   * execution are one request: one twin of each other format, near the primary's end.
+   */
   private claimTwin(primary: AppOnNginxClock, into: AppOnNginxClock[]): void {
-    if (this.perFormat[primary.row.format === 'text' ? 'ndjson' : 'text'] === 0) return;
-    const bucket = this.byKey.get(pathKey(primary.row.method, primary.row.path));
-    if (!bucket) return;
-    for (const e of bucket) {
-      if (this.used.has(e.row.id) || e.row.format === primary.row.format) continue;
-      if (primary.row.pid !== null && e.row.pid !== null && primary.row.pid !== e.row.pid) continue;
-      const elapsedClose = primary.row.elapsed_ms === null || e.row.elapsed_ms === null || Math.abs(primary.row.elapsed_ms - e.row.elapsed_ms) <= 20;
-      if (Math.abs(e.end - primary.end) <= 1_000 && elapsedClose) {
-        this.claim(e);
-        into.push(e);
-        return;
+    for (const format of FORMATS) {
+      if (format === primary.row.format || this.perFormat[format] === 0) continue;
+      const bucket = this.byKey.get(pathKey(primary.row.method, primary.row.path));
+      if (!bucket) return;
+      for (const e of bucket) {
+        if (this.used.has(e.row.id) || e.row.format !== format) continue;
+        if (primary.row.pid !== null && e.row.pid !== null && primary.row.pid !== e.row.pid) continue;
+        if (primary.row.request_id && e.row.request_id && primary.row.request_id !== e.row.request_id) continue;
+        const elapsedClose = primary.row.elapsed_ms === null || e.row.elapsed_ms === null || Math.abs(primary.row.elapsed_ms - e.row.elapsed_ms) <= 20;
+        if (Math.abs(e.end - primary.end) <= 1_000 && elapsedClose) {
+          this.claim(e);
+          into.push(e);
+          break;
+        }
       }
     }
   }
 }
 
-/** Completed handler records outrank the middleware's failure lines as the "answer" of a request id. */
-const rank = (e: AppOnNginxClock) => (e.row.format === 'ndjson' ? 2 : 1);
+/** Completed handler records (NDJSON, the server's access line) outrank the middleware's lines as the "answer" of a request id. */
+const rank = (e: AppOnNginxClock) => (e.row.format === 'text' ? 1 : 2);
 
 export class ErrorWindow {
   private readonly byRequest = new Map<string, ErrorRow[]>();

@@ -16,8 +16,9 @@ export interface AccessRow {
 
 export interface AppRow {
   readonly id: number;
-  readonly kind: 'slow' | 'failed' | 'request';
-  readonly format: 'text' | 'ndjson';
+  readonly kind: 'slow' | 'failed' | 'request' | 'access';
+  /** access: the app server's own access line (uvicorn, gunicorn access_log_format) */
+  readonly format: 'text' | 'ndjson' | 'access';
   readonly time_ms: number;
   readonly elapsed_ms: number | null;
   readonly method: string | null;

@@ -60,7 +60,7 @@ export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatc
   // try: only a request that never reached an upstream at all was refused.
   const refused = errorKinds.length > 0 && errorKinds.every((k) => k === 'upstream_refused' || k === 'no_live_upstreams');
   const slack = secondResolution(a.time_ms) ? 1_000 : 0;
-  const appPid = app?.primary.row.pid ?? null;
+  const appPid = app ? app.primary.row.pid ?? app.others.find((o) => o.row.pid !== null)?.row.pid ?? null : null;
   // Each failed attempt ends where the next begins; the last ends when nginx logged the request.
   let attempts: AttemptTrace[] | null = null;
   if (stored) {
@@ -94,7 +94,7 @@ export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatc
     app_id: p ? p.row.id : null,
     app_ids: app ? idsJson(p!.row.id, app.others, (o) => o.row.id) : null,
     app_match: app ? app.method : null, app_confidence: app ? app.confidence : null,
-    app_status: appEvidence?.status ?? null, app_elapsed_ms: p?.row.elapsed_ms ?? null, app_pid: appPid,
+    app_status: appEvidence?.status ?? null, app_elapsed_ms: p ? p.row.elapsed_ms ?? app!.others.find((o) => o.row.elapsed_ms !== null)?.row.elapsed_ms ?? null : null, app_pid: appPid,
     app_completed: appEvidence ? (appEvidence.completed ? 1 : 0) : null, app_end_ms: p ? Math.round(p.end) : null,
     worker_event_id: c.death?.eventId ?? null, worker_pid: c.death?.pid ?? null, worker_event: c.death?.event ?? null,
     worker_time_ms: c.death?.time ?? null,

@@ -28,8 +28,8 @@ test('shapes: each recorded line of a gunicorn sync stream has the shape its par
     assert.equal(r.kind, 'record', line);
     if (r.kind !== 'record') continue;
     const table = r.record.table;
-    const source = r.record.table === 'server' ? r.record.row.source : 'app';
-    if (source === 'gunicorn_access') {
+    const access = r.record.table === 'app' && r.record.row.kind === 'access';
+    if (access) {
       assert.ok(GUNICORN_ACCESS_SHAPE.test(line) && NGINX_ACCESS_TEXT_SHAPE.test(line), `${line}: combined-shaped, so ambiguous`);
       assert.equal(GUNICORN_SHAPE.test(line), false);
     } else if (table === 'app') {
@@ -58,7 +58,7 @@ test('ingest: the access lines of a gunicorn stream are gunicorn access records,
   assert.equal(r.files[0]?.type, 'gunicorn');
   const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
   assert.equal(n('SELECT count(*) AS n FROM nginx_access'), 0);
-  assert.equal(n("SELECT count(*) AS n FROM server_log WHERE source = 'gunicorn_access'"), 3);
+  assert.equal(n("SELECT count(*) AS n FROM app_requests WHERE kind = 'access' AND logger = 'gunicorn.access'"), 3);
   assert.equal(n("SELECT count(*) AS n FROM server_log WHERE event = 'worker_timeout' AND worker_pid = 13389"), 1);
   assert.equal(n("SELECT count(*) AS n FROM app_requests WHERE kind = 'slow' AND pid = 13389"), 1);
 });

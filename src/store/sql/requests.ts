@@ -1,6 +1,7 @@
 /**
  * The per-request export (`droptrace requests`): verdicts joined with the access line, the error-log
- * lines and the provenance. Row type: RequestRow in src/requests.ts.
+ * lines, the app server's access line joined to it (app_server) and the provenance. Row type: Row in
+ * src/requests.ts.
  */
 export const SELECT_REQUESTS = `
   SELECT v.access_id AS id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_id,
@@ -10,7 +11,11 @@ export const SELECT_REQUESTS = `
          v.app_end_ms, v.worker_pid, v.worker_event, v.worker_time_ms, v.stalled_by, v.wasted_ms, v.explanation,
          v.keepalive_suspect, v.evidence, a.remote_addr, f.host, f.path AS file, a.line_no,
          (SELECT json_group_array(json_object('level', e.level, 'kind', e.kind, 'message', e.message, 'id', e.id))
-            FROM json_each(v.error_ids) j JOIN nginx_error e ON e.id = j.value) AS error_log
+            FROM json_each(v.error_ids) j JOIN nginx_error e ON e.id = j.value) AS error_log,
+         (SELECT json_object('status', s.status, 'time_ms', s.time_ms, 'elapsed_ms', s.elapsed_ms, 'pid', s.pid, 'client', s.client,
+                             'logger', s.logger, 'request_id', s.request_id, 'file', sf.path, 'line', s.line_no)
+            FROM json_each(v.app_ids) j JOIN app_requests s ON s.id = j.value JOIN files sf ON sf.id = s.file_id
+            WHERE s.kind = 'access' ORDER BY s.id LIMIT 1) AS app_server
   FROM request_verdicts v
   JOIN nginx_access a ON a.id = v.access_id
   JOIN files f ON f.id = a.file_id

@@ -1,0 +1,48 @@
+/**
+ * The app server's access lines are evidence that the app answered: the recorded gunicorn 20.1.0
+ * stream (sync worker, --access-logfile -) joined to nginx's lines for the same requests (re-typed:
+ * nginx in front of that run, each request ending a few ms after gunicorn's line).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
+
+const recorded = (name: string): string => join(repoRoot(), 'test', 'fixtures', 'gunicorn-recorded', name);
+
+interface Req { uri: string; status: number; verdict: string; app: { status: number | null; completed: boolean } | null; app_server: { server: string; status: number | null; time: string | null; source: { line: number } } | null }
+
+test('gunicorn access lines join their nginx request: "the app server answered status S at T", in requests and trace', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'access.log'), [
+    '127.0.0.1 - - [05/Dec/2026:00:33:59 +0000] "GET /x HTTP/1.1" 200 3 "-" "curl/7.88.1"',
+    '127.0.0.1 - - [05/Dec/2026:00:34:00 +0000] "GET /slow?s=1 HTTP/1.1" 200 3 "-" "curl/7.88.1"',
+    '127.0.0.1 - - [05/Dec/2026:00:34:03 +0000] "GET /y HTTP/1.1" 200 3 "-" "curl/7.88.1"',
+  ].join('\n') + '\n');
+  const db = join(dir, 'd.db');
+  const ingest = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, join(dir, 'access.log'), recorded('sync-access-logfile-timeout.log')]);
+  assert.equal(ingest.exitCode, 0, ingest.stderr);
+  const run = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson']);
+  assert.equal(run.exitCode, 0, run.stderr);
+  const reqs = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Req);
+  assert.deepEqual(reqs.map((r) => [r.uri, r.verdict, r.app?.status ?? null, r.app_server?.server ?? null, r.app_server?.status ?? null, r.app_server?.source.line ?? null]), [
+    ['/x', 'ok', 200, 'gunicorn', 200, 6],
+    ['/slow?s=1', 'ok', 200, 'gunicorn', 200, 8],
+    ['/y', 'ok', 200, 'gunicorn', 200, 11],
+  ]);
+  assert.equal(reqs[0]!.app_server!.time, '2026-12-05T00:33:59.000Z');
+  const trace = await runCliCaptured(['trace', '--db', db, '/y']);
+  assert.match(trace.stdout, /the app server \(gunicorn\) answered GET \/y with status 200/);
+});
+
+test('without the app server\'s line the same request has no app evidence (the join is what the line adds)', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'access.log'), '127.0.0.1 - - [05/Dec/2026:00:33:59 +0000] "GET /x HTTP/1.1" 200 3 "-" "curl/7.88.1"\n');
+  writeFileSync(join(dir, 'gunicorn.log'), '[2026-12-05 00:33:57 +0000] [13388] [INFO] Starting gunicorn 20.1.0\n');
+  const db = join(dir, 'd.db');
+  assert.equal((await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, join(dir, 'access.log'), join(dir, 'gunicorn.log')])).exitCode, 0);
+  const r = JSON.parse((await runCliCaptured(['requests', '--db', db, '--format', 'ndjson'])).stdout.trim()) as Req;
+  assert.equal(r.app, null);
+  assert.equal(r.app_server, null);
+});
