@@ -72,8 +72,14 @@ export function checkStatement(s: Statement, block: BlockState, state: CheckStat
   if (!rules) return unknownDirective(s, block, state);
   const rule = rules.find((r) => r.contexts.has(block.ctx as Context));
   if (!rule) {
-    const allowed = [...new Set(rules.flatMap((r) => [...r.contexts]))].map((c) => CONTEXT_LABEL[c]).join(', ');
-    return problem(s, `"${s.name}" directive is not allowed here (in ${CONTEXT_LABEL[block.ctx as Context]})`, `move it into a block where nginx takes it: ${allowed}`);
+    const contexts = new Set(rules.flatMap((r) => [...r.contexts]));
+    const allowed = [...contexts].map((c) => CONTEXT_LABEL[c]).join(', ');
+    // A conf.d/ or sites-enabled/ file given on its own: its server{} sits inside http{} only once included.
+    const snippet = block.ctx === 'main' && (contexts.has('http') || contexts.has('server') || contexts.has('location'));
+    const fix = snippet
+      ? `this file looks like one nginx.conf includes inside http { … } (conf.d/, sites-enabled/): give --nginx-conf the main nginx.conf, or \`nginx -T\` output`
+      : `move it into a block where nginx takes it: ${allowed}`;
+    return problem(s, `"${s.name}" directive is not allowed here (in ${CONTEXT_LABEL[block.ctx as Context]})`, fix);
   }
   if (!rule.opens && s.opensBlock) {
     return problem(s, `directive "${s.name}" is not terminated by ";"`, `"${s.name}" is not a block: end it with ";" (a "}" or ";" may be missing before the "{")`);

@@ -24,7 +24,7 @@ export type Context = (typeof CONTEXTS)[number];
 
 /** How nginx names each context in its docs ("Context: http, server, location"). */
 export const CONTEXT_LABEL: Readonly<Record<Context, string>> = {
-  main: 'the main level',
+  main: 'the main context',
   events: 'events',
   http: 'http',
   server: 'server',

@@ -13,9 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { loadNginxConf, loadNginxDump } from '../../src/nginx-conf/load.js';
 import { runAudit } from '../../src/audit/index.js';
 import { repoRoot } from '../helpers.js';
+import { NGINX } from './directive-sweep.js';
 import { conf, fixture, writeTemp } from './helpers.js';
+import { HTTP_DIRECTIVES, UPSTREAM_DIRECTIVES } from '../../src/nginx-conf/directives.js';
+import { sweep } from './directive-sweep.js';
 
-const NGINX = '/usr/sbin/nginx';
 const noNginx = existsSync(NGINX) ? false : `nginx is not installed at ${NGINX}: the comparison with nginx -t needs it`;
 
 function nginxT(file: string): { ok: boolean; message: string; file: string; line: number } {
@@ -197,4 +199,19 @@ test('conf-check: a file that is not a config, named by an include, is never pri
     assert.doesNotMatch(said, /[\u0000-\u0008\u001b]/, `${name}: control characters reach the terminal`);
     assert.equal(r.error.file, join(dir, name), name);
   }
+});
+
+// Placements where nginx 1.22 (Debian's) refuses what later nginx takes, and the table (nginx 1.31) allows.
+const NEWER_THAN_INSTALLED = new Set(['keepalive upstream 2', 'resolver upstream', 'resolver_timeout upstream']);
+
+test('conf-check: the directives the audit reads are placed and counted as nginx -t places and counts them', { skip: noNginx }, () => {
+  const names = [
+    ...HTTP_DIRECTIVES.map((d) => d.name),
+    ...UPSTREAM_DIRECTIVES.map((d) => d.name),
+    ...['include', 'events', 'http', 'server', 'location', 'upstream', 'log_format', 'access_log', 'error_log', 'proxy_pass', 'proxy_set_header', 'map', 'listen', 'server_name', 'if', 'limit_except', 'types', 'return', 'deny', 'load_module'],
+  ];
+  const r = sweep([...new Set(names)]);
+  const real = r.disagreements.filter((d) => !NEWER_THAN_INSTALLED.has(`${d.name} ${d.context} ${d.args}`) && !NEWER_THAN_INSTALLED.has(`${d.name} ${d.context}`));
+  assert.ok(r.placements > 300, `${r.placements} placements compared`);
+  assert.deepEqual(real, []);
 });
