@@ -33,7 +33,8 @@ export function httpGet(url: string, init: ProbeRequestInit): Promise<ProbeRespo
       if ((socket as { connecting?: boolean }).connecting === false && event === 'connect') connected();
       else socket.once(event, connected);
     });
-    req.once('error', reject);
+    // `on`, not `once`: after the response, an abort (client timeout, the body cap) may still emit one
+    req.on('error', reject);
     req.end();
   });
 }

@@ -9,7 +9,7 @@ const FAILURE_MEANING: Readonly<Record<string, string>> = {
   http_503: 'no upstream available, or a rate/concurrency limit',
   reset: 'the connection was closed with no complete response',
   refused: 'nothing listening',
-  client_timeout: "the probe's own --client-timeout fired first: every layer waited longer",
+  client_timeout: "the probe's own --client-timeout fired first (its phase says whether the connection, the headers or the body were still awaited)",
 };
 
 export function renderProbeJson(r: ProbeResult): string {
