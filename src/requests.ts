@@ -1,5 +1,6 @@
 /**
- * `droptrace requests`: one object per nginx request. The NDJSON form is a stable contract
+ * `droptrace requests`: one object per request of the outermost layer logged (the load balancer's
+ * when its log is given, nginx's otherwise). The NDJSON form is a stable contract
  * (documented in the README): fields are only ever added, never renamed or removed.
  */
 import type { Db } from './store/open.js';
@@ -63,6 +64,13 @@ export interface RequestRecord {
   readonly evidence: RequestEvidence | null;
   /** The app server's own access line joined to this request (uvicorn's, gunicorn's access_log_format): "the app server answered status S at T" */
   readonly app_server: AppServerAnswer | null;
+  /** The load balancer's line for it: null without an LB log, or when no LB line matched */
+  readonly lb: {
+    kind: string; status: number | null; target_status: number | null; elapsed_s: number | null; termination: string | null;
+    match: string | null; source: { file: string; line: number };
+  } | null;
+  /** nginx's line for it: null when only the load balancer logged it */
+  readonly nginx: { status: number | null; request_time_s: number | null; source: { file: string; line: number } } | null;
 }
 
 export interface AppServerAnswer {
@@ -101,6 +109,9 @@ interface Row {
   worker_pid: number | null; worker_event: string | null; worker_time_ms: number | null; stalled_by: number | null;
   wasted_ms: number | null; explanation: string; remote_addr: string | null; host: string | null; file: string; line_no: number;
   error_log: string | null; keepalive_suspect: number | null; evidence: string | null; app_server: string | null;
+  nginx_id: number | null; nginx_status: number | null; nginx_request_time_ms: number | null; nginx_file: string | null; nginx_line: number | null;
+  lb_id: number | null; lb_kind: string | null; lb_status: number | null; lb_target_status: number | null; lb_elapsed_ms: number | null;
+  lb_termination: string | null; lb_match: string | null; lb_file: string | null; lb_line: number | null;
 }
 
 const FAILED_VERDICTS = JSON.stringify(VERDICTS.filter((v) => v.failed).map((v) => v.id));
@@ -152,6 +163,13 @@ function toRecord(r: Row): RequestRecord {
     keepalive_race_possible: r.keepalive_suspect === 1,
     evidence: r.evidence ? (JSON.parse(r.evidence) as RequestEvidence) : null,
     app_server: appServerOf(r.app_server),
+    lb: r.lb_id === null ? null : {
+      kind: r.lb_kind ?? '', status: r.lb_status, target_status: r.lb_target_status, elapsed_s: sec(r.lb_elapsed_ms),
+      termination: r.lb_termination, match: r.lb_match, source: { file: r.lb_file ?? '', line: r.lb_line ?? 0 },
+    },
+    nginx: r.nginx_id === null ? null : {
+      status: r.nginx_status, request_time_s: sec(r.nginx_request_time_ms), source: { file: r.nginx_file ?? '', line: r.nginx_line ?? 0 },
+    },
   };
 }
 

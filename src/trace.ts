@@ -4,11 +4,11 @@
  */
 import type { Db } from './store/open.js';
 import { describeSupport, type Support, type VerdictEvidence } from './domain/evidence.js';
-import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_LIST, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_WORKER, TRACE_WORKER_EVENT } from './store/sql/trace.js';
+import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_LIST, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_LB, TRACE_LB_ONLY, TRACE_WORKER, TRACE_WORKER_EVENT } from './store/sql/trace.js';
 
 export interface TraceEvent {
   readonly time: string | null;
-  readonly layer: 'nginx' | 'nginx-error' | 'gunicorn' | 'app';
+  readonly layer: 'lb' | 'nginx' | 'nginx-error' | 'gunicorn' | 'app';
   readonly what: string;
   readonly source: string;
 }
@@ -45,10 +45,16 @@ const iso = (ms: number | null | undefined) => (ms === null || ms === undefined 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function traceRequest(db: Db, id: number): RequestTrace | null {
-  const a = db.prepare(TRACE_ACCESS).get(id) as Any | undefined;
+  const lb = db.prepare(TRACE_LB).get(id) as Any | undefined;
+  const a = (id > 0 ? db.prepare(TRACE_ACCESS).get(id) : db.prepare(TRACE_LB_ONLY).get(id)) as Any | undefined;
   if (!a) return null;
   const events: TraceEvent[] = [];
   const src = (r: Any) => `${r.file}:${r.line_no}`;
+  if (lb) events.push(...lbEvents(lb, src(lb)));
+  if (id < 0) {
+    return { id, uri: a.uri, verdict: a.verdict, flags: flagsOf(a), explanation: a.explanation, match: null,
+      evidence: a.evidence ? JSON.parse(a.evidence) : null, keepalive_race_possible: false, events };
+  }
   if (a.start_ms !== null && a.start_ms !== undefined) {
     events.push({ time: iso(a.start_ms), layer: 'nginx', what: `request received: ${a.request ?? ''} (start = end − $request_time)`, source: src(a) });
   }
@@ -86,7 +92,7 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
     source: src(a),
   });
   events.sort((x, y) => (x.time ?? '').localeCompare(y.time ?? ''));
-  const flags = ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'].filter((k) => a[k] === 1);
+  const flags = flagsOf(a);
   return {
     id, uri: a.uri, verdict: a.verdict ?? null, flags, explanation: a.explanation ?? null,
     match: a.app_match ? `${a.app_match} (confidence ${a.app_confidence})` : null,
@@ -101,6 +107,21 @@ export function renderMatchList(db: Db, ids: readonly number[], traced: number, 
   const rows = db.prepare(TRACE_LIST).all(JSON.stringify(ids)) as Any[];
   const head = `${ids.length} requests match "${query}"${traced < ids.length ? ` (the first ${traced} are traced below; --all traces every one)` : ''}:`;
   return [head, ...rows.map((r) => `  #${r.id}  ${iso(r.time_ms) ?? '(no time)'}  ${r.status ?? '-'} ${r.method ?? ''} ${r.uri ?? ''}  ${r.verdict ?? '(not correlated)'}  ${r.file}:${r.line_no}`)].join('\n') + '\n';
+}
+
+const flagsOf = (a: Any): string[] => ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'].filter((k) => a[k] === 1);
+
+/** The LB's line as two events: when it received the request (where logged) and what it logged at the end. */
+function lbEvents(l: Any, source: string): TraceEvent[] {
+  const out: TraceEvent[] = [];
+  if (l.start_ms !== null) out.push({ time: iso(l.start_ms), layer: 'lb', what: `${l.kind} received ${l.method ?? ''} ${l.uri ?? ''} from ${l.client_addr ?? '?'}${l.client_port !== null ? ':' + l.client_port : ''}`, source });
+  const parts = [`${l.kind} logged ${l.status ?? '-'}`];
+  if (l.target_status !== null) parts.push(`target answered ${l.target_status}`);
+  if (l.termination) parts.push(`termination ${l.termination}`);
+  if (l.elapsed_ms !== null) parts.push(`after ${(l.elapsed_ms / 1000).toFixed(3)} s`);
+  if (l.target) parts.push(`target ${l.target}`);
+  out.push({ time: iso(l.time_ms), layer: 'lb', what: parts.join(', '), source });
+  return out;
 }
 
 export function renderTrace(t: RequestTrace): string {

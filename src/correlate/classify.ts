@@ -174,6 +174,11 @@ function verdictSupport(verdict: Verdict, t: Trace, death: WorkerDeath | null): 
       return k ? exact(`nginx's error log: ${k.replace(/_/g, ' ')}; no worker death or app record explains it`)
         : cannotTell('an nginx error-log line about this request (error_log at error or lower): why the upstream failed');
     }
+    case 'lb_timeout':
+    case 'lb_upstream_error':
+    case 'lb_unavailable':
+      // Only the load balancer pass (lb-classify.ts) gives these, with the LB's line as support.
+      return cannotTell('the load balancer\'s log line');
   }
 }
 

@@ -20,6 +20,7 @@ import { skewFromCoincidence, skewFromRequestIds, type SkewEstimate } from './sk
 import { markStalls, couldBlock } from './stalls.js';
 import { recordRevisions, snapshotReportedVerdicts } from './revisions.js';
 import { iterateRows, ACCESS_COLUMNS, APP_COLUMNS, buildAccessRow, buildAppRow } from './raw-rows.js';
+import { correlateLb } from './lb.js';
 
 export interface CorrelateOptions {
   /** Re-correlate requests ending at or after this (epoch ms); null = everything */
@@ -96,10 +97,13 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
     db.exec(CREATE_VERDICT_INDEXES);
   }
   const stalled = fromMs === null ? markStalls(db, null, blockerPids) : markStalls(db, readFrom);
+  // The load balancer in front, when its log was given: its requests are the request set.
+  const lb = correlateLb(db, fromMs);
   const revised = watched ? recordRevisions(db, runId) : 0;
   const ms = Date.now() - t0;
-  db.prepare(FINISH_RUN).run(Date.now(), n, skew.method === 'none' ? null : `clock offset by ${skew.method}`, runId);
-  return { requests: n, skew, stalled, revised, ms };
+  const notes = [skew.method === 'none' ? null : `clock offset by ${skew.method}`, lb?.note ?? null].filter((x) => x !== null).join('; ');
+  db.prepare(FINISH_RUN).run(Date.now(), n + (lb?.lbOnly ?? 0), notes === '' ? null : notes, runId);
+  return { requests: n + (lb?.lbOnly ?? 0), skew, stalled, revised, ms };
 }
 
 function sweep(

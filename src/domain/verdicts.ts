@@ -1,5 +1,6 @@
 /**
- * The verdict vocabulary: one verdict per nginx request, plus flags. This table drives the README's
+ * The verdict vocabulary: one verdict per request of the outermost layer logged (the load balancer's
+ * when its log is given, else nginx's), plus flags. This table drives the README's
  * vocabulary section (a test checks they agree), the reports' legends and the `--verdict` choices.
  */
 export const VERDICTS = [
@@ -12,6 +13,9 @@ export const VERDICTS = [
   { id: 'upstream_unavailable', failed: true, layer: 'nginx', meaning: 'nginx could not connect to any upstream (connection refused, no live upstreams): the app never saw it.' },
   { id: 'upstream_error', failed: true, layer: 'nginx', meaning: 'nginx saw the upstream fail (reset, premature close) and nothing in the other logs explains why.' },
   { id: 'rejected_by_proxy', failed: true, layer: 'nginx', meaning: 'nginx refused it before any upstream: 400, 408, 413, 414, 444, limit_req 503 …' },
+  { id: 'lb_timeout', failed: true, layer: 'lb', meaning: "The load balancer's idle or backend timeout fired before nginx answered (ALB/ELB 504 with target time -1, HAProxy sH/sD, GCP backend_timeout, Cloudflare 524); nginx, if it logged it, logged 499." },
+  { id: 'lb_upstream_error', failed: true, layer: 'lb', meaning: "The load balancer's connection to nginx failed or closed early (ALB 502 without a target answer, HAProxy SH/SD, GCP backend_connection_closed…, Cloudflare 520); keepalive_race when it reused a connection nginx had just closed." },
+  { id: 'lb_unavailable', failed: true, layer: 'lb', meaning: 'The load balancer had no healthy target to send it to (ALB 503 without target, HAProxy <NOSRV>/SC 503, GCP failed_to_pick_backend, Cloudflare 521/522/523): nginx never saw it.' },
 ] as const;
 
 export type Verdict = (typeof VERDICTS)[number]['id'];

@@ -155,6 +155,9 @@ const KNOWN: readonly { seconds: number; verdicts: readonly string[] | null; kno
   { seconds: 60, verdicts: ['upstream_error'], knob: "nginx proxy_read_timeout (default 60 s) or a load balancer idle timeout" },
   { seconds: 75, verdicts: null, knob: 'nginx keepalive_timeout (default 75 s)' },
   { seconds: 100, verdicts: ['client_abort'], knob: "Cloudflare's proxy read timeout (100 s)" },
+  { seconds: 60, verdicts: ['lb_timeout'], knob: "the load balancer's idle timeout (AWS ALB/ELB default 60 s)" },
+  { seconds: 30, verdicts: ['lb_timeout'], knob: 'the GCP backend service timeout (default 30 s)' },
+  { seconds: 100, verdicts: ['lb_timeout'], knob: "Cloudflare's proxy read timeout (100 s, 524)" },
 ];
 
 /** How close a pile must sit to a known default to be named after it: clocks fire late, never early. */
@@ -173,6 +176,7 @@ export function nameKnob(verdict: string, centerS: number): string {
     case 'worker_timeout': return `gunicorn --timeout set to ≈${s} (deaths land up to ~1 s after it)`;
     case 'worker_crash': return `something killing workers ≈${s} into a request (a watchdog, the OOM killer under a steady leak)`;
     case 'upstream_error': return `an upstream-side clock of ≈${s} (uvicorn/gunicorn timeout, an idle timeout between nginx and the app)`;
+    case 'lb_timeout': return `the load balancer's timeout set to ≈${s} (ALB idle timeout, HAProxy timeout server, GCP backend service timeout)`;
     case 'app_error': return `a timeout inside the app of ≈${s} (a database statement_timeout, an HTTP client's timeout)`;
     default: return `a clock of ≈${s}`;
   }

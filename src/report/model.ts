@@ -20,10 +20,11 @@ import { readRevisions } from './revisions.js';
 import { REPORT_VERSION, type ReportModel, type ReportModel as Report, type Fingerprint } from './types.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
 import { loadChainSettings, matchDirective, describeDirective, timeoutChanges } from '../chain-history.js';
-import { TotalsTally, EndpointTally, FingerprintTally, WastedTally, RaceTally, SlowestHandler, OverTimeTally } from './sections.js';
+import { TotalsTally, EndpointTally, FingerprintTally, WastedTally, RaceTally, LbVerdictTally, SlowestHandler, OverTimeTally } from './sections.js';
 import { IncidentTally, StallTally } from './incidents.js';
 import { TimelineTally } from './timeline.js';
 import { buildRecommendations, buildGaps } from './advice.js';
+import { buildLbRecommendations } from './advice-lb.js';
 
 export interface ReportOptions {
   readonly fromMs?: number | null;
@@ -133,6 +134,8 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
   const wastedTally = new WastedTally();
   const stallTally = new StallTally();
   const races = new RaceTally();
+  const lbRaces = new RaceTally();
+  const lbUnavailable = new LbVerdictTally('lb_unavailable');
   const slowest = new SlowestHandler();
   const overTime = new OverTimeTally(hasRows ? { firstMs: span.first_end_ms!, lastMs: span.last_end_ms! } : null);
   const explicitWindow = from !== null || to !== null;
@@ -145,7 +148,8 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     incidentTally.add(r);
     wastedTally.add(r);
     stallTally.add(r);
-    races.add(r);
+    if (r.verdict === 'lb_upstream_error') lbRaces.add(r); else races.add(r);
+    lbUnavailable.add(r);
     slowest.add(r);
     overTime.add(r);
     timelineTally?.add(r);
@@ -209,7 +213,10 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     wasted_work: wasted,
     stalls,
     keepalive_races: races.result(),
-    recommendations: buildRecommendations({ fingerprints, incidents, stalls, races: { count: races.count, requests: races.requests }, wasted, slowestHandlerS }),
+    recommendations: [
+      ...buildRecommendations({ fingerprints, incidents, stalls, races: { count: races.count, requests: races.requests }, wasted, slowestHandlerS }),
+      ...buildLbRecommendations({ fingerprints, lbRaces: { count: lbRaces.count, requests: lbRaces.requests }, unavailable: lbUnavailable.result() }),
+    ],
     timeline,
     over_time: overTime.result(),
     gaps,

@@ -12,8 +12,9 @@ import { esc, renderStackedBars, renderLegend, ticks } from './svg.js';
 export const VERDICT_COLORS: Readonly<Record<string, string>> = {
   ok: '#9aa5b1', app_error: '#d64545', client_abort: '#f0b429', proxy_timeout: '#8e44ad', worker_timeout: '#e66a1f',
   worker_crash: '#8b1e1e', upstream_unavailable: '#2d3a8c', upstream_error: '#3b82c4', rejected_by_proxy: '#5c7080',
+  lb_timeout: '#0e7c86', lb_upstream_error: '#14919b', lb_unavailable: '#044e54',
 };
-const LAYER_COLORS: Readonly<Record<string, string>> = { client: '#f0b429', nginx: '#3b82c4', gunicorn: '#e66a1f', app: '#d64545' };
+const LAYER_COLORS: Readonly<Record<string, string>> = { client: '#f0b429', lb: '#0e7c86', nginx: '#3b82c4', gunicorn: '#e66a1f', app: '#d64545' };
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 

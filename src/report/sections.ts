@@ -225,6 +225,23 @@ export class RaceTally {
   }
 }
 
+/** Requests of one verdict: how many, and the first twenty (the load balancer's lb_unavailable). */
+export class LbVerdictTally {
+  count = 0;
+  readonly requests: RequestRef[] = [];
+  constructor(private readonly verdict: string) {}
+
+  add(r: ReportPassRow): void {
+    if (r.verdict !== this.verdict) return;
+    this.count++;
+    if (this.requests.length < 20) this.requests.push(refOf(r));
+  }
+
+  result(): { count: number; requests: RequestRef[] } {
+    return { count: this.count, requests: this.requests };
+  }
+}
+
 /** The slowest handler that completed: the room a timeout must leave. */
 export class SlowestHandler {
   ms: number | null = null;

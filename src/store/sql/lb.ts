@@ -47,3 +47,39 @@ export const INSERT_LB = `INSERT INTO lb_access (file_id, line_no, offset, patte
   client_addr, client_port, target_addr, target_port, target, local_addr, local_port, method, uri, path, protocol, status,
   target_status, elapsed_ms, target_ms, connect_ms, termination, trace_id, request_id, user_agent, received_bytes, sent_bytes, extra)
   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+
+/** LB lines the correlation has not tied to a verdict yet, ending from a time on, in time order. */
+export const SELECT_LB_FOR_PASS = `
+  SELECT l.id, l.kind, l.time_ms, l.start_ms, l.client_addr, l.client_port, l.target, l.local_addr, l.local_port,
+         l.method, l.path, l.status, l.target_status, l.elapsed_ms, l.target_ms, l.connect_ms, l.termination,
+         l.trace_id, l.request_id, l.extra
+  FROM lb_access l
+  WHERE l.time_ms IS NOT NULL AND l.time_ms >= @from
+    AND NOT EXISTS (SELECT 1 FROM request_verdicts v WHERE v.lb_id = l.id)
+  ORDER BY l.time_ms, l.id`;
+
+/** nginx requests not tied to an LB line yet, with what the LB join reads of their access line. */
+export const SELECT_NGINX_FOR_LB = `
+  SELECT v.access_id AS id, v.start_ms, v.end_ms, v.verdict, v.silent, v.explanation, v.app_completed,
+         a.method, a.path, a.status, a.remote_addr, a.request_id, a.forwarded_for,
+         json_extract(a.extra, '$.remote_port') AS remote_port,
+         json_extract(a.extra, '$.http_x_amzn_trace_id') AS amzn_trace_id
+  FROM request_verdicts v JOIN nginx_access a ON a.id = v.access_id
+  WHERE v.access_id > 0 AND v.lb_id IS NULL AND v.end_ms >= @from
+  ORDER BY v.end_ms, v.access_id`;
+
+export const HAS_LB_ROWS = 'SELECT 1 FROM lb_access LIMIT 1';
+
+/** An nginx request's verdict once its LB line is known. */
+export const UPDATE_VERDICT_WITH_LB = `
+  UPDATE request_verdicts SET lb_id = @lb_id, lb_match = @lb_match, verdict = @verdict, silent = @silent,
+    keepalive_race = max(keepalive_race, @keepalive_race), explanation = @explanation,
+    evidence_level = coalesce(@level, evidence_level),
+    evidence = CASE WHEN @support IS NULL THEN evidence ELSE json_set(coalesce(evidence, '{"flags":{}}'), '$.verdict', json(@support)) END
+  WHERE access_id = @access_id`;
+
+/** A request only the LB logged: its own row, access_id = −lb id. */
+export const INSERT_LB_ONLY_VERDICT = `
+  INSERT OR REPLACE INTO request_verdicts (access_id, start_ms, end_ms, verdict, silent, wasted_work, retried, stalled,
+    keepalive_race, explanation, lb_id, lb_match, keepalive_suspect, evidence_level, evidence)
+  VALUES (@access_id, @start_ms, @end_ms, @verdict, @silent, 0, 0, 0, @keepalive_race, @explanation, @lb_id, NULL, 0, @level, @evidence)`;

@@ -1,15 +1,22 @@
-/** A request as the report reads it: the verdict, the access line's fields and its provenance. */
+/**
+ * A request as the report reads it: the verdict, the access line's fields and its provenance; a request
+ * only the load balancer logged (access_id < 0) reads the LB's line instead.
+ */
 const REPORT_REQUEST_FROM = `
-  SELECT v.access_id AS id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_time_ms,
-         a.user_agent, a.request_id, v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
+  SELECT v.access_id AS id, v.start_ms, v.end_ms, coalesce(a.method, l.method) AS method, coalesce(a.uri, l.uri) AS uri,
+         coalesce(a.path, l.path) AS path, coalesce(a.status, l.status) AS status,
+         coalesce(a.request_time_ms, l.elapsed_ms) AS request_time_ms,
+         coalesce(a.user_agent, l.user_agent) AS user_agent, a.request_id, v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
          v.app_pid, v.app_elapsed_ms, v.app_completed, v.app_end_ms, v.worker_event_id, v.worker_pid,
-         v.attempts, v.stalled_by, v.wasted_ms, v.explanation, f.path AS file, a.line_no,
+         v.attempts, v.stalled_by, v.wasted_ms, v.explanation, f.path AS file, coalesce(a.line_no, l.line_no) AS line_no,
          v.keepalive_suspect, v.evidence_level
   FROM request_verdicts v
-  JOIN nginx_access a ON a.id = v.access_id
-  JOIN files f ON f.id = a.file_id`;
+  LEFT JOIN nginx_access a ON a.id = v.access_id
+  LEFT JOIN lb_access l ON l.id = v.lb_id
+  JOIN files f ON f.id = coalesce(a.file_id, l.file_id)`;
 
-const IN_WINDOW = 'v.end_ms >= @from AND v.end_ms < @to AND v.access_id > @after_id';
+// A request only the load balancer logged has access_id = −lb id: in every report without a since-last mark.
+const IN_WINDOW = 'v.end_ms >= @from AND v.end_ms < @to AND (v.access_id > @after_id OR (v.access_id < 0 AND @after_id = 0))';
 
 /**
  * The report's pass over the requests: every correlated request in the window (by nginx's end time)
@@ -19,13 +26,15 @@ const IN_WINDOW = 'v.end_ms >= @from AND v.end_ms < @to AND v.access_id > @after
  * was a retry (what the incidents look for); the file is an id (model.ts names it).
  */
 export const SELECT_REPORT_PASS = `
-  SELECT v.access_id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_time_ms,
+  SELECT v.access_id, v.start_ms, v.end_ms, coalesce(a.method, l.method), coalesce(a.uri, l.uri), coalesce(a.path, l.path),
+         coalesce(a.status, l.status), coalesce(a.request_time_ms, l.elapsed_ms),
          v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
          v.app_pid, v.app_elapsed_ms, v.app_completed, v.worker_event_id,
-         CASE WHEN v.retried = 1 THEN v.attempts END, v.stalled_by, v.wasted_ms, a.file_id, a.line_no,
+         CASE WHEN v.retried = 1 THEN v.attempts END, v.stalled_by, v.wasted_ms, coalesce(a.file_id, l.file_id), coalesce(a.line_no, l.line_no),
          v.keepalive_suspect, v.evidence_level
   FROM request_verdicts v
-  JOIN nginx_access a ON a.id = v.access_id
+  LEFT JOIN nginx_access a ON a.id = v.access_id
+  LEFT JOIN lb_access l ON l.id = v.lb_id
   WHERE ${IN_WINDOW}
   ORDER BY v.end_ms, v.access_id`;
 
