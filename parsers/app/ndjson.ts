@@ -6,7 +6,6 @@
  */
 import { ignored, record, reject, type LineParser, type ParserOptions } from '../result.js';
 import { durationMs, epochMs, epochSecondsToEpochMs, secondsToDuration, type DurationMs, type EpochMs } from '../../src/domain/units.js';
-import { unwrapLine } from '../wrapper.js';
 import { createClockReader, type ClockReader } from './clock.js';
 import { jsonErrorOffset } from './json-position.js';
 import type { AppRequestRecord } from './record.js';
@@ -98,7 +97,8 @@ export function readTime(v: unknown, clock: ClockReader): { time: EpochMs; text:
 export function createAppNdjsonLineParser(opts: ParserOptions): LineParser<AppRequestRecord> {
   const clock = createClockReader(opts.tz);
   return (raw) => {
-    const { inner, wrapperTime } = unwrapLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    // Delivery wrappers (docker, journald …) are taken off before, once per file: src/ingest/reading.ts.
+    const inner = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const text = inner.trim();
     if (text === '') return ignored('blank line');
     let parsed: unknown;
@@ -117,7 +117,7 @@ export function createAppNdjsonLineParser(opts: ParserOptions): LineParser<AppRe
     const url = asString(pick(o, NDJSON_FIELDS.path));
     if (method === null && url === null) return ignored('JSON object without request fields (method, path/url/route)');
     const q = url === null ? -1 : url.indexOf('?');
-    let time: EpochMs | null = wrapperTime;
+    let time: EpochMs | null = null;
     let timeText: string | null = null;
     const tv = pick(o, NDJSON_FIELDS.time);
     if (tv !== undefined) {

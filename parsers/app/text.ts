@@ -7,7 +7,6 @@
  */
 import { continuation, ignored, record, reject, type LineParser, type ParserOptions } from '../result.js';
 import { secondsToDuration, type EpochMs } from '../../src/domain/units.js';
-import { unwrapLine } from '../wrapper.js';
 import { CLOCK_SOURCE, createClockReader } from './clock.js';
 import { splitPythonLogLine } from './python-logging.js';
 import { createContinuationTracker } from './traceback.js';
@@ -118,10 +117,12 @@ export function createAppTextLineParser(opts: ParserOptions): LineParser<AppRequ
   const clock = createClockReader(opts.tz);
   const tracker = createContinuationTracker();
   return (raw) => {
-    const { inner, wrapperTime } = unwrapLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    // Delivery wrappers (docker, journald …) are taken off before, once per file: src/ingest/reading.ts;
+    // the ingest gives a record without a time the wrapper's.
+    const inner = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const split = splitPythonLogLine(inner);
     if (split) {
-      let time = wrapperTime;
+      let time: EpochMs | null = null;
       if (split.timeText !== null) {
         const t = clock.read(split.timeText);
         if (!t.ok) return reject(`${split.layout} line with an invalid time: ${t.reason}; fix the line or the app's logging datefmt`, split.timeText.length);
@@ -139,7 +140,7 @@ export function createAppTextLineParser(opts: ParserOptions): LineParser<AppRequ
       tracker.reset();
       const clockText = findPrefixClock(inner.slice(0, loc.at));
       const t = clockText === null ? null : clock.read(clockText);
-      const time = t?.ok ? t.time : wrapperTime;
+      const time = t?.ok ? t.time : null;
       return record(buildMiddlewareRecord(loc.match, { time, timeText: t?.ok ? clockText : null, level: null, logger: null, pid: null }), `bare/${loc.match.pattern}`);
     }
     tracker.reset();

@@ -9,7 +9,6 @@
 import { continuation, ignored, record, reject, type LineParser, type ParseResult, type ParserOptions } from '../result.js';
 import { MONTHS } from '../../src/domain/time.js';
 import { epochMs, type EpochMs } from '../../src/domain/units.js';
-import { unwrapLine } from '../wrapper.js';
 import { createClockReader, type ClockReader } from '../app/clock.js';
 import { readTime, createAppNdjsonLineParser } from '../app/ndjson.js';
 import { splitPythonLogLine } from '../app/python-logging.js';
@@ -132,7 +131,9 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
   };
 
   return (raw) => {
-    const { inner, wrapperTime } = unwrapLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    // Delivery wrappers (docker, journald …) are taken off before, once per file: src/ingest/reading.ts;
+    // the ingest gives a record without a time the wrapper's.
+    const inner = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
 
     // 1. gunicorn's and uvicorn's own layouts.
     for (const l of LAYOUTS) {
@@ -140,7 +141,7 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
       if (!m) continue;
       const g = m.groups ?? {};
       const timeText = g['time'] ?? null;
-      let time: EpochMs | null = wrapperTime;
+      let time: EpochMs | null = null;
       if (timeText !== null) {
         const t = readClock(l.name, timeText);
         if (typeof t === 'string') return reject(t, 1 + timeText.length);
@@ -151,7 +152,7 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
     // 2. Python logging layouts (the app's lines, or gunicorn/uvicorn through a custom logconfig).
     const py = splitPythonLogLine(inner);
     if (py) {
-      let time: EpochMs | null = wrapperTime;
+      let time: EpochMs | null = null;
       if (py.timeText !== null) {
         const t = readClock(py.layout, py.timeText);
         if (typeof t === 'string') return reject(t, py.timeText.length);
@@ -173,7 +174,7 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
     if (inner.charCodeAt(0) === 123 /* { */) {
       const j = structlog(inner);
       if (j) {
-        let time: EpochMs | null = wrapperTime;
+        let time: EpochMs | null = null;
         let timeText: string | null = null;
         if (j.time !== undefined) {
           const t = readTime(j.time, clock);
@@ -198,7 +199,7 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
       const g = a.groups;
       tracker.reset();
       const row = buildServerAccessRecord({
-        source: 'gunicorn_access', time: clfTime(g['time'] ?? '') ?? wrapperTime, timeText: g['time'] ?? null,
+        source: 'gunicorn_access', time: clfTime(g['time'] ?? '') ?? null, timeText: g['time'] ?? null,
         level: null, pid: null, client: g['client'] ?? null, method: g['method'] ?? null, uri: g['uri'] ?? null, status: int(g['status']),
       });
       return record({ table: 'app', row }, 'gunicorn_access');
@@ -208,7 +209,7 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
     const bare = classifyMessage(inner);
     if (bare?.pattern.event === 'access') {
       tracker.reset();
-      const { row, pattern } = serverRecord(inner, { time: wrapperTime, timeText: null, level: null, pid: null }, 'uvicorn_access');
+      const { row, pattern } = serverRecord(inner, { time: null, timeText: null, level: null, pid: null }, 'uvicorn_access');
       return record({ table: 'app', row: accessOf(row) }, `bare/${pattern}`);
     }
 
@@ -223,13 +224,13 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
       // Any prefix: the record keeps the first clock it carries (else the wrapper's time).
       const clockText = findPrefixClock(inner.slice(0, loc.at));
       const t = clockText === null ? null : clock.read(clockText);
-      const time = t?.ok ? t.time : wrapperTime;
+      const time = t?.ok ? t.time : null;
       return record({ table: 'app', row: buildMiddlewareRecord(loc.match, { time, timeText: t?.ok ? clockText : null, level: null, logger: null, pid: null }) }, `bare/${loc.match.pattern}`);
     }
 
     // 8. Anything else a process printed: kept, as the app's, so a finding can still cite it.
     const row: ServerLogRecord = {
-      source: 'app', event: 'log', time: wrapperTime, timeText: null, level: null, pid: null, workerPid: null,
+      source: 'app', event: 'log', time: null, timeText: null, level: null, pid: null, workerPid: null,
       signal: null, exitCode: null, message: inner, client: null, method: null, uri: null, status: null,
     };
     return record({ table: 'server', row }, 'unknown');

@@ -4,7 +4,6 @@
  * format piece by piece: the reject names the `$variable` that failed and the column where it did.
  */
 import { record, reject, type LineParser, type ParseResult, type ParserOptions } from '../result.js';
-import { unwrapLine } from '../wrapper.js';
 import { secondsToDuration, type DurationMs, type EpochMs } from '../../src/domain/units.js';
 import { compileLogFormat, isFormatError, type CompiledFormat, type CompiledGroup, type EscapeMode } from './compile.js';
 import { PRESETS, PRESET_NAMES, isPresetName, type PresetName } from './presets.js';
@@ -51,7 +50,7 @@ export function createNginxAccessParser(opts: NginxAccessParserOptions): LinePar
   const build = createRecordBuilder(compiled);
   const regex = compiled.regex;
   return (line: string): ParseResult<NginxAccessRecord> => {
-    const inner = stripCr(unwrapLine(line).inner);
+    const inner = stripCr(line);
     const m = regex.exec(inner);
     if (m === null) return explainMismatch(compiled, inner);
     return build(m, inner);

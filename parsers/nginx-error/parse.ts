@@ -4,7 +4,6 @@
  * lines that are clearly a record with its start cut off, which are rejected with the reason.
  */
 import { continuation, record, reject, type LineParser, type ParseResult, type ParserOptions } from '../result.js';
-import { unwrapLine } from '../wrapper.js';
 import { createZoneResolver } from '../../src/domain/time.js';
 import type { EpochMs } from '../../src/domain/units.js';
 import { parseRequestLine } from '../nginx-access/request-line.js';
@@ -162,7 +161,7 @@ export function createNginxErrorParser(opts: ParserOptions): LineParser<NginxErr
   };
 
   return (line: string): ParseResult<NginxErrorRecord> => {
-    let inner = unwrapLine(line).inner;
+    let inner = line;
     if (inner.endsWith('\r')) inner = inner.slice(0, -1);
     let m = ERROR_LINE.exec(inner);
     if (m === null) {

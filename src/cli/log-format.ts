@@ -1,5 +1,6 @@
-/** --log-format / --log-format-name + --nginx-conf → the format string and its escape mode. */
+/** --log-format / --log-format-name + --nginx-conf → the access format (its string and escape mode, one value). */
 import { UsageError } from '../errors.js';
+import { parseAccessFormat, type AccessFormat } from '../ingest/access-format.js';
 
 export interface LogFormatFlags {
   readonly logFormat?: string;
@@ -7,21 +8,13 @@ export interface LogFormatFlags {
   readonly nginxConf?: string;
 }
 
-export interface ResolvedLogFormat {
-  readonly format: string;
-  readonly escape: 'default' | 'json' | 'none';
-}
-
-const ESCAPE_PREFIX = /^\s*escape=(default|json|none)\s+/;
-
-export async function resolveLogFormat(flags: LogFormatFlags): Promise<ResolvedLogFormat | null> {
+export async function resolveLogFormat(flags: LogFormatFlags): Promise<AccessFormat | null> {
   if (flags.logFormat !== undefined && flags.logFormatName !== undefined) {
     throw new UsageError('give either --log-format or --log-format-name, not both');
   }
   if (flags.logFormat !== undefined) {
-    const m = ESCAPE_PREFIX.exec(flags.logFormat);
-    const format = m ? flags.logFormat.slice(m[0].length) : flags.logFormat;
-    return { format: stripQuotes(format), escape: (m?.[1] as ResolvedLogFormat['escape']) ?? 'default' };
+    const f = parseAccessFormat(flags.logFormat);
+    return { format: stripQuotes(f.format), escape: f.escape };
   }
   if (flags.logFormatName !== undefined) {
     if (flags.nginxConf === undefined) throw new UsageError('--log-format-name needs --nginx-conf <file> to read it from');

@@ -1,19 +1,48 @@
 /**
- * Which preset an nginx access log without `--log-format` was written in: the one that parses the
- * most of its first lines (GoAccess's approach of trying its presets on a snippet). A log that no
- * preset fits is reported with the fix, never parsed line by line into rejects.
+ * The nginx access format of a file: its `log_format` string and its `escape=` mode, one value. They
+ * are decided together (a flag, a named format in nginx.conf, or the preset that parses the file's
+ * first lines), travel together to the parser, and are stored together in `files.format`, so a
+ * resumed file is read again exactly as it was first read.
  */
 import { PRESETS, PRESET_NAMES } from '../../parsers/nginx-access/presets.js';
 import { createNginxAccessParser } from '../../parsers/nginx-access/parse.js';
+import type { EscapeMode } from '../../parsers/nginx-access/compile.js';
+
+export interface AccessFormat {
+  /** The log_format string, variables and literal text as nginx.conf writes them (quotes joined). */
+  readonly format: string;
+  readonly escape: EscapeMode;
+}
+
+const ESCAPE_PREFIX = /^\s*escape=(default|json|none)\s+/;
+
+/**
+ * A format as a user types it after `--log-format`, or as `files.format` stores it: an optional
+ * `escape=json ` (or `escape=none `, `escape=default `) before the format string.
+ */
+export function parseAccessFormat(text: string): AccessFormat {
+  const m = ESCAPE_PREFIX.exec(text);
+  return m ? { format: text.slice(m[0].length), escape: m[1] as EscapeMode } : { format: text, escape: 'default' };
+}
+
+/** What `files.format` stores: the format string, with `escape=MODE ` in front unless the mode is the default. */
+export function serializeAccessFormat(f: AccessFormat): string {
+  return f.escape === 'default' ? f.format : `escape=${f.escape} ${f.format}`;
+}
 
 export type AccessFormatChoice =
-  | { readonly ok: true; readonly name: string; readonly format: string; readonly parsed: number; readonly of: number }
+  | { readonly ok: true; readonly name: string; readonly access: AccessFormat; readonly parsed: number; readonly of: number }
   | { readonly ok: false; readonly reason: string };
 
 /** Of the head lines, more than this share must parse for a preset to be believed. */
 const MIN_SHARE = 0.5;
 
-/** `insist`: the user said --type nginx-access, so the best preset is used however few lines it parses. */
+/**
+ * Which preset an nginx access log without `--log-format` was written in: the one that parses the
+ * most of its first lines (GoAccess's approach of trying its presets on a snippet). A log that no
+ * preset fits is reported with the fix, never parsed line by line into rejects.
+ * `insist`: the user said --type nginx-access, so the best preset is used however few lines it parses.
+ */
 export function chooseAccessPreset(headLines: readonly string[], tz: string, insist = false): AccessFormatChoice {
   const lines = headLines.filter((l) => l.trim() !== '').slice(0, 50);
   let best: { name: string; parsed: number } | null = null;
@@ -25,7 +54,7 @@ export function chooseAccessPreset(headLines: readonly string[], tz: string, ins
     if (!best || parsed > best.parsed) best = { name, parsed };
   }
   if (best && (insist || (lines.length > 0 && best.parsed > lines.length * MIN_SHARE))) {
-    return { ok: true, name: best.name, format: PRESETS[best.name as keyof typeof PRESETS], parsed: best.parsed, of: lines.length };
+    return { ok: true, name: best.name, access: { format: PRESETS[best.name as keyof typeof PRESETS], escape: 'default' }, parsed: best.parsed, of: lines.length };
   }
   return {
     ok: false,

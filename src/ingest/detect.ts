@@ -1,8 +1,8 @@
 /**
- * Which layer wrote this file? Decided from content, as GoAccess does: the first lines are unwrapped
- * (container/journald prefixes) and matched against each source's line shapes, defined beside each
- * parser (parsers/<source>/shape.ts) so that detection and parsing agree. A file no shape fits is
- * reported as unknown, never guessed.
+ * Which layer wrote this file? Decided from content, as GoAccess does: the first lines (already
+ * unwrapped of their delivery wrapper under the reading being tried, src/ingest/choose-reading.ts) are
+ * matched against each source's line shapes, defined beside each parser (parsers/<source>/shape.ts) so
+ * that detection and parsing agree. A file no shape fits is reported as unknown, never guessed.
  */
 import { unwrapLine } from '../../parsers/wrapper.js';
 import { NGINX_ERROR_SHAPE } from '../../parsers/nginx-error/shape.js';
@@ -39,11 +39,11 @@ export function detectSource(headLines: readonly string[]): Detection {
   if (lines.length === 0) return { type: null, variant: null, reason: 'the file is empty' };
   let access = 0, accessJson = 0, error = 0, gunicorn = 0, middleware = 0, appJson = 0, json = 0, gunicornAccess = 0;
   let alb = 0, elb = 0, haproxy = 0, gcp = 0, cloudflare = 0;
-  for (const raw of lines) {
-    if (ALB_SHAPE.test(raw)) { alb++; continue; }
-    if (ELB_SHAPE.test(raw)) { elb++; continue; }
-    const line = unwrapLine(raw.replace(/^<\d{1,3}>/, '')).inner;
-    if (HAPROXY_SHAPE.test(line)) { haproxy++; continue; }
+  for (const line of lines) {
+    if (ALB_SHAPE.test(line)) { alb++; continue; }
+    if (ELB_SHAPE.test(line)) { elb++; continue; }
+    // HAProxy logs through syslog only: its envelope (with the <PRI> a raw syslog socket keeps) is part of it.
+    if (HAPROXY_SHAPE.test(unwrapLine(line.replace(/^<\d{1,3}>/, '')).inner)) { haproxy++; continue; }
     if (line.startsWith('{')) {
       json++;
       const keys = jsonKeys(line);
@@ -113,6 +113,6 @@ export function needsZone(type: SourceType, variant: Detection['variant'], headL
       return true; // HAProxy's date and syslog's are the host's local time
     case 'gunicorn':
       // gunicorn ≥19 prints "[2024-01-02 03:04:05 +0000]"; Python's asctime and gunicorn 0.x do not.
-      return headLines.some((l) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(unwrapLine(l).inner) || /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]/.test(unwrapLine(l).inner));
+      return headLines.some((l) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(l) || /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]/.test(l));
   }
 }

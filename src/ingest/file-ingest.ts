@@ -9,17 +9,21 @@ import { createFileRegistry, HEAD_BYTES, type FileRegistry, type FileRow } from 
 import { createWriters, type Provenance, type TableRecord, type Writers } from '../store/writers.js';
 import { openInput, InputError, type OpenedInput } from './open-input.js';
 import { LineSplitter, type Line } from './lines.js';
-import { detectSource, needsZone, SOURCE_TYPES, type SourceType } from './detect.js';
-import { createSourceParser, type SourceParser, type SourceParserOptions } from './sources.js';
+import { SOURCE_TYPES, type SourceType } from './detect.js';
 import { localZone } from '../domain/time.js';
-import { chooseAccessPreset } from './access-format.js';
+import type { AccessFormat } from './access-format.js';
+import { groupOf, readingFromRow, serializeReading, isPlainReading, type FileReading, type LayerGroup } from './reading.js';
+import { chooseReading, syslogYear } from './choose-reading.js';
+import { createLineReader, type LineReader } from './line-reader.js';
 
 export interface FileIngestOptions {
   readonly type: SourceType | 'auto';
   readonly tz: string | null;
   readonly host: string | null;
-  readonly logFormat: string | null;
-  readonly logFormatEscape: 'default' | 'json' | 'none' | null;
+  /** `--log-format`: the declared access format, string and escape mode together */
+  readonly accessFormat: AccessFormat | null;
+  /** `--layer-of`: stream name → layer, for streams whose names say nothing */
+  readonly layerOf: Readonly<Record<string, LayerGroup>>;
   /** Lines per transaction: large enough to amortise the commit, small enough to lose little on a kill. */
   readonly batchLines: number;
   readonly stdin?: NodeJS.ReadableStream;
@@ -29,7 +33,8 @@ export interface FileIngestOptions {
 
 export interface FileSummary {
   readonly path: string;
-  type: SourceType | null;
+  /** The layer of the file, or 'mixed' when its lines went to several (see `layers`) */
+  type: SourceType | 'mixed' | null;
   format: string | null;
   fileId: number | null;
   lines: number;
@@ -44,6 +49,16 @@ export interface FileSummary {
   error: string | null;
   /** The input was read but no parser could be chosen for it: reported, not guessed */
   unplaced?: string;
+  /** Known content offered again under another --type: not read again, and how to */
+  offeredAs?: string;
+  /** The first line rejected in this run, with its reason */
+  firstReject?: string;
+  /** Lines that went to each layer (one entry for a single-layer file) */
+  layers: Partial<Record<SourceType, number>>;
+  /** The delivery wrappers taken off its lines ('' when read as they are) */
+  delivery: string;
+  /** Rows this content holds in the database after this run (earlier runs included) */
+  storedRecords: number;
 }
 
 const PRELUDE_BYTES = 64 * 1024;
@@ -54,7 +69,7 @@ const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('
 export async function ingestFile(db: Db, path: string, opts: FileIngestOptions): Promise<FileSummary> {
   const summary: FileSummary = {
     path, type: null, format: null, fileId: null, lines: 0, records: 0, rejected: 0, skipped: 0,
-    continuation: 0, ignored: 0, decided: '', error: null,
+    continuation: 0, ignored: 0, decided: '', error: null, layers: {}, delivery: '', storedRecords: 0,
   };
   let input: OpenedInput;
   try {
@@ -74,41 +89,40 @@ export async function ingestFile(db: Db, path: string, opts: FileIngestOptions):
   const headLines = prelude.toString('utf8').split('\n').slice(0, 200);
 
   if (!known) {
-    const detection = opts.type === 'auto' ? detectSource(headLines) : { type: opts.type, variant: null, reason: '--type' };
-    if (detection.type === null) {
-      return { ...summary, decided: `auto: ${detection.reason}`, unplaced: `cannot tell which layer wrote ${path} (${detection.reason}): pass --type ${SOURCE_TYPES.join("|")}` };
-    }
-    const variant = detection.variant ?? (detection.type === 'app' ? (headLines.find((l) => l.trim() !== '')?.trimStart().startsWith('{') ? 'ndjson' : 'text') : null);
-    const zoneNeeded = needsZone(detection.type, variant, headLines);
     const tz = opts.tz ?? localZone();
-    if (zoneNeeded && opts.tz === null) {
+    const choice = chooseReading(headLines, { type: opts.type, tz, access: opts.accessFormat, layerOf: opts.layerOf });
+    if (!choice.ok) {
+      const fix = choice.type === 'nginx-access' ? '' : `: pass --type ${SOURCE_TYPES.join('|')} (and --layer-of NAME=LAYER for a stream of several containers)`;
+      return { ...summary, type: choice.type, decided: choice.decided, unplaced: `cannot read ${path}: ${choice.reason}${fix}` };
+    }
+    const reading = choice.reading;
+    if (choice.zoneNeeded && opts.tz === null) {
       opts.onWarning(`${path}: its timestamps carry no zone; read them as ${tz} (the machine's zone). Pass --tz <IANA zone> if the server ran in another.`);
     }
-    let logFormat = opts.logFormat;
-    let decided = opts.type === 'auto' ? `auto: ${detection.reason}` : '--type';
-    if (detection.type === 'nginx-access' && variant === null && logFormat === null) {
-      const choice = chooseAccessPreset(headLines, tz, opts.type === 'nginx-access');
-      if (!choice.ok) return { ...summary, type: 'nginx-access', decided, unplaced: `cannot read ${path} as nginx access: ${choice.reason}` };
-      logFormat = choice.format;
-      decided += `; format ${choice.name} (${choice.parsed}/${choice.of} lines)`;
-    }
-    const parser = createSourceParser(detection.type, { tz, variant, logFormat, escape: opts.logFormatEscape });
+    const format = serializeReading(reading);
+    const type = fileType(reading);
     const id = registry.create({
-      path, host: opts.host, type: detection.type, format: parser.format, tz, tzAssumed: zoneNeeded && opts.tz === null,
+      path, host: opts.host, type, format, tz, tzAssumed: choice.zoneNeeded && opts.tz === null,
       headHash, headLen: head.length,
     });
     registry.addName(id, path);
-    const fresh = { ...summary, fileId: id, type: parser.type, format: parser.format, decided };
-    return runLines(db, registry, input, iterator, prelude, parser, { id, bytes_done: 0, lines_done: 0, last_line_hash: null, partial_hash: null }, fresh, opts);
+    const reader = createLineReader(reading, { tz, year: choice.year, layerOf: opts.layerOf });
+    const fresh: FileSummary = { ...summary, fileId: id, type: summaryType(reading), format, decided: choice.decided, delivery: reading.chain.join(' + ') };
+    return runLines(db, registry, input, iterator, prelude, reader, { id, bytes_done: 0, lines_done: 0, last_line_hash: null, partial_hash: null }, fresh, opts);
   }
 
   if (known.head_len < head.length) registry.extendHead(known.id, headHash, head.length);
   registry.addName(known.id, path);
-  const parser = createSourceParser(known.type as SourceType, parserOptionsFromRow(known));
+  const reading = readingFromRow(known.type, known.format);
+  const reader = createLineReader(reading, { tz: known.tz ?? 'UTC', year: syslogYear(headLines, Date.now()), layerOf: opts.layerOf });
   const resumed: FileSummary = {
-    ...summary, fileId: known.id, type: parser.type, format: parser.format,
+    ...summary, fileId: known.id, type: summaryType(reading), format: known.format, delivery: reading.chain.join(' + '),
+    storedRecords: known.records,
     decided: `known content (file #${known.id}, first ingested as ${known.path})`,
   };
+  if (opts.type !== 'auto' && !reading.chain.length && isPlainReading(reading) && reading.main !== opts.type) {
+    resumed.offeredAs = `${path} is content ingested before as ${reading.main} (file #${known.id}, ${known.path}); it is not read again as ${opts.type}. To read it as ${opts.type}, ingest it into a new database: --db other.db`;
+  }
   // A plain file that grew: seek past what is stored instead of reading it again, once the line at
   // the checkpoint proves it is the same content.
   if (input.seekable && known.bytes_done > prelude.length && known.last_line_hash !== null && input.size !== null && input.size >= known.bytes_done) {
@@ -118,10 +132,10 @@ export async function ingestFile(db: Db, path: string, opts: FileIngestOptions):
       const rest = input.chunks(known.bytes_done)[Symbol.asyncIterator]();
       resumed.lines += known.lines_done;
       resumed.skipped += known.lines_done;
-      return runLines(db, registry, input, rest, Buffer.alloc(0), parser, known, resumed, opts, { offset: known.bytes_done, lineNo: known.lines_done });
+      return runLines(db, registry, input, rest, Buffer.alloc(0), reader, known, resumed, opts, { offset: known.bytes_done, lineNo: known.lines_done });
     }
   }
-  return runLines(db, registry, input, iterator, prelude, parser, known, resumed, opts);
+  return runLines(db, registry, input, iterator, prelude, reader, known, resumed, opts);
 }
 
 async function readPrelude(it: AsyncIterator<Buffer>): Promise<Buffer> {
@@ -157,10 +171,16 @@ async function readLineEndingAt(input: OpenedInput, end: number): Promise<string
   return win.toString('utf8', prev + 1, stop).replaceAll('\0', '\u2400');
 }
 
-function parserOptionsFromRow(row: FileRow): SourceParserOptions {
-  const variant = row.format === 'json' ? 'json' : row.format === 'ndjson' ? 'ndjson' : row.type === 'app' ? 'text' : null;
-  return { tz: row.tz ?? 'UTC', variant, logFormat: row.type === 'nginx-access' && variant === null ? row.format : null, escape: null };
+/** `files.type`: the layer, or 'mixed' when stream names feed several. */
+function fileType(r: FileReading): string {
+  return summaryType(r) ?? r.main;
 }
+
+function summaryType(r: FileReading): SourceType | 'mixed' {
+  const groups = new Set(Object.values(r.names));
+  return groups.size > 1 || (groups.size === 1 && !groups.has(groupOf(r.main))) ? 'mixed' : r.main;
+}
+
 
 interface ResumePoint {
   readonly id: number;
@@ -174,10 +194,18 @@ class Diverged extends Error {}
 
 async function runLines(
   db: Db, registry: FileRegistry, input: OpenedInput, iterator: AsyncIterator<Buffer>, prelude: Buffer,
-  parser: SourceParser, resume: ResumePoint, summary: FileSummary, opts: FileIngestOptions,
+  reader: LineReader, resume: ResumePoint, summary: FileSummary, opts: FileIngestOptions,
   start: { offset: number; lineNo: number } = { offset: 0, lineNo: 0 },
 ): Promise<FileSummary> {
-  const writers = createWriters(db);
+  const stored = createWriters(db);
+  // The first reject's reason: the summary of a file whose every line was rejected quotes it.
+  const writers: Writers = {
+    ...stored,
+    reject(fileId, lineNo, offset, reason, raw, rawBytes) {
+      summary.firstReject ??= `line ${lineNo}: ${reason}`;
+      stored.reject(fileId, lineNo, offset, reason, raw, rawBytes);
+    },
+  };
   const fileId = resume.id;
   const skipUntil = resume.bytes_done;
   let partialToCheck = resume.partial_hash;
@@ -225,6 +253,9 @@ async function runLines(
   let pendingPrevText: string | null = null;
   const hashOf = (text: string | null, hash: string | null) => (text !== null ? sha1(text) : hash);
 
+  // The line being handled, for the results the reader gives for it (several when an envelope held several lines).
+  let current: Line | null = null;
+  let currentEnd: (() => void) | null = null;
   const onLine = (line: Line) => {
     summary.lines++;
     if (line.end <= skipUntil) {
@@ -268,7 +299,23 @@ async function runLines(
       provenanceEnd();
       return;
     }
-    const result = parser.parse(line.text);
+    current = line;
+    currentEnd = provenanceEnd;
+    const results = reader.read(line.text);
+    if (results.length === 0) {
+      // The first part of a split line (CRI "P", docker json-file without "\n"): it is stored with
+      // the line that ends it, and the checkpoint does not move past a held part (see commit below).
+      return;
+    }
+    for (const r of results) {
+      summary.layers[r.layer] = (summary.layers[r.layer] ?? 0) + 1;
+      handle(r.result);
+    }
+  };
+
+  const handle = (result: ReturnType<LineReader['read']>[number]['result']) => {
+    const line = current!;
+    const provenanceEnd = currentEnd!;
     switch (result.kind) {
       case 'record':
         flushPending();
@@ -315,8 +362,8 @@ async function runLines(
 
   const splitter = new LineSplitter((line) => {
     onLine(line);
-    if (sinceCommit >= opts.batchLines && !pending) commit();
-    else if (sinceCommit >= opts.batchLines * 4) commit(); // a record with a very long traceback
+    if (sinceCommit >= opts.batchLines && !pending && !reader.holding()) commit();
+    else if (sinceCommit >= opts.batchLines * 4 && !reader.holding()) commit(); // a record with a very long traceback
   }, start);
 
   db.exec('BEGIN');
@@ -331,6 +378,8 @@ async function runLines(
       opts.onProgress?.({ path: input.path, bytes: bytesSeen, size: input.size });
     }
     splitter.end();
+    // A line split in parts whose last part never came (the container stopped mid-line): stored as far as it goes.
+    if (current !== null) for (const r of reader.flush()) handle(r.result);
     flushPending();
     if (resume.bytes_done > 0 && summary.lines > 0 && doneOffset < skipUntil) {
       // The input ended before the checkpoint: an older, shorter copy of content we already have.
@@ -348,5 +397,6 @@ async function runLines(
   }
   // A partial last line that grew was forgotten and stored again: the running totals counted it twice.
   if (forgotPartial) registry.recount(fileId);
+  summary.storedRecords += summary.records;
   return summary;
 }

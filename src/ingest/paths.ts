@@ -2,8 +2,10 @@
  * Input arguments → the list of inputs to read: files as given, directories walked for log files,
  * globs expanded (for when the shell did not: a quoted pattern, a cron line), `-` for stdin.
  * Unreadable arguments are returned as problems, not thrown: the other inputs still get ingested.
+ * Symbolic links are followed (Kubernetes' /var/log/containers/*.log are links into /var/log/pods),
+ * each directory walked once by its real path, so a link back up the tree cannot loop.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Dirent } from 'node:fs';
 import { join, sep } from 'node:path';
 
 export interface ExpandedPaths {
@@ -62,17 +64,34 @@ export async function expandPaths(args: readonly string[]): Promise<ExpandedPath
   return { inputs, problems };
 }
 
-async function walkLogFiles(dir: string): Promise<string[]> {
+async function walkLogFiles(dir: string, visited = new Set<string>()): Promise<string[]> {
   const out: string[] = [];
+  const real = await fsp.realpath(dir).catch(() => dir);
+  if (visited.has(real)) return out; // a link back to a directory already walked
+  visited.add(real);
   const entries = await fsp.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walkLogFiles(p)));
-    else if (e.isFile() && isLogFileName(e.name)) out.push(p);
+    const kind = await kindOf(e, p);
+    if (kind === 'dir') out.push(...(await walkLogFiles(p, visited)));
+    else if (kind === 'file' && isLogFileName(e.name)) out.push(p);
   }
   return out;
+}
+
+/** A directory entry's kind, through a symbolic link; a dangling link is neither. */
+async function kindOf(e: Dirent, path: string): Promise<'dir' | 'file' | null> {
+  if (e.isDirectory()) return 'dir';
+  if (e.isFile()) return 'file';
+  if (!e.isSymbolicLink()) return null;
+  try {
+    const st = await fsp.stat(path);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : null;
+  } catch {
+    return null;
+  }
 }
 
 const hasGlob = (p: string) => /[*?[]/.test(p);
@@ -82,6 +101,8 @@ async function expandGlob(pattern: string): Promise<string[]> {
   const parts = pattern.split(/[\\/]+/);
   const absolute = pattern.startsWith('/');
   const out: string[] = [];
+  // Real paths of the directories a `**` has descended into: a link back up the tree is walked once.
+  const descended = new Set<string>();
   async function walk(base: string, i: number): Promise<void> {
     if (i === parts.length) {
       out.push(base);
@@ -106,17 +127,23 @@ async function expandGlob(pattern: string): Promise<string[]> {
     }
     entries.sort((a, b) => a.name.localeCompare(b.name));
     if (part === '**') {
+      const key = `${i}\u0000${await fsp.realpath(base).catch(() => base)}`;
+      if (descended.has(key)) return;
+      descended.add(key);
       await walk(base, i + 1);
-      for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) await walk(join(base, e.name), i);
+      for (const e of entries) {
+        if (!e.name.startsWith('.') && (await kindOf(e, join(base, e.name))) === 'dir') await walk(join(base, e.name), i);
+      }
       return;
     }
     const re = globSegmentToRegExp(part);
     for (const e of entries) {
       if (!re.test(e.name)) continue;
       const next = join(base, e.name);
+      const kind = await kindOf(e, next);
       if (i === parts.length - 1) {
-        if (e.isFile()) out.push(next);
-      } else if (e.isDirectory()) await walk(next, i + 1);
+        if (kind === 'file') out.push(next);
+      } else if (kind === 'dir') await walk(next, i + 1);
     }
   }
   await walk(absolute ? sep : '.', absolute ? 1 : 0);

@@ -14,18 +14,18 @@ import { createHaproxyParser } from '../../parsers/haproxy/parse.js';
 import { createCloudflareParser } from '../../parsers/cloudflare/parse.js';
 import type { TableRecord } from '../store/writers.js';
 import type { SourceType } from './detect.js';
+import { serializeAccessFormat, type AccessFormat } from './access-format.js';
 
 export interface SourceParserOptions {
   readonly tz: string;
   readonly variant: 'json' | 'ndjson' | 'text' | null;
-  /** nginx log_format string; null for `combined` */
-  readonly logFormat: string | null;
-  readonly escape: 'default' | 'json' | 'none' | null;
+  /** nginx access format (log_format and escape mode); null for `combined` */
+  readonly access: AccessFormat | null;
 }
 
 export interface SourceParser {
   readonly type: SourceType;
-  /** What files.format records: the log_format string, 'json', 'ndjson', 'text' or null */
+  /** What files.format records: the access format (serializeAccessFormat), 'json', 'ndjson', 'text' or null */
   readonly format: string | null;
   parse(line: string): ParseResult<TableRecord>;
 }
@@ -48,9 +48,8 @@ export function createSourceParser(type: SourceType, o: SourceParserOptions): So
       if (o.variant === 'json') {
         return { type, format: 'json', parse: tagged(createNginxJsonAccessParser({ tz: o.tz }), 'nginx_access') };
       }
-      const format = o.logFormat ?? COMBINED_FORMAT;
-      const escape = o.escape ?? 'default';
-      return { type, format, parse: tagged(createNginxAccessParser({ tz: o.tz, format, escape }), 'nginx_access') };
+      const access = o.access ?? { format: COMBINED_FORMAT, escape: 'default' };
+      return { type, format: serializeAccessFormat(access), parse: tagged(createNginxAccessParser({ tz: o.tz, format: access.format, escape: access.escape }), 'nginx_access') };
     }
     case 'nginx-error':
       return { type, format: null, parse: tagged(createNginxErrorParser({ tz: o.tz }), 'nginx_error') };

@@ -201,7 +201,8 @@ test('nothing ingested is an error, and a database the run created stays uncreat
   writeFileSync(garbage, 'hello\nthese are not log lines\n');
   const g = await runCliCaptured(['ingest', '--db', join(dir, 'g.db'), '--tz', 'UTC', garbage]);
   assert.equal(g.exitCode, 1, 'a log file read as no layer stores nothing');
-  assert.match(g.stderr, /1 log file\(s\) not ingested: pass --type or --log-format/);
+  assert.match(g.stderr, /garbage\.log: cannot read .*pass --type/);
+  assert.match(g.stderr, /1 input\(s\) gave nothing; the other inputs were ingested/);
   const missing = await runCliCaptured(['ingest', '--db', join(dir, 'm.db'), '--tz', 'UTC', join(dir, 'nope.log')]);
   assert.equal(missing.exitCode, 1);
   const zone = await runCliCaptured(['ingest', '--db', join(dir, 'z.db'), '--tz', 'Bogus/Zone', garbage]);

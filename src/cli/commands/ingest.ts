@@ -12,12 +12,16 @@ import { createProgress } from '../progress.js';
 import { existsSync } from 'node:fs';
 import { assertKnownZone } from '../../domain/time.js';
 import { removeEmptyStore } from '../../store/open.js';
+import { parseLayerOf } from '../../ingest/reading.js';
+import { UsageError } from '../../errors.js';
 
 export interface IngestFlags extends LogFormatFlags {
   readonly db: string;
   readonly type: SourceType | 'auto';
   readonly tz?: string;
   readonly host?: string;
+  /** `proxy_1=nginx,api=gunicorn`: the layer of each stream name of a compose/kubectl/journald export */
+  readonly layerOf?: string;
   readonly json?: boolean;
   /** Correlate before returning instead of leaving it to the first command that reads verdicts. */
   readonly correlate?: boolean;
@@ -30,7 +34,8 @@ export function addIngestOptions(cmd: Command): Command {
     .option('--log-format-name <name>', 'take the named log_format from --nginx-conf')
     .option('--nginx-conf <file>', 'nginx.conf to read --log-format-name from (includes followed)')
     .option('--tz <zone>', 'IANA zone of timestamps that carry no offset (nginx error log, Python asctime); default: this machine\'s zone, with a warning')
-    .option('--host <name>', 'label rows with the host they came from');
+    .option('--host <name>', 'label rows with the host they came from')
+    .option('--layer-of <name=layer,...>', "the layer each stream name feeds in a compose/kubectl/journald export whose names say nothing, e.g. 'proxy_1=nginx,api=gunicorn' (layers: nginx, gunicorn, uvicorn, app)");
 }
 
 export function registerIngestCommand(program: Command, io: CliIO): void {
@@ -50,28 +55,31 @@ export function registerIngestCommand(program: Command, io: CliIO): void {
 }
 
 /**
- * Exit 1 when a path was unreadable, or a log file could not be read as any layer's log (its type
- * or log_format unknown: the warning above says which flag to pass). Nothing of it was stored, so
- * `ingest && report` must not go on as if it had been. Says so on stderr.
+ * Exit 1 when a path was unreadable, or an input gave nothing: its type or log_format could not be
+ * decided, every line was rejected, no line was a record, or it is content ingested before under
+ * another --type. The other inputs were still ingested; `ingest && report` must not go on as if
+ * these had been. Says so on stderr, one line per input with the reason and the flag that fixes it.
  */
 export function ingestSucceeded(result: IngestResult, io: CliIO): boolean {
-  const unread = result.files.filter((f) => f.unplaced !== undefined).length;
-  if (unread > 0) io.stderr.write(`error: ${unread} log file(s) not ingested: pass --type or --log-format as the warning says, then ingest again\n`);
-  return unread === 0 && result.problems.length === 0;
+  for (const f of result.failures) io.stderr.write(`error: ${f.path}: ${f.reason}\n`);
+  if (result.failures.length > 0) io.stderr.write(`error: ${result.failures.length} input(s) gave nothing; the other inputs were ingested\n`);
+  return result.failures.length === 0 && result.problems.length === 0;
 }
 
 export async function runIngestCommand(paths: string[], flags: IngestFlags, io: CliIO): Promise<IngestResult> {
   // before the database is created: a usage error leaves nothing behind
   if (flags.tz !== undefined) assertKnownZone(flags.tz);
   const logFormat = await resolveLogFormat(flags);
+  const layerOf = flags.layerOf === undefined ? {} : parseLayerOf(flags.layerOf);
+  if (typeof layerOf === 'string') throw new UsageError(`--layer-of: ${layerOf}`);
   const created = !existsSync(flags.db);
   const progress = createProgress(io);
   const opts: IngestOptions = {
     type: flags.type,
     tz: flags.tz ?? null,
     host: flags.host ?? null,
-    logFormat: logFormat?.format ?? null,
-    logFormatEscape: logFormat?.escape ?? null,
+    logFormat,
+    layerOf,
     stdin: io.stdin,
     onWarning: (m) => io.stderr.write(`warning: ${m}\n`),
     onProgress: progress.update,
@@ -92,6 +100,8 @@ export function summaryJson(result: IngestResult) {
     files: result.files.map((f) => ({
       path: f.path, type: f.type, lines: f.lines, records: f.records, rejected: f.rejected, skipped: f.skipped,
       continuation: f.continuation, ignored: f.ignored, decided: f.decided, error: f.error ?? f.unplaced ?? null,
+      layers: f.layers, delivery: f.delivery || null,
+      failure: result.failures.find((x) => x.path === f.path)?.reason ?? null,
     })),
     problems: result.problems,
   };
@@ -101,10 +111,15 @@ export function renderIngestSummary(result: IngestResult): string {
   if (result.files.length === 0) return ''; // every path was missing: the errors say so
   const rows = result.files.map((f) => ({
     path: f.path, type: f.type ?? 'unknown', lines: f.lines, records: f.records, rejected: f.rejected,
-    skipped: f.skipped, decided: f.error ?? f.unplaced ?? f.decided,
+    skipped: f.skipped, layers: layerCounts(f.layers), decided: f.error ?? f.unplaced ?? f.offeredAs ?? f.decided,
   }));
-  let out = renderTable(rows, ['path', 'type', 'lines', 'records', 'rejected', 'skipped', 'decided'], 90);
+  let out = renderTable(rows, ['path', 'type', 'lines', 'records', 'rejected', 'skipped', 'layers', 'decided'], 90);
   const rejected = result.files.reduce((n, f) => n + f.rejected, 0);
   if (rejected > 0) out += `\n${rejected} malformed line(s) kept in the rejects table: droptrace query "SELECT f.path, r.line_no, r.reason FROM rejects r JOIN files f ON f.id = r.file_id LIMIT 20"\n`;
   return out;
+}
+
+/** "nginx-access 120, gunicorn 80": the lines each layer got from one file. */
+function layerCounts(layers: Partial<Record<SourceType, number>>): string {
+  return Object.entries(layers).filter(([, n]) => (n ?? 0) > 0).map(([l, n]) => `${l} ${n}`).join(', ') || '-';
 }

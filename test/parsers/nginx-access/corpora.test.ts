@@ -10,6 +10,7 @@ import { createNginxAccessParser, createNginxJsonAccessParser } from '../../../p
 import { PRESETS } from '../../../parsers/nginx-access/presets.js';
 import type { NginxAccessRecord } from '../../../parsers/nginx-access/record.js';
 import type { ParseResult } from '../../../parsers/result.js';
+import { unwrapLine } from '../../../parsers/wrapper.js';
 import { corporaDir, readCorpus, type CorpusRow } from './support.js';
 
 type Getter = (r: NginxAccessRecord) => unknown;
@@ -256,7 +257,8 @@ function parseRow(row: CorpusRow, formats: readonly string[]): { result: ParseRe
   let first: { result: ParseResult<NginxAccessRecord>; format: string } | null = null;
   for (const format of formats) {
     const parse = format === 'json' ? createNginxJsonAccessParser({ tz: 'UTC' }) : createNginxAccessParser({ tz: 'UTC', format });
-    const result = parse(row.line);
+    // One line without its file: a delivery wrapper the corpus names comes off first, as the ingest takes it off.
+    const result = parse(row.wrapper !== undefined ? unwrapLine(row.line).inner : row.line);
     if (result.kind === 'record') return { result, format };
     first ??= { result, format };
   }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { completeNginxErrorRecord, createNginxErrorParser } from '../../../parsers/nginx-error/parse.js';
 import type { NginxErrorRecord } from '../../../parsers/nginx-error/record.js';
+import { unwrapLine } from '../../../parsers/wrapper.js';
 import { corporaDir, readCorpus } from '../nginx-access/support.js';
 
 type Getter = (r: NginxErrorRecord) => unknown;
@@ -110,7 +111,14 @@ for (const [file, spec] of Object.entries(FILES)) {
       const parse = createNginxErrorParser({ tz: spec.tz });
       // A `multiline` row is one record written over several physical lines: the first starts the
       // record, the rest are continuations, and the record is completed as ingest would complete it.
-      const physical = row.line.split('\n');
+      // A wrapped row (journald, logread, compose): the delivery wrapper comes off first, as the ingest
+      // takes it off, and must leave exactly the line the corpus states.
+      let line = row.line;
+      if (row.wrapper !== undefined) {
+        line = unwrapLine(row.line).inner;
+        if (row.inner_line !== undefined && line !== row.inner_line) failures.push(`wrapper left ${JSON.stringify(line.slice(0, 60))}, the corpus says ${JSON.stringify(row.inner_line.slice(0, 60))}`);
+      }
+      const physical = line.split('\n');
       let result = parse(physical[0]!);
       for (const more of physical.slice(1)) {
         const c = parse(more);
