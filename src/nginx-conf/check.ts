@@ -51,6 +51,7 @@ export interface CheckState {
 
 export type CheckOutcome =
   | { readonly kind: 'ok'; readonly opens?: BlockState['ctx'] }
+  /** text: see NoteHit (`{subjects}`, `{this}`). */
   | { readonly kind: 'note'; readonly key: string; readonly text: string; readonly opens?: 'opaque' }
   | { readonly kind: 'error'; readonly problem: ConfProblem };
 
@@ -99,8 +100,8 @@ export function checkStatement(s: Statement, block: BlockState, state: CheckStat
   if (rule.removed) {
     return {
       kind: 'note',
-      key: `removed:${s.name}`,
-      text: `"${s.name}" is no longer in current nginx (newer versions refuse it${s.name === 'ssl' ? '; use "listen … ssl"' : ''}); droptrace does not read it`,
+      key: 'removed',
+      text: `{subjects}: no longer in current nginx (newer versions refuse {it}${s.name === 'ssl' ? '; write "listen … ssl" instead of "ssl on"' : ''}); droptrace does not read {this}`,
     };
   }
   if (!rule.opens) return { kind: 'ok' };
@@ -210,12 +211,12 @@ function unknownDirective(s: Statement, block: BlockState, state: CheckState): C
   const name = quoteText(s.name);
   const opaque = s.opensBlock ? { opens: 'opaque' as const } : {};
   const module = thirdPartyModule(s.name);
-  const unread = 'droptrace neither checks nor reads it';
+  const unread = 'droptrace neither checks nor reads {this}';
   if (module !== undefined) {
-    return { kind: 'note', key: `module:${s.name}`, text: `"${name}" comes from ${module}, not nginx: ${unread} (nginx accepts it only where that module is loaded)`, ...opaque };
+    return { kind: 'note', key: `module:${module}`, text: `{subjects}: from ${module}, not nginx; ${unread} (nginx accepts {it} only where that module is loaded)`, ...opaque };
   }
   if (state.dump) {
-    return { kind: 'note', key: `module:${s.name}`, text: `"${name}" is not one of nginx's own directives; nginx -T accepted it, so a module of that build provides it: ${unread}`, ...opaque };
+    return { kind: 'note', key: 'unknown:dump', text: `{subjects}: not among nginx's own directives; nginx -T accepted {it}, so a module of that build provides {it}: ${unread}`, ...opaque };
   }
   const near = nearestDirective(s.name);
   const viaDump = 'if nginx -t accepts this config (a module provides the directive), give droptrace its `nginx -T` output instead: nginx -T | droptrace audit --nginx-conf -';
@@ -225,8 +226,8 @@ function unknownDirective(s: Statement, block: BlockState, state: CheckState): C
   if (state.loadModule !== undefined) {
     return {
       kind: 'note',
-      key: `module:${s.name}`,
-      text: `"${name}" is not one of nginx's own directives: nginx accepts it only if a module loaded with load_module (${state.loadModule}) provides it; ${unread}`,
+      key: 'unknown:load_module',
+      text: `{subjects}: not among nginx's own directives; nginx accepts {it} only if a module loaded with load_module (${state.loadModule}) provides {it}: ${unread}`,
       ...opaque,
     };
   }

@@ -129,7 +129,7 @@ class Loader {
       const opensBlock = t.kind === '{';
       const outcome = checkStatement({ name: head.text, args, file, line: head.line, endLine: t.line, opensBlock }, top.block, this.state);
       if (outcome.kind === 'error') return outcome.problem;
-      if (outcome.kind === 'note') this.notes.push({ key: outcome.key, text: outcome.text, where: `${file}:${head.line}` });
+      if (outcome.kind === 'note') this.notes.push({ key: outcome.key, subject: quoteText(head.text), text: outcome.text, where: `${file}:${head.line}` });
       const argTexts = args.map((a) => a.text);
       if (opensBlock) {
         const block: Block = { ctx: outcome.opens ?? 'opaque', name: head.text, once: new Map(), items: [] };

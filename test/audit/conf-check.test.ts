@@ -86,12 +86,13 @@ test('conf-check: third-party directives are notes, the rest of the chain is sti
   const out = runAudit({ nginxConf: fixture('third-party/nginx.conf') });
   assert.ok(out.ok, out.ok ? '' : out.error.message);
   const notes = out.result.inputs.notes.join('\n');
-  assert.match(notes, /"more_set_headers" comes from headers-more-nginx-module, not nginx: droptrace neither checks nor reads it/);
-  assert.match(notes, /"content_by_lua_block" comes from lua-nginx-module/);
-  assert.match(notes, /"vhost_traffic_status_zone" comes from nginx-module-vts/);
-  // one note per directive, citing each place
+  assert.match(notes, /"more_set_headers": from headers-more-nginx-module, not nginx; droptrace neither checks nor reads this directive \(nginx accepts it only where that module is loaded\)/);
+  assert.match(notes, /"vhost_traffic_status_zone": from nginx-module-vts/);
+  // one note per module, naming each directive once and citing each place
+  assert.match(notes, /"lua_shared_dict", "content_by_lua_block": from lua-nginx-module \(OpenResty\), not nginx; droptrace neither checks nor reads these directives \(nginx accepts them/);
   assert.equal(notes.match(/"more_set_headers"/g)?.length, 1);
   assert.match(notes, /nginx\.conf:11, .*nginx\.conf:16\)/);
+  assert.equal(out.result.inputs.notes.length, 3);
   const read = out.result.chain.flatMap((l) => l.values).find((v) => v.setting === 'proxy_read_timeout');
   assert.equal(read?.value_s, 30);
 });
@@ -105,18 +106,18 @@ test('conf-check: an unknown directive is an error, a note after load_module, an
 
   const loaded = loadNginxConf(join(writeTemp({ 'nginx.conf': `load_module modules/ngx_fancy.so;\n${conf(body)}` }), 'nginx.conf'));
   assert.ok(loaded.ok, loaded.ok ? '' : loaded.error.message);
-  assert.match(loaded.value.notes.join('\n'), /"fancy_thing" is not one of nginx's own directives: nginx accepts it only if a module loaded with load_module \(.*nginx\.conf:1\) provides it/);
+  assert.match(loaded.value.notes.join('\n'), /"fancy_thing": not among nginx's own directives; nginx accepts it only if a module loaded with load_module \(.*nginx\.conf:1\) provides it/);
 
   const dump = loadNginxDump(`# configuration file /etc/nginx/nginx.conf:\n${conf(body)}\n`);
   assert.ok(dump.ok, dump.ok ? '' : dump.error.message);
-  assert.match(dump.value.notes.join('\n'), /"fancy_thing" is not one of nginx's own directives; nginx -T accepted it/);
+  assert.match(dump.value.notes.join('\n'), /"fancy_thing": not among nginx's own directives; nginx -T accepted it/);
 });
 
 test('conf-check: an unknown block of a third-party module is skipped whole', () => {
   const text = 'events {}\nrtmp {\n  server {\n    listen 1935;\n    application live { live on; }\n  }\n}\nhttp { server { listen 8080; } }\n';
   const r = loadNginxConf(join(writeTemp({ 'nginx.conf': text }), 'nginx.conf'));
   assert.ok(r.ok, r.ok ? '' : r.error.message);
-  assert.match(r.value.notes.join('\n'), /"rtmp" comes from nginx-rtmp-module/);
+  assert.match(r.value.notes.join('\n'), /"rtmp": from nginx-rtmp-module/);
 });
 
 test('conf-check: every config fixture and sample still audits cleanly', () => {
@@ -214,4 +215,10 @@ test('conf-check: the directives the audit reads are placed and counted as nginx
   const real = r.disagreements.filter((d) => !NEWER_THAN_INSTALLED.has(`${d.name} ${d.context} ${d.args}`) && !NEWER_THAN_INSTALLED.has(`${d.name} ${d.context}`));
   assert.ok(r.placements > 300, `${r.placements} placements compared`);
   assert.deepEqual(real, []);
+});
+
+test('conf-check: "ssl on", which nginx 1.22 still takes and later nginx refuses, is a note', () => {
+  const r = loadNginxConf(join(writeTemp({ 'nginx.conf': conf('server { listen 443; ssl on; location / { proxy_pass http://127.0.0.1:8000; } }') }), 'nginx.conf'));
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  assert.match(r.value.notes.join('\n'), /^"ssl": no longer in current nginx \(newer versions refuse it; write "listen … ssl" instead of "ssl on"\)/);
 });
