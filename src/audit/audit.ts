@@ -11,6 +11,7 @@ import { resolveAppServer, type AppServer } from './app-server/resolve.js';
 import { buildChain, type LinkContext } from './chain.js';
 import { AUDIT_RULES } from './rules/index.js';
 import type { AuditResult, Finding, ServerLogs, Severity } from './types.js';
+import { LB_PROVIDER_DEFAULTS, haproxyEdges, readHaproxyConf, type LbProvider } from './haproxy-conf.js';
 
 export interface AuditOptions {
   /** Path to nginx.conf (or to a saved `nginx -T` output). */
@@ -22,6 +23,10 @@ export interface AuditOptions {
   readonly cmd?: string | undefined;
   /** Durations in nginx syntax: "60", "60s", "1m". */
   readonly lbIdleTimeout?: string | undefined;
+  /** Which load balancer is in front: its default idle timeout when --lb-idle-timeout is not given */
+  readonly lbProvider?: LbProvider | undefined;
+  /** haproxy.cfg: HAProxy's timeouts in front of nginx */
+  readonly haproxyConf?: string | undefined;
   readonly clientTimeout?: string | undefined;
 }
 
@@ -51,12 +56,27 @@ export function runAudit(opts: AuditOptions): AuditOutcome {
   if (opts.nginxConf === undefined && opts.nginxDump === undefined && opts.cmd === undefined && opts.gunicornConf === undefined) {
     return usage('nothing to audit', 'give --nginx-conf FILE (or - for `nginx -T` on stdin) and/or --cmd / --gunicorn-conf');
   }
-  const edges: { lbIdle: Setting | null; clientTimeout: Setting | null } = { lbIdle: null, clientTimeout: null };
+  const edges: { lbIdle: Setting | null; lbKeepIdle: Setting | null; clientTimeout: Setting | null } = { lbIdle: null, lbKeepIdle: null, clientTimeout: null };
   for (const [key, text, flag] of [['lbIdle', opts.lbIdleTimeout, '--lb-idle-timeout'], ['clientTimeout', opts.clientTimeout, '--client-timeout']] as const) {
     if (text === undefined) continue;
     const d = durationSetting(text, flag);
     if (!d.ok) return usage(d.reason, `write ${flag} like nginx times: 60, 60s, 1m30s`);
     edges[key] = d.value;
+  }
+  const lbNotes: string[] = [];
+  if (opts.haproxyConf !== undefined) {
+    const conf = readHaproxyConf(opts.haproxyConf);
+    if (!conf.ok) return { ok: false, error: { kind: 'config', where: opts.haproxyConf, message: conf.reason, fix: 'give the path of haproxy.cfg (haproxy -f)' } };
+    const h = haproxyEdges(conf.value);
+    // HAProxy waits `timeout server` for nginx's answer; it keeps idle connections to nginx for reuse up to pool-purge-delay.
+    edges.lbIdle ??= h.wait;
+    edges.lbKeepIdle = h.keepIdle;
+    lbNotes.push(...h.notes);
+  } else if (opts.lbProvider === 'haproxy') {
+    return usage('--lb-provider haproxy needs its config', 'give --haproxy-conf /etc/haproxy/haproxy.cfg');
+  } else if (opts.lbProvider !== undefined && edges.lbIdle === null) {
+    const d = LB_PROVIDER_DEFAULTS[opts.lbProvider];
+    edges.lbIdle = { value: `${d.seconds}s`, seconds: d.seconds, source: `default for --lb-provider ${opts.lbProvider}: ${d.what}` };
   }
 
   let model: NginxModel | null = null;
@@ -85,7 +105,7 @@ export function runAudit(opts: AuditOptions): AuditOutcome {
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.server.localeCompare(b.server) || a.location.localeCompare(b.location) || a.rule.localeCompare(b.rule),
   );
 
-  const notes = [...confNotes, ...(app?.notes ?? [])];
+  const notes = [...confNotes, ...(app?.notes ?? []), ...lbNotes];
   if (model && model.servers.every((s) => s.locations.every((l) => l.proxyPass === null))) notes.push('no location has proxy_pass: there is no chain to draw');
   if (app && links.length > 0 && links.every((l) => l.app === null)) notes.push(`${app.kind} binds ${app.bind.value}, which no proxy_pass/upstream address uses: nginx and ${app.kind} clocks were not compared`);
 

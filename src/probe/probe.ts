@@ -20,7 +20,7 @@ export interface ProbeOptions {
   readonly clientTimeout?: number;
   readonly start?: number;
   /** The audit's inputs, to name the directive(s) that match the drop. */
-  readonly audit?: Pick<AuditOptions, 'nginxConf' | 'nginxDump' | 'gunicornConf' | 'cmd' | 'lbIdleTimeout'>;
+  readonly audit?: Pick<AuditOptions, 'nginxConf' | 'nginxDump' | 'gunicornConf' | 'cmd' | 'lbIdleTimeout' | 'lbProvider' | 'haproxyConf'>;
   /** Gate mode (expect.ts): no search, one request per expectation. */
   readonly expect?: Expectations;
   /** Body bytes read per response before the rest is dropped (default 1 MiB). */

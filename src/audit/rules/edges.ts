@@ -10,8 +10,11 @@ export const lbIdleAboveNginxKeepalive: AuditRule = {
   evidence:
     'nginx closes an idle client connection after keepalive_timeout (default 75s); an LB that still thinks it is open sends the next request into a closed socket. AWS, GCP and Azure LBs all document that the backend keep-alive must exceed the LB idle timeout.',
   fix: 'Set keepalive_timeout above the LB idle timeout (e.g. LB 60s → keepalive_timeout 75s).',
-  check({ model, lbIdle }) {
+  check({ model, lbIdle: wait, lbKeepIdle }) {
+    // A cloud LB's idle timeout bounds both; HAProxy keeps idle server connections up to pool-purge-delay.
+    const lbIdle = lbKeepIdle ?? wait;
     if (!lbIdle || lbIdle.seconds === null) return [];
+    const label = lbKeepIdle ? 'idle connection reuse' : 'idle timeout';
     const hits: RuleHit[] = [];
     for (const srv of model.servers) {
       const ka = srv.settings['keepalive_timeout'] as Setting;
@@ -20,7 +23,7 @@ export const lbIdleAboveNginxKeepalive: AuditRule = {
       hits.push({
         server: srv.name,
         location: '*',
-        values: [chainValue('lb', 'idle timeout', lbIdle), chainValue('nginx', 'keepalive_timeout', ka)],
+        values: [chainValue('lb', label, lbIdle), chainValue('nginx', 'keepalive_timeout', ka)],
         message:
           `The LB keeps an idle connection to nginx for ${secs(lbIdle.seconds)}, nginx closes it after ${said(ka)}. ` +
           `A request the LB sends on a connection idle between ${secs(ka.seconds)} and ${secs(lbIdle.seconds)} meets a closed socket: the client gets a 502 from the LB ` +

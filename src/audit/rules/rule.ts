@@ -15,6 +15,8 @@ export interface RuleInput {
   readonly model: NginxModel;
   readonly app: AppServer | null;
   readonly lbIdle: Setting | null;
+  /** How long the LB keeps an idle connection to nginx for reuse, when it is not lbIdle (HAProxy's pool-purge-delay) */
+  readonly lbKeepIdle?: Setting | null;
   readonly clientTimeout: Setting | null;
 }
 

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { EXIT, useColor, type CliIO } from '../io.js';
 import { UsageError } from '../../errors.js';
+import { LB_PROVIDERS, type LbProvider } from '../../audit/haproxy-conf.js';
 import { runAudit, renderAudit, type AuditFormat } from '../../audit/index.js';
 import { chainSnapshotRows } from '../../audit/snapshot.js';
 import { parseAuditFailOn, type AuditFailOn } from '../../audit/fail-on.js';
@@ -23,6 +24,8 @@ interface AuditFlags {
   gunicornConf?: string;
   cmd?: string;
   lbIdleTimeout?: string;
+  lbProvider?: LbProvider;
+  haproxyConf?: string;
   clientTimeout?: string;
   format: AuditFormat;
   db?: string;
@@ -57,7 +60,9 @@ export function addAuditInputOptions(cmd: Command): Command {
     .option('--nginx-conf <file>', 'nginx.conf (includes are followed), a saved `nginx -T` output, or - to read `nginx -T` from stdin')
     .option('--gunicorn-conf <file>', 'gunicorn.conf.py')
     .option('--cmd <command>', 'the gunicorn/uvicorn command line, or a Dockerfile / compose file / Procfile / systemd unit that starts it')
-    .option('--lb-idle-timeout <dur>', "the load balancer's idle timeout (nginx time syntax: 60, 60s, 1m)");
+    .option('--lb-idle-timeout <dur>', "the load balancer's idle timeout (nginx time syntax: 60, 60s, 1m)")
+    .addOption(new Option('--lb-provider <provider>', "the load balancer in front: its default idle timeout when --lb-idle-timeout is not given (alb/elb 60s, gcp 30s, cloudflare 100s; haproxy reads --haproxy-conf)").choices([...LB_PROVIDERS]))
+    .option('--haproxy-conf <file>', "haproxy.cfg of the HAProxy in front of nginx: its timeouts per defaults/frontend/backend");
 }
 
 export function registerAuditCommand(program: Command, io: CliIO = processIO()): void {
@@ -88,6 +93,8 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO()):
         gunicornConf: flags.gunicornConf,
         cmd: flags.cmd,
         lbIdleTimeout: flags.lbIdleTimeout,
+        lbProvider: flags.lbProvider,
+        haproxyConf: flags.haproxyConf,
         clientTimeout: flags.clientTimeout,
       });
       if (!outcome.ok) {

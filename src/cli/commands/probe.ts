@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.js';
 import { runProbe, renderProbeJson, renderProbeText, realProbeDeps, describeExpectation, DEFAULT_MAX_BODY_BYTES } from '../../probe/index.js';
 import { durationSetting } from '../../audit/index.js';
 import { addAuditInputOptions, processIO, readAll } from './audit.js';
+import type { LbProvider } from '../../audit/haproxy-conf.js';
 
 interface ProbeFlags {
   precision: string;
@@ -24,6 +25,8 @@ interface ProbeFlags {
   gunicornConf?: string;
   cmd?: string;
   lbIdleTimeout?: string;
+  lbProvider?: LbProvider;
+  haproxyConf?: string;
 }
 
 function seconds(text: string, flag: string): number {
@@ -74,6 +77,8 @@ export function registerProbeCommand(program: Command, io: CliIO = processIO()):
               gunicornConf: flags.gunicornConf,
               cmd: flags.cmd,
               lbIdleTimeout: flags.lbIdleTimeout,
+              lbProvider: flags.lbProvider,
+              haproxyConf: flags.haproxyConf,
             },
             signal: ctl.signal,
             onProgress: io.stderr.isTTY === true && flags.json !== true ? (line) => void io.stderr.write(`${line}\n`) : undefined,
