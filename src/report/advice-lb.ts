@@ -36,8 +36,12 @@ export function buildLbRecommendations(a: LbAdviceInput): Recommendation[] {
         `aws elbv2 modify-load-balancer-attributes --load-balancer-arn <arn> --attributes Key=idle_timeout.timeout_seconds,Value=${Math.ceil(s * 2)}  # ALB`,
         `timeout server ${Math.ceil(s * 2)}s  # HAProxy, in the backend in front of nginx`,
         `gcloud compute backend-services update <name> --timeout=${Math.ceil(s * 2)}s  # GCP`,
-        `proxy_read_timeout ${Math.max(1, Math.floor(s * 0.9))}s;  # or keep nginx's own clock below the LB's`,
+        // No lower proxy_read_timeout here (issue 15): it would only turn the client's error into nginx's 504.
       ],
+      changes: [{
+        directive: lbTimeoutKnob(s), where: "the load balancer's settings", now: `≈${s} s (the pile)`, set: `${Math.ceil(s * 2)} s, above nginx's proxy_read_timeout`,
+        why: 'the LB answered the client itself while nginx and the app kept working for nobody',
+      }],
       evidence: c.examples.slice(0, 5),
     });
   }
@@ -48,6 +52,7 @@ export function buildLbRecommendations(a: LbAdviceInput): Recommendation[] {
       detail: 'The LB reused an idle connection to nginx just as nginx\'s keepalive_timeout closed it: the LB answered 502 and nginx logged nothing. ' +
         'nginx\'s keepalive_timeout must be longer than the LB\'s idle timeout (ALB 60 s, HAProxy timeout http-keep-alive/server), so the LB always closes first.',
       lines: ['keepalive_timeout 75s;  # nginx, in the server the LB talks to: longer than the LB\'s idle timeout'],
+      changes: [{ directive: 'keepalive_timeout (nginx, the server the LB talks to)', where: 'nginx.conf', now: 'shorter than the LB\'s idle timeout', set: '75s', why: 'the LB must close an idle connection first' }],
       evidence: a.lbRaces.requests.slice(0, 5),
     });
   }
@@ -57,6 +62,7 @@ export function buildLbRecommendations(a: LbAdviceInput): Recommendation[] {
       title: `${a.unavailable.count} request(s) found no healthy target at the load balancer`,
       detail: 'The LB answered 503 (or 521/522) itself: every nginx behind it was failing its health check or refusing connections. nginx never saw these requests; look at the health check and nginx\'s availability at those times.',
       lines: [],
+      changes: [{ directive: "the load balancer's health check", where: "the load balancer's target group / backend service", now: 'every target unhealthy or refusing at those times', set: 'unchanged: find why nginx failed it', why: 'the LB answered 503 itself; nginx never saw these requests' }],
       evidence: a.unavailable.requests.slice(0, 5),
     });
   }

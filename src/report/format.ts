@@ -1,5 +1,5 @@
 /** Small formatting shared by the text, markdown and HTML renderers: times in a zone, shares, durations. */
-import type { Histogram, RequestRef, VerdictCount } from './types.js';
+import type { Histogram, RequestRef, VerdictCount, SettingChange, RestartWindow } from './types.js';
 import { describeSupport, type Support } from '../domain/evidence.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -68,4 +68,15 @@ export function possibleRacesText(count: number, missing: string): string {
 export function blockerUnknownText(s: Support | null, candidates: number): string {
   return `blocking request: cannot tell ${candidates === 1 ? 'whether the request below blocked the worker or waited behind one the logs do not show' : `which of these ${candidates} requests on the worker blocked it`}` +
     `${s?.missing ? ` — needs ${s.missing}` : ''}`;
+}
+
+/** "--keep-alive (default (…)): 2 s → 65 — why" */
+export function changeText(c: SettingChange): string {
+  return `${c.directive} [${c.where}]: now ${c.now} → ${c.set} — ${c.why}`;
+}
+
+/** "2026-… Handling signal: term → Starting gunicorn 20.1.0: 23 failed (upstream_unavailable 20, upstream_error 3)" */
+export function restartText(w: RestartWindow, time: (iso: string) => string): string {
+  const verdicts = Object.entries(w.by_verdict).map(([v, n]) => `${v} ${n}`).join(', ');
+  return `${time(w.from)} "${w.stop.message}" → ${time(w.to)} "${w.start.message}": ${w.failed_count} request(s) failed${verdicts ? ` (${verdicts})` : ''}`;
 }

@@ -10,7 +10,12 @@ import {
   SELECT_REPORT_PASS, SELECT_REPORT_REQUESTS_OF_VERDICTS, SELECT_REPORT_REQUEST, SELECT_REPORT_SPAN, SELECT_MAX_VERDICT_ID, SELECT_APP_BLOCKER,
   type ReportRequestRow, type ReportPassRow, type ReportPassTuple, type ReportSpanRow, type AppBlockerRow,
 } from '../store/sql/report-requests.js';
-import { SELECT_REPORT_WORKER_EVENTS, SELECT_REPORT_BOOTS, SELECT_REPORT_ERRORS, type ReportWorkerEventRow, type ReportErrorRow } from '../store/sql/report-events.js';
+import {
+  SELECT_REPORT_WORKER_EVENTS, SELECT_REPORT_BOOTS, SELECT_REPORT_ERRORS, SELECT_REPORT_LIFECYCLE, SELECT_APP_SERVER_FACTS,
+  type ReportWorkerEventRow, type ReportErrorRow, type AppServerFactsRow,
+} from '../store/sql/report-events.js';
+import { buildChainModel } from './chain-model.js';
+import { RestartTally, findRestartWindows } from './restarts.js';
 import {
   SELECT_REPORT_FILES, SELECT_ACCESS_CAPABILITIES, SELECT_ERROR_CAPABILITIES, SELECT_APP_CAPABILITIES, SELECT_SERVER_CAPABILITIES,
   type ReportFileRow, type AccessCapabilityRow, type ErrorCapabilityRow, type AppCapabilityRow, type ServerCapabilityRow,
@@ -125,6 +130,9 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
   stage('reading worker events');
   const events = db.prepare(SELECT_REPORT_WORKER_EVENTS).all({ from: evFrom, to: evTo }) as ReportWorkerEventRow[];
   const boots = db.prepare(SELECT_REPORT_BOOTS).all({ from: evFrom, to: evTo + 30_000 }) as ReportWorkerEventRow[];
+  // Restarts: a stop may precede the window's first failure, the start follow its last.
+  const lifecycle = db.prepare(SELECT_REPORT_LIFECYCLE).all({ from: evFrom - EVENT_MARGIN_MS, to: evTo + EVENT_MARGIN_MS }) as ReportWorkerEventRow[];
+  const restartTally = new RestartTally(findRestartWindows(lifecycle));
 
   stage(`reading ${span.n} requests`);
   const totals = new TotalsTally();
@@ -137,7 +145,7 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
   const lbRaces = new RaceTally();
   const lbUnavailable = new LbVerdictTally('lb_unavailable');
   const slowest = new SlowestHandler();
-  const overTime = new OverTimeTally(hasRows ? { firstMs: span.first_end_ms!, lastMs: span.last_end_ms! } : null);
+  const overTime = new OverTimeTally(hasRows ? { firstMs: span.first_end_ms!, lastMs: span.last_end_ms! } : null, 60, (r) => restartTally.inRestart(r) ? 'gunicorn' : null);
   const explicitWindow = from !== null || to !== null;
   const timelineTally = explicitWindow ? new TimelineTally() : null;
   const files = db.prepare(SELECT_REPORT_FILES).all() as ReportFileRow[];
@@ -152,6 +160,7 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     lbUnavailable.add(r);
     slowest.add(r);
     overTime.add(r);
+    restartTally.add(r);
     timelineTally?.add(r);
   }
 
@@ -163,6 +172,8 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     }
   }
   const settings = loadChainSettings(db);
+  const chainModel = buildChainModel(settings, db.prepare(SELECT_APP_SERVER_FACTS).get() as AppServerFactsRow);
+  const restarts = restartTally.result();
   const atMs = to ?? (hasRows ? span.last_end_ms! : Date.now());
   const fingerprints = withDirectives(fingerprintTally.fingerprints(), settings, atMs);
   const incidents = incidentTally.result();
@@ -179,7 +190,8 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
   if (timelineTally) {
     stage('building the timeline');
     const errors = db.prepare(SELECT_REPORT_ERRORS).all({ from: evFrom, to: evTo, limit: 1000 }) as ReportErrorRow[];
-    timeline = timelineTally.result(errors, [...events, ...boots].sort((a, b) => a.time_ms - b.time_ms || a.id - b.id));
+    const stopsAndStarts = lifecycle.filter((e) => e.time_ms >= evFrom && e.time_ms < evTo && e.event !== 'app_shutdown' && e.event !== 'server_started');
+    timeline = timelineTally.result(errors, [...events, ...boots, ...stopsAndStarts].sort((a, b) => a.time_ms - b.time_ms || a.id - b.id));
   }
 
   stage('checking what the logs can tell');
@@ -213,8 +225,12 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     wasted_work: wasted,
     stalls,
     keepalive_races: races.result(),
+    restarts,
+    chain_model: chainModel,
     recommendations: [
-      ...buildRecommendations({ fingerprints, incidents, stalls, races: { count: races.count, requests: races.requests }, wasted, slowestHandlerS }),
+      ...buildRecommendations({
+        fingerprints, incidents, stalls, races: { count: races.count, requests: races.requests }, wasted, slowestHandlerS, chain: chainModel, restarts,
+      }),
       ...buildLbRecommendations({ fingerprints, lbRaces: { count: lbRaces.count, requests: lbRaces.requests }, unavailable: lbUnavailable.result() }),
     ],
     timeline,

@@ -6,7 +6,7 @@
 import { VERDICTS } from '../domain/verdicts.js';
 import { stripControls } from '../output/rows.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText } from './format.js';
+import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText } from './format.js';
 import { esc, renderStackedBars, renderLegend, ticks } from './svg.js';
 
 export const VERDICT_COLORS: Readonly<Record<string, string>> = {
@@ -86,6 +86,11 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
     out.push(`<div class="card"><b>${t(i.time)}</b> <span class="bad">${esc(i.event)}</span> pid ${i.worker_pid ?? '?'}${i.signal !== null ? ` signal ${i.signal}` : ''} — <code>${s(i.message)}</code> <span class="muted">${s(i.source)}</span><ul>${items.map((x) => `<li>${x}</li>`).join('')}</ul></div>`);
   }
 
+  if (m.restarts.length > 0) {
+    out.push('<h2 id="restarts">Restarts</h2>');
+    out.push(`<ul>${m.restarts.map((w) => `<li>${esc(restartText(w, t))} <span class="muted">${s(w.stop.source)} → ${s(w.start.source)}</span><ul>${w.requests.slice(0, 5).map((r) => `<li>${ref(r)}</li>`).join('')}</ul></li>`).join('')}</ul>`);
+  }
+
   out.push('<h2 id="wasted">Wasted work</h2>');
   const ww = m.wasted_work;
   out.push(ww.requests === 0 ? '<p>None seen.</p>' : `<p>${ww.requests} handler(s) ran <b>${ww.total_s.toFixed(1)} s</b> after nobody was waiting.</p>` +
@@ -107,8 +112,9 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
   }
 
   out.push('<h2 id="recommendations">Recommendations</h2>');
+  out.push(`<p class="muted">Read from ${esc(m.chain_model.origin_note)}.</p>`);
   if (m.recommendations.length === 0) out.push('<p>Nothing to change on this evidence.</p>');
-  out.push(`<ol>${m.recommendations.map((r) => `<li><b>${esc(r.title)}</b><p>${esc(r.detail)}</p>${r.lines.length ? `<pre>${r.lines.map(esc).join('\n')}</pre>` : ''}<ul>${r.evidence.map((e) => `<li>${ref(e)}</li>`).join('')}</ul></li>`).join('')}</ol>`);
+  out.push(`<ol>${m.recommendations.map((r) => `<li><b>${esc(r.title)}</b><p>${esc(r.detail)}</p>${r.changes.length ? `<ul>${r.changes.map((ch) => `<li>${s(changeText(ch))}</li>`).join('')}</ul>` : ''}${r.lines.length ? `<pre>${r.lines.map(esc).join('\n')}</pre>` : ''}<ul>${r.evidence.map((e) => `<li>${ref(e)}</li>`).join('')}</ul></li>`).join('')}</ol>`);
 
   if (m.timeline) {
     out.push('<h2 id="timeline">Incident timeline</h2>');

@@ -4,7 +4,7 @@
  */
 import { stripControls } from '../output/rows.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText } from './format.js';
+import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText } from './format.js';
 
 /** Text for a table cell or a line: controls stripped, markdown and HTML specials escaped. */
 export function mdText(s: string | null): string {
@@ -71,6 +71,15 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
   }
   out.push('');
 
+  if (m.restarts.length > 0) {
+    out.push('## Restarts\n');
+    for (const w of m.restarts) {
+      out.push(`- ${mdText(restartText(w, t))} (${mdCode(w.stop.source)} → ${mdCode(w.start.source)})`);
+      for (const r of w.requests.slice(0, 5)) out.push(`  - ${ref(r)}`);
+    }
+    out.push('');
+  }
+
   out.push('## Wasted work\n');
   const ww = m.wasted_work;
   out.push(ww.requests === 0 ? 'None seen.\n' : `${ww.requests} handler(s) ran **${ww.total_s.toFixed(1)} s** after nobody was waiting.\n\n` +
@@ -94,9 +103,11 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
   }
 
   out.push('## Recommendations\n');
+  out.push(`Read from ${mdText(m.chain_model.origin_note)}.\n`);
   if (m.recommendations.length === 0) out.push('Nothing to change on this evidence.\n');
   m.recommendations.forEach((r, n) => {
     out.push(`${n + 1}. **${mdText(r.title)}** ${mdText(r.detail)}`);
+    for (const ch of r.changes) out.push(`   - ${mdText(changeText(ch))}`);
     if (r.lines.length) out.push(`\n   \`\`\`\n${r.lines.map((l) => `   ${l}`).join('\n')}\n   \`\`\``);
     for (const e of r.evidence) out.push(`   - ${ref(e)}`);
   });

@@ -6,7 +6,7 @@ import { Chalk } from 'chalk';
 import { stripControls, renderTable } from '../output/rows.js';
 import { VERDICTS } from '../domain/verdicts.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, coarsen, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText } from './format.js';
+import { formatTime, pct, secs, coarsen, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText } from './format.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -87,6 +87,15 @@ export function renderText(m: ReportModel, o: TextOptions): string {
     if (i.replaced_by) out.push(`      replaced by pid ${i.replaced_by.pid ?? '?'} at ${t(i.replaced_by.time)} ${c.dim(`(${s(i.replaced_by.source)})`)}`);
   }
 
+  if (m.restarts.length > 0) {
+    out.push(h('Restarts'));
+    for (const w of m.restarts) {
+      out.push(`  ${restartText(w, t)}  ${c.dim(`(${s(w.stop.source)} → ${s(w.start.source)})`)}`);
+      for (const r of w.requests.slice(0, 5)) out.push(`      ${ref(r)}`);
+      if (w.failed_count > 5) out.push(`      … and ${w.failed_count - 5} more`);
+    }
+  }
+
   out.push(h('Wasted work'));
   const ww = m.wasted_work;
   if (ww.requests === 0) out.push('  none seen\n');
@@ -117,10 +126,12 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   }
 
   out.push(h('Recommendations'));
+  out.push(`  read from ${s(m.chain_model.origin_note)}`);
   if (m.recommendations.length === 0) out.push('  nothing to change on this evidence\n');
   m.recommendations.forEach((r, n) => {
     out.push(`  ${n + 1}. ${c.bold(r.title)}`);
     out.push(`     ${r.detail}`);
+    for (const ch of r.changes) out.push(`     ${c.yellow('•')} ${s(changeText(ch))}`);
     for (const l of r.lines) out.push(`       ${c.green(l)}`);
     for (const e of r.evidence) out.push(`       evidence: ${ref(e)}`);
   });

@@ -259,7 +259,11 @@ export class OverTimeTally {
   private readonly base: number;
   private readonly buckets: { start: string; counts: Record<string, number>; failed_by_layer: Record<string, number> }[];
 
-  constructor(span: { firstMs: number; lastMs: number } | null, maxBuckets = 60) {
+  /**
+   * `layerOf` overrides the verdict's layer for a request whose clock was another's: a refusal during
+   * an app-server restart fired on gunicorn's stop, not on nginx.
+   */
+  constructor(span: { firstMs: number; lastMs: number } | null, maxBuckets = 60, private readonly layerOf: (r: ReportPassRow) => string | null = () => null) {
     const first = span?.firstMs ?? 0;
     const last = span?.lastMs ?? 0;
     const bucketS = span === null ? 60 : BUCKETS_S.find((b) => (last - first) / (b * 1000) < maxBuckets) ?? 86400;
@@ -274,7 +278,7 @@ export class OverTimeTally {
     if (b === undefined) return;
     b.counts[r.verdict] = (b.counts[r.verdict] ?? 0) + 1;
     if (FAILED.has(r.verdict)) {
-      const layer = LAYER.get(r.verdict) ?? 'nginx';
+      const layer = this.layerOf(r) ?? LAYER.get(r.verdict) ?? 'nginx';
       b.failed_by_layer[layer] = (b.failed_by_layer[layer] ?? 0) + 1;
     }
   }

@@ -5,6 +5,7 @@
  */
 import type { DirectiveMatch, TimeoutChange } from '../chain-history.js';
 import type { Support } from '../domain/evidence.js';
+import type { ChainModel } from './chain-model.js';
 
 export const REPORT_VERSION = 1;
 
@@ -136,13 +137,40 @@ export interface Stall {
   readonly victims: readonly RequestRef[];
 }
 
+/** One setting a recommendation changes (or says to leave), read from the chain model. */
+export interface SettingChange {
+  /** the directive or flag: `proxy_read_timeout`, `--keep-alive`, "the load balancer's idle timeout" */
+  readonly directive: string;
+  /** where it is set: file:line when audited, "default (…)" or "logs: …" otherwise */
+  readonly where: string;
+  /** its value now */
+  readonly now: string;
+  /** the value to set ("unchanged" when the fix is elsewhere) */
+  readonly set: string;
+  readonly why: string;
+}
+
 export interface Recommendation {
   readonly id: string;
   readonly title: string;
   readonly detail: string;
   /** config or code lines to apply */
   readonly lines: readonly string[];
+  /** the settings it touches: directive, where, now, to set, why */
+  readonly changes: readonly SettingChange[];
   readonly evidence: readonly RequestRef[];
+}
+
+/** An app-server restart (stop … start) and the requests that failed inside it. */
+export interface RestartWindow {
+  readonly from: string;
+  readonly to: string;
+  readonly stop: { readonly message: string; readonly source: string };
+  readonly start: { readonly message: string; readonly source: string };
+  readonly failed_count: number;
+  readonly by_verdict: Readonly<Record<string, number>>;
+  /** the first ten */
+  readonly requests: readonly RequestRef[];
 }
 
 export type TimelineLayer = 'nginx' | 'nginx-error' | 'gunicorn' | 'app' | 'client';
@@ -217,6 +245,10 @@ export interface ReportModel {
     /** failed requests that fit a keep-alive race the access log cannot confirm (no $upstream_* timing): counted, not flagged */
     readonly possible: { readonly count: number; readonly requests: readonly RequestRef[]; readonly missing: string };
   };
+  /** app-server restarts (deploys) and the requests that failed during them */
+  readonly restarts: readonly RestartWindow[];
+  /** the chain the recommendations were read from */
+  readonly chain_model: ChainModel;
   readonly recommendations: readonly Recommendation[];
   /** present when the report covers an explicit window (--from/--to/--last) */
   readonly timeline: { readonly entries: readonly TimelineEntry[]; readonly truncated: boolean } | null;

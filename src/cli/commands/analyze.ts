@@ -5,10 +5,13 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
-import { dbOption } from '../shared.js';
+import { dbOption, withStore } from '../shared.js';
+import { auditIntoStore } from '../../analyze.js';
 import { existsSync } from 'node:fs';
 import { addIngestOptions, ingestSucceeded, runIngestCommand, renderIngestSummary, type IngestFlags } from './ingest.js';
 import { addReportOptions, resolveReportFlags, runReportCommand, type ReportFlags } from './report.js';
+
+interface AuditFlags { readonly cmd?: string; readonly gunicornConf?: string; readonly lbIdleTimeout?: string; readonly nginxConf?: string }
 
 export function registerAnalyzeCommand(program: Command, io: CliIO): void {
   const cmd = program
@@ -16,12 +19,21 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
     .description('ingest log files, correlate them and print the report (the quick start)')
     .argument('<paths...>', 'log files, directories, globs, or - for stdin');
   dbOption(addReportOptions(addIngestOptions(cmd), { withTz: false }))
-    .action(async (paths: string[], flags: IngestFlags & ReportFlags) => {
+    .option('--cmd <command>', 'the gunicorn/uvicorn command line (or a Dockerfile / compose file / Procfile / systemd unit): with --nginx-conf, the audited chain the recommendations cite')
+    .option('--gunicorn-conf <file>', 'gunicorn.conf.py, for the audited chain')
+    .option('--lb-idle-timeout <dur>', "the load balancer's idle timeout (60, 60s, 1m), for the audited chain")
+    .action(async (paths: string[], flags: IngestFlags & ReportFlags & AuditFlags) => {
       resolveReportFlags(flags);
       const result = await runIngestCommand(paths, { ...flags, correlate: true }, io);
       io.stderr.write(renderIngestSummary(result));
       if (!ingestSucceeded(result, io)) io.setExitCode(EXIT.error);
       if (!existsSync(flags.db)) return; // nothing was stored (the errors above say why): no report to make
+      if (flags.nginxConf !== undefined || flags.cmd !== undefined || flags.gunicornConf !== undefined) {
+        const audit = await withStore(flags.db, {}, (db) => auditIntoStore(db, {
+          nginxConf: flags.nginxConf, cmd: flags.cmd, gunicornConf: flags.gunicornConf, lbIdleTimeout: flags.lbIdleTimeout,
+        }));
+        if (audit.error !== null) io.stderr.write(`warning: the configs could not be audited, the advice reads the logs only: ${audit.error}\n`);
+      }
       await runReportCommand(flags, io);
     });
 }
