@@ -70,7 +70,10 @@ events { worker_connections 64; }
 http {
     client_body_temp_path ${join(dir, 'tmp')};
     proxy_temp_path ${join(dir, 'tmp')};
-    access_log ${join(dir, 'logs/access.log')};
+    log_format timed '$remote_addr [$time_iso8601] "$request" $status rt=$request_time '
+                     'uct=$upstream_connect_time uht=$upstream_header_time urt=$upstream_response_time '
+                     'us=$upstream_status ua=$upstream_addr rid=$request_id';
+    access_log ${join(dir, 'logs/access.log')} timed;
     upstream app {
         server 127.0.0.1:${appPort};
     }
@@ -79,7 +82,16 @@ ${body}
 `;
 }
 
-export async function startLiveStack(servers: string): Promise<LiveStack> {
+export interface LiveStackOptions {
+  /** gunicorn --timeout (default 30: nothing in the gate tests blocks a worker). */
+  readonly gunicornTimeout?: number;
+  /** gunicorn's stderr, as it comes (its WORKER TIMEOUT lines). */
+  readonly onGunicornStderr?: (text: string) => void;
+  /** Leave the run folder (configs, logs) in place, for a look afterwards. */
+  readonly keep?: boolean;
+}
+
+export async function startLiveStack(servers: string, opts: LiveStackOptions = {}): Promise<LiveStack> {
   const dir = mkdtempSync(join(tmpdir(), 'droptrace-live-'));
   mkdirSync(join(dir, 'logs'));
   mkdirSync(join(dir, 'tmp'));
@@ -88,13 +100,16 @@ export async function startLiveStack(servers: string): Promise<LiveStack> {
   for (const m of servers.matchAll(/\{port:(\w+)\}/g)) ports[m[1]!] ??= await freePort();
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, renderConf(dir, appPort, servers, ports));
-  const cmd = `${GUNICORN} -k uvicorn.workers.UvicornWorker --timeout 30 -w 2 -b 127.0.0.1:${appPort} --chdir ${APP_DIR} app:app`;
+  const cmd = `${GUNICORN} -k uvicorn.workers.UvicornWorker --timeout ${opts.gunicornTimeout ?? 30} -w 2 -b 127.0.0.1:${appPort} --chdir ${APP_DIR} app:app`;
+  writeFileSync(join(dir, 'cmd.txt'), `${cmd}\n`);
   const procs: ChildProcess[] = [];
   const stop = (): void => {
     for (const p of procs) if (p.pid !== undefined && p.exitCode === null) p.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   };
-  procs.push(spawn(PYTHON, cmd.split(' '), { stdio: 'ignore' }));
+  const gunicorn = spawn(PYTHON, cmd.split(' '), { stdio: ['ignore', 'ignore', opts.onGunicornStderr ? 'pipe' : 'ignore'] });
+  gunicorn.stderr?.on('data', (b: Buffer) => opts.onGunicornStderr?.(b.toString()));
+  procs.push(gunicorn);
   procs.push(spawn(NGINX, ['-c', conf, '-p', dir, '-e', join(dir, 'logs/error.log')], { stdio: 'ignore' }));
   try {
     for (const port of Object.values(ports)) await waitFor(`http://127.0.0.1:${port}/slow?seconds=0`, 20_000);
