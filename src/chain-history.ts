@@ -8,15 +8,16 @@ import {
   INSERT_CHAIN_SETTING, INSERT_CHAIN_SNAPSHOT, SELECT_CHAIN_SETTINGS, SELECT_CHAIN_SNAPSHOTS, SELECT_FAILURE_RATE, SELECT_SNAPSHOT_SETTINGS,
   type StoredChainSetting, type StoredChainSnapshot,
 } from './store/sql/chain.js';
+import { writeTransaction } from './store/write-lock.js';
 import type { ChainSnapshotRow } from './audit/snapshot.js';
 
 export function saveChainSnapshot(db: Db, rows: readonly ChainSnapshotRow[], inputs: string, takenMs: number): number {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const id = Number(db.prepare(INSERT_CHAIN_SNAPSHOT).run(takenMs, inputs).lastInsertRowid);
     const ins = db.prepare(INSERT_CHAIN_SETTING);
     for (const r of rows) ins.run({ snapshot_id: id, layer: r.layer, server: r.server, location: r.location, setting: r.setting, value_s: r.value_s, value: r.value, source: r.source });
     return id;
-  })();
+  });
 }
 
 /** A saved snapshot by id, or the newest by time ('latest'), with its rows; null when there is none. */

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { openStore, schemaVersion, type Db } from './store/open.js';
 import { LOG_TABLES, MIGRATIONS } from './store/sql/schema.js';
-import { correlate, type CorrelateResult } from './correlate/correlate.js';
+import { correlate, ensureSweepIndexes, type CorrelateResult } from './correlate/correlate.js';
+import { writeTransaction, type WaitPolicy } from './store/write-lock.js';
 import {
   EARLIEST_AFFECTED, HAS_VERDICTS, MAX_IDS, SELECT_CORRELATION_MARK, SET_CORRELATION_MARK, type TableIds,
 } from './store/sql/watermarks.js';
@@ -28,8 +29,16 @@ export function hasPendingCorrelation(db: Db): boolean {
  * affect, or in full on a database with no verdict yet. null when nothing was pending.
  */
 export function correlatePending(db: Db): CorrelateResult | null {
+  ensureSweepIndexes(db);
+  return writeTransaction(db, () => correlatePendingLocked(db));
+}
+
+/**
+ * Inside the write lock: the mark is read, the verdicts rewritten and the mark moved in one
+ * transaction, so two commands catching up at once correlate the same rows once.
+ */
+function correlatePendingLocked(db: Db): CorrelateResult | null {
   const mark = db.prepare(SELECT_CORRELATION_MARK).get() as TableIds;
-  // Read before correlating: rows another process stores meanwhile stay above the new mark.
   const now = db.prepare(MAX_IDS).get() as TableIds;
   if (!isPending(mark, now)) return null;
   const earliest = (db.prepare(EARLIEST_AFFECTED).get(mark) as { t: number | null }).t;
@@ -38,17 +47,20 @@ export function correlatePending(db: Db): CorrelateResult | null {
     const hasVerdicts = db.prepare(HAS_VERDICTS).get() !== undefined;
     result = correlate(db, { fromMs: hasVerdicts ? earliest : null });
   }
-  // Only once the correlation finished: one killed midway leaves the rows pending.
+  // In the same transaction as the verdicts: one killed midway leaves the rows pending.
   db.prepare(SET_CORRELATION_MARK).run(now);
   return result;
 }
 
-/** Correlates every request again (`droptrace correlate --rebuild`). */
+/** Correlates every request again (`droptrace correlate --rebuild`): all of it, or (killed) none. */
 export function rebuildCorrelation(db: Db): CorrelateResult {
-  const now = db.prepare(MAX_IDS).get() as TableIds;
-  const result = correlate(db, { fromMs: null });
-  db.prepare(SET_CORRELATION_MARK).run(now);
-  return result;
+  ensureSweepIndexes(db);
+  return writeTransaction(db, () => {
+    const now = db.prepare(MAX_IDS).get() as TableIds;
+    const result = correlate(db, { fromMs: null });
+    db.prepare(SET_CORRELATION_MARK).run(now);
+    return result;
+  });
 }
 
 export interface CatchUp {
@@ -63,7 +75,7 @@ export interface CatchUp {
  * short-lived writable connection, so the command itself can keep its read-only one. A database
  * this user cannot write is read as it is, with the reason in `stale`.
  */
-export function correlateStoreIfPending(path: string): CatchUp {
+export function correlateStoreIfPending(path: string, wait?: WaitPolicy): CatchUp {
   if (!existsSync(path)) return { correlation: null, stale: null }; // the command's own open reports it
   let pending: boolean;
   const reader = openStore(path, { readonly: true });
@@ -75,18 +87,21 @@ export function correlateStoreIfPending(path: string): CatchUp {
   if (!pending) return { correlation: null, stale: null };
   let db: Db;
   try {
-    db = openStore(path);
+    db = openStore(path, wait ? { wait } : {});
   } catch (err) {
-    return { correlation: null, stale: `rows ingested since the last correlation are not correlated yet: ${(err as Error).message}` };
+    return { correlation: null, stale: cannotCorrelate(path, (err as Error).message) };
   }
   try {
     return { correlation: correlatePending(db), stale: null };
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_READONLY') {
-      return { correlation: null, stale: `rows ingested since the last correlation are not correlated yet: ${path} is read-only here` };
+      return { correlation: null, stale: cannotCorrelate(path, `${path} is read-only here`) };
     }
     throw err;
   } finally {
     db.close();
   }
 }
+
+const cannotCorrelate = (path: string, why: string): string =>
+  `cannot correlate the rows ingested into ${path} since its last correlation, so its verdicts would leave them out: ${why}. Run \`droptrace correlate --db ${path}\` as a user who can write it (or on a writable copy), then read it again`;

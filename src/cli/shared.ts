@@ -1,13 +1,25 @@
 /** Small pieces every command shares: the --db option and opening the store around an action. */
 import type { Command } from 'commander';
 import { closeStore, openStore, type Db, type OpenOptions } from '../store/open.js';
+import { DEFAULT_WAIT_MS, type WaitPolicy } from '../store/write-lock.js';
+import { parseDurationArg } from '../domain/time-arg.js';
 import { correlateStoreIfPending } from '../pending-correlation.js';
 import type { CliIO } from './io.js';
 
 export const DEFAULT_DB = './droptrace.db';
 
 export function dbOption(cmd: Command): Command {
-  return cmd.option('--db <file>', 'SQLite database', DEFAULT_DB);
+  return waitOption(cmd.option('--db <file>', 'SQLite database', DEFAULT_DB));
+}
+
+export function waitOption(cmd: Command): Command {
+  return cmd.option('--wait <duration>', `when another droptrace is writing the database, wait this long for it, then refuse (0: refuse at once; default ${DEFAULT_WAIT_MS / 60_000}m)`);
+}
+
+/** The --wait bound, with the "waiting" notice on stderr. */
+export function waitFrom(flags: { readonly wait?: string }, io: CliIO): WaitPolicy {
+  const waitMs = flags.wait === undefined ? DEFAULT_WAIT_MS : flags.wait.trim() === '0' ? 0 : parseDurationArg(flags.wait, '--wait');
+  return { waitMs, onWait: (m) => void io.stderr.write(`${m}\n`) };
 }
 
 export async function withStore<T>(path: string, opts: OpenOptions, fn: (db: Db) => T | Promise<T>): Promise<T> {
@@ -23,9 +35,11 @@ export async function withStore<T>(path: string, opts: OpenOptions, fn: (db: Db)
  * Before a command reads verdicts: correlate what was ingested since the last correlation (ingest
  * leaves it to the first command that needs it). Says so on a terminal, since it can take seconds.
  */
-export function catchUpCorrelation(path: string, io: CliIO): void {
+export function catchUpCorrelation(path: string, io: CliIO, wait?: WaitPolicy): void {
   if (io.stderr.isTTY === true) io.stderr.write('\r\u001b[Kcorrelating what was ingested since the last correlation…');
-  const r = correlateStoreIfPending(path);
+  const r = correlateStoreIfPending(path, wait);
   if (io.stderr.isTTY === true) io.stderr.write('\r\u001b[K');
-  if (r.stale !== null) io.stderr.write(`warning: ${r.stale}\n`);
+  // Verdicts missing the rows since the last correlation would be counted as the whole traffic
+  // (a read-only copy with uncorrelated rows read as "0 requests", and a --fail-on cron passing).
+  if (r.stale !== null) throw new Error(r.stale);
 }

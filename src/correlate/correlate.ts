@@ -5,9 +5,10 @@
  * and matches on this thread; a large sweep's verdict rows are written by another (verdict-writer.ts).
  */
 import { openReader, type Db } from '../store/open.js';
+import { writeTransaction } from '../store/write-lock.js';
 import {
   SELECT_SKEW_SAMPLES, SELECT_COINCIDENCE_ACCESS, SELECT_COINCIDENCE_APP, SELECT_COINCIDENCE_ACCESS_REQUESTS, SELECT_COINCIDENCE_ERRORS,
-  INSERT_RUN, SET_RUN_ERROR_SKEW, FINISH_RUN, SELECT_WORKER_EVENTS, SELECT_USED_APP_IDS,
+  INSERT_RUN, SET_RUN_ERROR_SKEW, SELECT_SWEEP_INDEX_COUNT, FINISH_RUN, SELECT_WORKER_EVENTS, SELECT_USED_APP_IDS,
   DELETE_VERDICTS_FROM, DELETE_ALL_VERDICTS, DROP_VERDICT_INDEXES, CREATE_VERDICT_INDEXES, CREATE_SWEEP_INDEXES,
   SELECT_ACCESS_FOR_SWEEP, SELECT_ALL_ACCESS_FOR_SWEEP, SELECT_APP_FOR_SWEEP, SELECT_ALL_APP_FOR_SWEEP, SELECT_ERRORS_FOR_SWEEP,
 } from '../store/sql/correlation.js';
@@ -43,7 +44,27 @@ const MARGIN_MS = UNKNOWN_START_LOOKBACK_MS + 60_000;
 /** A sweep this long is worth a writer thread (~50 ms to start, then the inserts run on another core). */
 const WRITER_THREAD_AFTER_ROWS = 50_000;
 
+/**
+ * All or nothing: the whole correlation is one write transaction (write-lock.ts), so readers see the
+ * old verdicts until the new ones are complete, and a killed run leaves the old verdicts, revisions
+ * and marks as they were. A caller that already holds the lock (pending-correlation.ts, with its
+ * mark) runs it inside its own transaction.
+ */
 export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult {
+  if (!db.inTransaction) ensureSweepIndexes(db);
+  return writeTransaction(db, () => correlateLocked(db, opts));
+}
+
+/**
+ * The start-order indexes the sweeps read through, committed apart before the correlation's
+ * transaction: the sweep reads on a second connection, which sees only committed schema.
+ */
+export function ensureSweepIndexes(db: Db): void {
+  const have = db.prepare(SELECT_SWEEP_INDEX_COUNT).get() as { n: number };
+  if (have.n < 2) writeTransaction(db, () => db.exec(CREATE_SWEEP_INDEXES));
+}
+
+function correlateLocked(db: Db, opts: CorrelateOptions): CorrelateResult {
   const t0 = Date.now();
   const fromMs = opts.fromMs ?? null;
   const skew = estimateSkew(db);
@@ -62,7 +83,6 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
   if (fromMs === null) {
     db.exec(DROP_VERDICT_INDEXES);
     db.exec(DELETE_ALL_VERDICTS);
-    db.exec(CREATE_SWEEP_INDEXES);
   } else {
     db.prepare(DELETE_VERDICTS_FROM).run(from);
   }
@@ -82,7 +102,9 @@ export function correlate(db: Db, opts: CorrelateOptions = {}): CorrelateResult 
     const access = fromMs === null
       ? iterateRows(reader.prepare(SELECT_ALL_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow)
       : iterateRows(reader.prepare(SELECT_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow, from);
-    const writer = new VerdictWriter(db, opts.writerThreadAfterRows ?? WRITER_THREAD_AFTER_ROWS);
+    // Inside the correlation's transaction a second connection could not write (the lock is
+    // ours): the rows go in on this connection, and the writer thread is not started.
+    const writer = new VerdictWriter(db, db.inTransaction ? Infinity : opts.writerThreadAfterRows ?? WRITER_THREAD_AFTER_ROWS);
     try {
       n = sweep(access, apps, errors, deaths, writer, blockerPids);
       writer.finish();

@@ -5,7 +5,7 @@
  * nothing else, then at B's return the handlers in flight since before B ending at once and the
  * requests nginx had sent meanwhile starting at once (findStalls).
  */
-import { openReader, type Db } from '../store/open.js';
+import type { Db } from '../store/open.js';
 import { iterateRows } from './raw-rows.js';
 import { SELECT_STALL_CANDIDATES, SELECT_STALL_CANDIDATES_OF_PIDS, RESET_STALLS_FROM, MARK_STALLED } from '../store/sql/correlation.js';
 
@@ -117,9 +117,11 @@ export function markStalls(db: Db, fromMs: number | null, blockerPids: ReadonlyS
   // Rows a full sweep has just written are not stalled yet: there is nothing to reset.
   if (blockerPids === null) db.prepare(RESET_STALLS_FROM).run(from);
   else if (blockerPids.size === 0) return 0;
-  const reader = openReader(db);
+  // Read on the correlation's own connection: its verdicts are not committed yet (the whole
+  // correlation is one transaction), and nothing is written while the iterator is open.
+  const reader = db;
   const stalls: Stall[] = [];
-  try {
+  {
     let pid: number | null = null;
     let buf: Handled[] = [];
     const candidates = blockerPids === null
@@ -141,8 +143,6 @@ export function markStalls(db: Db, fromMs: number | null, blockerPids: ReadonlyS
       }
     }
     stalls.push(...findStalls(buf));
-  } finally {
-    reader.close();
   }
   const mark = db.prepare(MARK_STALLED);
   const seen = new Set<number>();

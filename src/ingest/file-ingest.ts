@@ -4,10 +4,11 @@
  * the same transaction: a run killed at any point leaves a database the next run completes exactly.
  */
 import { createHash } from 'node:crypto';
-import type { Db } from '../store/open.js';
-import { createFileRegistry, HEAD_BYTES, type FileRegistry, type FileRow } from '../store/files.js';
+import { StoreError, type Db } from '../store/open.js';
+import { beginImmediate, rollbackQuietly, writeTransaction } from '../store/write-lock.js';
+import { createFileRegistry, HEAD_BYTES, type CheckpointAt, type FileRegistry, type FileRow } from '../store/files.js';
 import { createWriters, type Provenance, type TableRecord, type Writers } from '../store/writers.js';
-import { openInput, InputError, type OpenedInput } from './open-input.js';
+import { openInput, InputError, describeDamage, isZlibError, type OpenedInput } from './open-input.js';
 import { LineSplitter, type Line } from './lines.js';
 import { SOURCE_TYPES, type SourceType } from './detect.js';
 import { localZone } from '../domain/time.js';
@@ -66,7 +67,42 @@ const DETAIL_LIMIT = 64 * 1024;
 
 const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
 
+/**
+ * Another process stored lines of this content between two of our batches: ours are rolled back
+ * and the file is read again from the checkpoint it left.
+ */
+class CheckpointMoved extends Error {
+  constructor(readonly records: number, readonly rejected: number) {
+    super('the checkpoint moved');
+  }
+}
+const MAX_ATTEMPTS = 5;
+
 export async function ingestFile(db: Db, path: string, opts: FileIngestOptions): Promise<FileSummary> {
+  let records = 0;
+  let rejected = 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const s = await ingestFileOnce(db, path, opts);
+      s.records += records;
+      s.rejected += rejected;
+      return s;
+    } catch (err) {
+      if (!(err instanceof CheckpointMoved)) throw err;
+      records += err.records;
+      rejected += err.rejected;
+      if (path === '-' || attempt === MAX_ATTEMPTS) {
+        return {
+          path, type: null, format: null, fileId: null, lines: 0, records, rejected, skipped: 0, continuation: 0, ignored: 0, decided: '',
+          layers: {}, delivery: '', storedRecords: records,
+          error: `${path}: another droptrace process was storing the same content at the same time; this run stopped after ${records} record(s) so that no line is stored twice: ingest it again to finish`,
+        };
+      }
+    }
+  }
+}
+
+async function ingestFileOnce(db: Db, path: string, opts: FileIngestOptions): Promise<FileSummary> {
   const summary: FileSummary = {
     path, type: null, format: null, fileId: null, lines: 0, records: 0, rejected: 0, skipped: 0,
     continuation: 0, ignored: 0, decided: '', error: null, layers: {}, delivery: '', storedRecords: 0,
@@ -78,10 +114,24 @@ export async function ingestFile(db: Db, path: string, opts: FileIngestOptions):
     if (err instanceof InputError) return { ...summary, error: err.message };
     throw err;
   }
-  const registry = createFileRegistry(db);
   const iterator = input.chunks()[Symbol.asyncIterator]();
-  const prelude = await readPrelude(iterator);
-  if (prelude.length === 0) return { ...summary, decided: 'empty input' };
+  const { prelude, damage } = await readPrelude(iterator, input);
+  if (prelude.length === 0) return { ...summary, decided: 'empty input', error: damage };
+  // The write lock, before the checkpoint is read: a second ingest of the same content waits here
+  // and then finds it stored.
+  beginImmediate(db);
+  try {
+    return await placeAndIngest(db, path, opts, input, iterator, prelude, damage, summary);
+  } finally {
+    rollbackQuietly(db);
+  }
+}
+
+async function placeAndIngest(
+  db: Db, path: string, opts: FileIngestOptions, input: OpenedInput, iterator: AsyncIterator<Buffer>, prelude: Buffer,
+  damage: string | null, summary: FileSummary,
+): Promise<FileSummary> {
+  const registry = createFileRegistry(db);
 
   const head = prelude.subarray(0, HEAD_BYTES);
   const headHash = sha1(head);
@@ -108,7 +158,7 @@ export async function ingestFile(db: Db, path: string, opts: FileIngestOptions):
     registry.addName(id, path);
     const reader = createLineReader(reading, { tz, year: choice.year, layerOf: opts.layerOf });
     const fresh: FileSummary = { ...summary, fileId: id, type: summaryType(reading), format, decided: choice.decided, delivery: reading.chain.join(' + ') };
-    return runLines(db, registry, input, iterator, prelude, reader, { id, bytes_done: 0, lines_done: 0, last_line_hash: null, partial_hash: null }, fresh, opts);
+    return runLines(db, registry, input, iterator, prelude, damage, reader, { id, bytes_done: 0, lines_done: 0, last_line_hash: null, partial_hash: null }, fresh, opts);
   }
 
   if (known.head_len < head.length) registry.extendHead(known.id, headHash, head.length);
@@ -132,22 +182,31 @@ export async function ingestFile(db: Db, path: string, opts: FileIngestOptions):
       const rest = input.chunks(known.bytes_done)[Symbol.asyncIterator]();
       resumed.lines += known.lines_done;
       resumed.skipped += known.lines_done;
-      return runLines(db, registry, input, rest, Buffer.alloc(0), reader, known, resumed, opts, { offset: known.bytes_done, lineNo: known.lines_done });
+      return runLines(db, registry, input, rest, Buffer.alloc(0), null, reader, known, resumed, opts, { offset: known.bytes_done, lineNo: known.lines_done });
     }
   }
-  return runLines(db, registry, input, iterator, prelude, reader, known, resumed, opts);
+  return runLines(db, registry, input, iterator, prelude, damage, reader, known, resumed, opts);
 }
 
-async function readPrelude(it: AsyncIterator<Buffer>): Promise<Buffer> {
+/** The first bytes, for recognising and detecting; a damaged .gz may end within them (`damage` says why). */
+async function readPrelude(it: AsyncIterator<Buffer>, input: OpenedInput): Promise<{ prelude: Buffer; damage: string | null }> {
   const parts: Buffer[] = [];
   let n = 0;
+  let damage: string | null = null;
   while (n < PRELUDE_BYTES) {
-    const r = await it.next();
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await it.next();
+    } catch (err) {
+      if (!isZlibError(err)) throw err;
+      damage = describeDamage(input, err, n);
+      break;
+    }
     if (r.done) break;
     parts.push(r.value);
     n += r.value.length;
   }
-  return Buffer.concat(parts, n);
+  return { prelude: Buffer.concat(parts, n), damage };
 }
 
 function findKnown(cands: FileRow[], prelude: Buffer, headHash: string, headLen: number): FileRow | null {
@@ -192,9 +251,13 @@ interface ResumePoint {
 
 class Diverged extends Error {}
 
+/**
+ * Runs inside the write transaction the caller began; commits every batch with its checkpoint and
+ * takes the lock again for the next, so the transaction is closed when it returns.
+ */
 async function runLines(
   db: Db, registry: FileRegistry, input: OpenedInput, iterator: AsyncIterator<Buffer>, prelude: Buffer,
-  reader: LineReader, resume: ResumePoint, summary: FileSummary, opts: FileIngestOptions,
+  preludeDamage: string | null, reader: LineReader, resume: ResumePoint, summary: FileSummary, opts: FileIngestOptions,
   start: { offset: number; lineNo: number } = { offset: 0, lineNo: 0 },
 ): Promise<FileSummary> {
   const stored = createWriters(db);
@@ -225,6 +288,10 @@ async function runLines(
   let sinceCommit = 0;
   let bytesSeen = 0;
   let forgotPartial = false;
+  // Where the stored checkpoint stands: each commit moves it only from there (files.ts).
+  let at: CheckpointAt = { bytesDone: resume.bytes_done, linesDone: resume.lines_done, partialHash: resume.partial_hash };
+  let committedRecords = 0;
+  let committedRejected = 0;
 
   const flushPending = () => {
     if (!pending) return;
@@ -232,22 +299,26 @@ async function runLines(
     pending = null;
     batchRecords++;
   };
-  const commit = () => {
-    registry.saveCheckpoint(fileId, {
+  const commit = (last = false) => {
+    const next = {
       bytesDone: pending ? pending.at.offset : doneOffset,
       linesDone: pending ? pending.at.lineNo - 1 : doneLines,
       lastLineHash: pending ? hashOf(pendingPrevText, pendingPrevHash) : hashOf(lastLineText, lastLineHash),
       partialHash: pending ? null : partialHash,
       records: batchRecords,
       rejected: batchRejected,
-    });
+    };
+    if (!registry.saveCheckpoint(fileId, next, at)) throw new CheckpointMoved(committedRecords, committedRejected);
+    at = next;
+    db.exec('COMMIT');
     summary.records += batchRecords;
     summary.rejected += batchRejected;
+    committedRecords += batchRecords;
+    committedRejected += batchRejected;
     batchRecords = 0;
     batchRejected = 0;
-    db.exec('COMMIT');
-    db.exec('BEGIN');
     sinceCommit = 0;
+    if (!last) beginImmediate(db);
   };
   let pendingPrevHash: string | null = lastLineHash;
   let pendingPrevText: string | null = null;
@@ -366,12 +437,20 @@ async function runLines(
     else if (sinceCommit >= opts.batchLines * 4 && !reader.holding()) commit(); // a record with a very long traceback
   }, start);
 
-  db.exec('BEGIN');
+  let damage = preludeDamage;
   try {
     splitter.push(prelude);
     bytesSeen = prelude.length;
-    for (;;) {
-      const r = await iterator.next();
+    while (damage === null) {
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await iterator.next();
+      } catch (err) {
+        // A truncated or corrupt .gz: keep what decompressed before the error, as zcat does.
+        if (!isZlibError(err)) throw err;
+        damage = describeDamage(input, err, bytesSeen);
+        break;
+      }
       if (r.done) break;
       splitter.push(r.value);
       bytesSeen += r.value.length;
@@ -385,18 +464,27 @@ async function runLines(
       // The input ended before the checkpoint: an older, shorter copy of content we already have.
       doneOffset = skipUntil;
     }
-    commit();
-    db.exec('COMMIT');
+    commit(true);
   } catch (err) {
-    db.exec('ROLLBACK');
+    rollbackQuietly(db);
     if (err instanceof Diverged) {
       summary.error = `${input.path}: its first ${HEAD_BYTES} bytes match content ingested before (file #${fileId}) but the line at the checkpoint differs (a file rewritten in place?); not ingested, to keep rows unique. Ingest it into a new --db to read it.`;
       return summary;
     }
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_FULL')) {
+      throw new StoreError(
+        `disk full while ingesting ${input.path} into ${db.name} (SQLite: ${(err as Error).message}): the batches committed before are kept (${doneLinesCommitted(at)} lines of this file); free space on that disk and run the same ingest again, it resumes there`,
+        'full', { cause: err },
+      );
+    }
     throw err;
   }
   // A partial last line that grew was forgotten and stored again: the running totals counted it twice.
-  if (forgotPartial) registry.recount(fileId);
+  if (forgotPartial) writeTransaction(db, () => registry.recount(fileId));
   summary.storedRecords += summary.records;
+  if (damage !== null) summary.error = damage;
   return summary;
 }
+
+const doneLinesCommitted = (at: CheckpointAt): number => at.linesDone;

@@ -6,6 +6,7 @@
  */
 import type { Db } from '../store/open.js';
 import { QUERY_INDEXES } from '../store/sql/schema.js';
+import { writeTransaction } from '../store/write-lock.js';
 import { expandPaths } from './paths.js';
 import { ingestFile, type FileIngestOptions, type FileSummary } from './file-ingest.js';
 import type { SourceType } from './detect.js';
@@ -115,5 +116,7 @@ function fixFor(s: FileSummary): string {
 
 /** Built once after the bulk insert (cheaper than maintaining them per row); later ingests maintain them. */
 export function buildQueryIndexes(db: Db): void {
-  for (const sql of QUERY_INDEXES) db.exec(sql);
+  writeTransaction(db, () => {
+    for (const sql of QUERY_INDEXES) db.exec(sql);
+  });
 }

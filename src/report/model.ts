@@ -6,6 +6,7 @@
  * lines) are few and read whole for the window's time range.
  */
 import type { Db } from '../store/open.js';
+import { writeTransaction } from '../store/write-lock.js';
 import {
   SELECT_REPORT_PASS, SELECT_REPORT_REQUESTS_OF_VERDICTS, SELECT_REPORT_REQUEST, SELECT_REPORT_SPAN, SELECT_MAX_VERDICT_ID, SELECT_APP_BLOCKER,
   type ReportRequestRow, type ReportPassRow, type ReportPassTuple, type ReportSpanRow, type AppBlockerRow,
@@ -251,8 +252,8 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
 
 /** Leaves the since-last mark, once the report has been written. */
 export function recordReportMark(db: Db, built: BuiltReport, format: string, nowMs = Date.now()): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare(INSERT_MARK).run(nowMs, built.coveredUpToId, built.model.totals.requests, format, built.revisionId);
     db.prepare(DELETE_LISTED_REVISIONS).run(built.revisionId);
-  })();
+  });
 }

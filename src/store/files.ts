@@ -43,13 +43,27 @@ export interface Checkpoint {
   readonly rejected: number;
 }
 
+/** What a checkpoint is compared on before it moves. */
+export interface CheckpointAt {
+  readonly bytesDone: number;
+  readonly linesDone: number;
+  readonly partialHash: string | null;
+}
+
 export interface FileRegistry {
   /** Files of this host whose head could be the start of content with this head. */
   candidates(host: string | null, headHash: string): FileRow[];
   create(f: NewFile): number;
   /** Records that a shorter-headed file has grown: its head is now longer. */
   extendHead(id: number, headHash: string, headLen: number): void;
-  saveCheckpoint(id: number, cp: Checkpoint): void;
+  /**
+   * Moves the checkpoint from `from` to `cp`, only if it is still at `from`: false when another
+   * process moved it meanwhile (its transaction committed between two of ours). The caller rolls
+   * back then, so no line is ever stored twice.
+   */
+  saveCheckpoint(id: number, cp: Checkpoint, from: CheckpointAt): boolean;
+  /** Where the checkpoint of file `id` stands now. */
+  checkpointOf(id: number): CheckpointAt | null;
   addName(id: number, path: string): void;
   /** Recounts records/rejected from the tables (after a grown partial line was stored again). */
   recount(id: number): void;
@@ -63,7 +77,9 @@ export function createFileRegistry(db: Db): FileRegistry {
     first_ingested_ms, last_ingested_ms) VALUES (?,?,?,?,?,?,?,?,?,?)`);
   const extend = db.prepare('UPDATE files SET head_hash = ?, head_len = ? WHERE id = ?');
   const checkpoint = db.prepare(`UPDATE files SET bytes_done = ?, lines_done = ?, last_line_hash = ?,
-    partial_hash = ?, records = records + ?, rejected = rejected + ?, last_ingested_ms = ? WHERE id = ?`);
+    partial_hash = ?, records = records + ?, rejected = rejected + ?, last_ingested_ms = ?
+    WHERE id = ? AND bytes_done = ? AND lines_done = ? AND partial_hash IS ?`);
+  const where = db.prepare('SELECT bytes_done, lines_done, partial_hash FROM files WHERE id = ?');
   const recount = db.prepare(`UPDATE files SET
       records = (SELECT count(*) FROM nginx_access WHERE file_id = @id) + (SELECT count(*) FROM nginx_error WHERE file_id = @id)
               + (SELECT count(*) FROM server_log WHERE file_id = @id) + (SELECT count(*) FROM app_requests WHERE file_id = @id),
@@ -78,12 +94,22 @@ export function createFileRegistry(db: Db): FileRegistry {
       return Number(r.lastInsertRowid);
     },
     extendHead: (id, h, len) => void extend.run(h, len, id),
-    saveCheckpoint(id, cp) {
-      checkpoint.run(cp.bytesDone, cp.linesDone, cp.lastLineHash, cp.partialHash, cp.records, cp.rejected, Date.now(), id);
+    saveCheckpoint(id, cp, from) {
+      return checkpoint.run(cp.bytesDone, cp.linesDone, cp.lastLineHash, cp.partialHash, cp.records, cp.rejected, Date.now(),
+        id, from.bytesDone, from.linesDone, from.partialHash).changes === 1;
+    },
+    checkpointOf(id) {
+      const r = where.get(id) as { bytes_done: number; lines_done: number; partial_hash: string | null } | undefined;
+      return r ? { bytesDone: r.bytes_done, linesDone: r.lines_done, partialHash: r.partial_hash } : null;
     },
     addName: (id, path) => void name.run(id, path, Date.now()),
     recount: (id) => void recount.run({ id }),
   };
+}
+
+/** Every name a file was ingested under (as given then: relative ones to that run's directory). */
+export function ingestedPaths(db: Db): string[] {
+  return (db.prepare("SELECT DISTINCT path FROM file_names WHERE path <> '-'").all() as { path: string }[]).map((r) => r.path);
 }
 
 /** How many leading bytes identify a file's content. 4 KiB holds dozens of lines with their times. */

@@ -4,20 +4,20 @@
  */
 import { accessSync, constants, existsSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { dirname } from 'node:path';
 import { MIGRATIONS } from './sql/schema.js';
+import { StoreError } from './store-error.js';
+import { setWaitPolicy, writeTransaction, type WaitPolicy } from './write-lock.js';
 
 export type Db = Database.Database;
-
-export class StoreError extends Error {
-  constructor(message: string, readonly code: 'open-failed' | 'newer-schema' | 'readonly', options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export { StoreError };
 
 export interface OpenOptions {
   readonly readonly?: boolean;
   /** Read-write, but refuse to create the file (commands that only make sense on an ingested database) */
   readonly mustExist?: boolean;
+  /** How long a writer waits for another process's write lock (write-lock.ts); default 5 minutes. */
+  readonly wait?: WaitPolicy;
 }
 
 export function openStore(path: string, opts: OpenOptions = {}): Db {
@@ -25,16 +25,20 @@ export function openStore(path: string, opts: OpenOptions = {}): Db {
   try {
     db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: (opts.readonly ?? false) || (opts.mustExist ?? false) });
   } catch (err) {
-    const hint = opts.readonly || opts.mustExist ? ': run `droptrace ingest` first to create it, or pass --db' : '';
-    throw new StoreError(`cannot open database ${path}${hint} (${(err as Error).message})`, 'open-failed', { cause: err });
+    throw new StoreError(`cannot open database ${path}: ${describeOpenFailure(path, opts, err)}`, 'open-failed', { cause: err });
   }
   try {
+    if (opts.wait) setWaitPolicy(db, opts.wait);
     configure(db, opts);
   } catch (err) {
     db.close();
     // SQLite reads the file only now: a log file passed as --db fails here
     if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
       throw new StoreError(`${path} is not a droptrace database (SQLite: file is not a database): check --db`, 'open-failed', { cause: err });
+    }
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
+      throw new StoreError(`cannot write database ${path}: ${writeRefusal(path)} (SQLite: ${(err as Error).message}): give this user write access to it and its directory, or copy it to a writable --db`, 'readonly', { cause: err });
     }
     throw err;
   }
@@ -111,15 +115,57 @@ function checkVersion(db: Db): void {
   }
 }
 
+/**
+ * All pending migrations in one write transaction, the version read inside it: four first runs on
+ * a new database race for the lock, and the three that wait find the schema done.
+ */
 function migrate(db: Db): void {
   checkVersion(db);
-  const from = schemaVersion(db);
-  for (let v = from; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
+  if (schemaVersion(db) === MIGRATIONS.length) return;
+  writeTransaction(db, () => {
+    checkVersion(db);
+    for (let v = schemaVersion(db); v < MIGRATIONS.length; v++) {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
-    })();
+    }
+  });
+}
+
+/** Why a database could not be opened, from what the file system says (SQLite only says "unable to open"). */
+function describeOpenFailure(path: string, opts: OpenOptions, err: unknown): string {
+  if (!existsSync(path)) {
+    if (opts.readonly || opts.mustExist) return `no such file: run \`droptrace ingest\` first to create it, or pass --db (${(err as Error).message})`;
+    if (!existsSync(dirname(path))) return `no such directory ${dirname(path)}: create it or pass another --db`;
+    return `${writeRefusal(path)}: pass a --db in a directory this user can write (${(err as Error).message})`;
   }
+  return `${(err as Error).message}: check that ${path} is a file this user can read`;
+}
+
+/** Why this user cannot write `path` (or create it): a read-only file system or permissions. */
+function writeRefusal(path: string): string {
+  const target = existsSync(path) ? path : dirname(path);
+  try {
+    accessSync(target, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') return `${target} is on a read-only file system (EROFS)`;
+    if (code === 'EACCES' || code === 'EPERM') return `permission denied on ${target} (${code})`;
+  }
+  for (const f of [`${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(f)) accessSync(f, constants.W_OK);
+    } catch (err) {
+      return `permission denied on ${f} (${(err as NodeJS.ErrnoException).code})`;
+    }
+  }
+  if (existsSync(path)) {
+    try {
+      accessSync(dirname(path), constants.W_OK);
+    } catch (err) {
+      return `its directory ${dirname(path)} is not writable (${(err as NodeJS.ErrnoException).code}): SQLite needs to create ${path}-wal beside it`;
+    }
+  }
+  return 'it cannot be written';
 }
 
 /**
@@ -129,6 +175,7 @@ function migrate(db: Db): void {
  */
 export function openWorkerConnection(path: string): Db {
   const db = new Database(path, { fileMustExist: true });
+  db.pragma('busy_timeout = 60000'); // its writes interleave with the sweep's connection
   db.pragma('synchronous = NORMAL');
   db.pragma('temp_store = FILE');
   db.pragma('cache_size = -4096');

@@ -15,7 +15,7 @@ import { parseAuditFailOn, type AuditFailOn } from '../../audit/fail-on.js';
 import { parseBaselineJson } from '../../audit/baseline.js';
 import { evaluateGate, parseBaselineRef, type Baseline, type BaselineRef } from '../../audit/gate.js';
 import { loadChainSnapshot, saveChainSnapshot } from '../../chain-history.js';
-import { withStore } from '../shared.js';
+import { waitFrom, waitOption, withStore } from '../shared.js';
 import { parseTimeArg } from '../../domain/time-arg.js';
 import { localZone } from '../../domain/time.js';
 
@@ -33,6 +33,7 @@ interface AuditFlags {
   failOn?: string[];
   baseline?: string;
   writeBaseline?: string;
+  wait?: string;
 }
 
 /** The process as a CliIO, for callers that register without one. */
@@ -66,7 +67,7 @@ export function addAuditInputOptions(cmd: Command): Command {
 }
 
 export function registerAuditCommand(program: Command, io: CliIO = processIO()): void {
-  addAuditInputOptions(program.command('audit').description("audit the timeout chain: which layer's clock fires first, per nginx location"))
+  waitOption(addAuditInputOptions(program.command('audit').description("audit the timeout chain: which layer's clock fires first, per nginx location"))
     .option('--client-timeout <dur>', "the client's own timeout")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--db <file>', 'also save the effective chain, with the time, into this database: reports then name the directive behind each timeout fingerprint and list changes between snapshots')
@@ -74,7 +75,7 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO()):
     // one value (or a comma list) per use, as report's --fail-on
     .option('--fail-on <rule-or-severity>', 'exit 3 when a finding reaches this severity (error, warn, info) or this rule fires; repeatable', (v: string, vs: string[] = []) => [...vs, v])
     .option('--baseline <file|db:latest|db:N>', 'exit 3 when a clock differs from this saved chain: an earlier `audit --format json` output (see --write-baseline), or a snapshot in --db')
-    .option('--write-baseline <file>', 'save this effective chain (the --format json output) as a baseline for a later --baseline')
+    .option('--write-baseline <file>', 'save this effective chain (the --format json output) as a baseline for a later --baseline'))
     .action(async (flags: AuditFlags) => {
       if (flags.at !== undefined && flags.db === undefined) throw new UsageError('--at goes with --db');
       const failOn = parseFailOn(flags.failOn ?? []);
@@ -120,7 +121,7 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO()):
       } else if (flags.db !== undefined) {
         const takenMs = flags.at !== undefined ? parseTimeArg(flags.at, localZone(), '--at') : Date.now();
         const inputs = [flags.nginxConf && `nginx: ${flags.nginxConf}`, flags.gunicornConf && `gunicorn.conf: ${flags.gunicornConf}`, flags.cmd && `cmd: ${flags.cmd}`].filter(Boolean).join('; ');
-        const id = await withStore(flags.db, {}, (db) => saveChainSnapshot(db, chainSnapshotRows(outcome.result), inputs, takenMs));
+        const id = await withStore(flags.db, { wait: waitFrom(flags, io) }, (db) => saveChainSnapshot(db, chainSnapshotRows(outcome.result), inputs, takenMs));
         io.stderr.write(`saved chain snapshot #${id} (${new Date(takenMs).toISOString()}) to ${flags.db}\n`);
       }
     });

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
-import { withStore, dbOption } from '../shared.js';
+import { withStore, dbOption, waitFrom } from '../shared.js';
 import { ingestPaths, type IngestOptions, type IngestResult } from '../../ingest/ingest.js';
 import { ingestAndCorrelate } from '../../analyze.js';
 import { renderTable } from '../../output/rows.js';
@@ -25,6 +25,7 @@ export interface IngestFlags extends LogFormatFlags {
   readonly json?: boolean;
   /** Correlate before returning instead of leaving it to the first command that reads verdicts. */
   readonly correlate?: boolean;
+  readonly wait?: string;
 }
 
 export function addIngestOptions(cmd: Command): Command {
@@ -84,7 +85,7 @@ export async function runIngestCommand(paths: string[], flags: IngestFlags, io: 
     onWarning: (m) => io.stderr.write(`warning: ${m}\n`),
     onProgress: progress.update,
   };
-  const result = await withStore(flags.db, {}, async (db) => {
+  const result = await withStore(flags.db, { wait: waitFrom(flags, io) }, async (db) => {
     if (!flags.correlate) return ingestPaths(db, paths, opts);
     const r = await ingestAndCorrelate(db, paths, opts);
     return r.ingest;

@@ -1,7 +1,7 @@
 /** `droptrace query "<SQL>"`: read-only SQL, printed as a table or for scripts. */
 import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
-import { catchUpCorrelation, dbOption, withStore } from '../shared.js';
+import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
 import { runQuery } from '../../query.js';
 import { renderRows, type RowFormat } from '../../output/rows.js';
 
@@ -13,9 +13,9 @@ export function registerQueryCommand(program: Command, io: CliIO): void {
       .argument('<sql>', 'a SELECT (or WITH …, or a PRAGMA read)'),
   )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'ndjson']).default('table'))
-    .action(async (sql: string, flags: { db: string; format: RowFormat }) => {
+    .action(async (sql: string, flags: { db: string; format: RowFormat; wait?: string }) => {
       // Correlation results are brought up to date first; SQL over the log tables alone needs no wait.
-      if (/\b(request_verdicts|correlation_runs|correlation_marks)\b/i.test(sql)) catchUpCorrelation(flags.db, io);
+      if (/\b(request_verdicts|correlation_runs|correlation_marks)\b/i.test(sql)) catchUpCorrelation(flags.db, io, waitFrom(flags, io));
       const result = await withStore(flags.db, { readonly: true }, (db) => runQuery(db, sql));
       io.stdout.write(renderRows(result.rows, flags.format, result.columns));
     });

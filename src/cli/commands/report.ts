@@ -4,8 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliIO } from '../io.js';
 import { EXIT, useColor } from '../io.js';
-import { catchUpCorrelation, dbOption, withStore } from '../shared.js';
+import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
 import { UsageError } from '../../errors.js';
+import { readTransaction, writeTransaction } from '../../store/write-lock.js';
+import { databaseFiles, refuseOutputOverInput } from '../../output/guard.js';
+import { ingestedPaths } from '../../store/files.js';
 import { parseTimeArg, parseDurationArg } from '../../domain/time-arg.js';
 import { localZone, assertKnownZone } from '../../domain/time.js';
 import {
@@ -23,6 +26,7 @@ export interface ReportFlags {
   readonly out?: string;
   readonly failOn?: string[];
   readonly tz?: string;
+  readonly wait?: string;
 }
 
 /** The report's flags; `withTz: false` when the command already has --tz (analyze shares ingest's). */
@@ -61,24 +65,34 @@ export function resolveReportFlags(flags: ReportFlags): { zone: string; rules: F
 
 export async function runReportCommand(flags: ReportFlags, io: CliIO): Promise<void> {
   const { zone, rules, fromMs, toMs } = resolveReportFlags(flags);
-  catchUpCorrelation(flags.db, io);
+  catchUpCorrelation(flags.db, io, waitFrom(flags, io));
   const progress = io.stderr.isTTY === true ? (s: string) => void io.stderr.write(`\r\u001b[Kreport: ${s}…`) : undefined;
-  await withStore(flags.db, { readonly: !flags.sinceLast }, (db) => {
-    const built = buildReportModel(db, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress });
-    if (progress) io.stderr.write('\r\u001b[K');
-    const color = flags.out === undefined && useColor(io);
-    const text = renderReport(built.model, flags.format, { color, zone });
-    if (flags.out !== undefined) {
-      try {
-        writeFileSync(resolve(io.cwd, flags.out), text);
-      } catch (err) {
-        throw new Error(`cannot write the report to ${flags.out}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+  const out = flags.out === undefined ? undefined : resolve(io.cwd, flags.out);
+  if (out !== undefined) refuseOutputOverInput(out, databaseFiles(flags.db), io.cwd);
+  await withStore(flags.db, { readonly: !flags.sinceLast, wait: waitFrom(flags, io) }, (db) => {
+    if (out !== undefined) refuseOutputOverInput(out, ingestedPaths(db).map((p) => ({ path: p, what: `a log file ingested into ${flags.db} (${p})` })), io.cwd);
+    // --since-last: the previous mark is read, the report written and the new mark left under the
+    // write lock, so two nightly reports at once never cover the same requests. Otherwise one read
+    // transaction: totals and details from the same committed verdicts.
+    const inTransaction = flags.sinceLast ? writeTransaction : readTransaction;
+    const built = inTransaction(db, () => {
+      const b = buildReportModel(db, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress });
+      if (progress) io.stderr.write('\r\u001b[K');
+      const color = out === undefined && useColor(io);
+      const text = renderReport(b.model, flags.format, { color, zone });
+      if (out !== undefined) {
+        try {
+          writeFileSync(out, text);
+        } catch (err) {
+          throw new Error(`cannot write the report to ${flags.out}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+        }
+        io.stderr.write(`report written to ${flags.out}\n`);
+      } else {
+        io.stdout.write(text);
       }
-      io.stderr.write(`report written to ${flags.out}\n`);
-    } else {
-      io.stdout.write(text);
-    }
-    if (flags.sinceLast) recordReportMark(db, built, flags.format);
+      if (flags.sinceLast) recordReportMark(db, b, flags.format);
+      return b;
+    });
     const counts = ruleCounts(built.model.totals);
     for (const r of rules) {
       const o = evaluateRule(r, counts, built.model.totals.requests);

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
-import { catchUpCorrelation, dbOption, withStore } from '../shared.js';
+import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
 import { iterateRequests, flattenRequest, REQUEST_FLAG_FILTERS } from '../../requests.js';
 import { findRequests, traceRequest, renderTrace, renderMatchList, TRACE_SHOWN } from '../../trace.js';
 import { correlatePending, rebuildCorrelation } from '../../pending-correlation.js';
@@ -12,7 +12,7 @@ import { parseTimeArg } from '../../domain/time-arg.js';
 import { localZone } from '../../domain/time.js';
 
 interface RequestsFlags {
-  db: string; verdict?: Verdict; from?: string; to?: string; tz?: string; format: RowFormat;
+  db: string; wait?: string; verdict?: Verdict; from?: string; to?: string; tz?: string; format: RowFormat;
   failed?: boolean; silent?: boolean; flag?: (typeof REQUEST_FLAG_FILTERS)[number];
 }
 
@@ -36,7 +36,7 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
         silent: flags.silent ?? false,
         flag: flags.flag ?? null,
       };
-      catchUpCorrelation(flags.db, io);
+      catchUpCorrelation(flags.db, io, waitFrom(flags, io));
       await withStore(flags.db, { readonly: true }, (db) => {
         if (flags.format === 'ndjson') {
           for (const r of iterateRequests(db, filter)) io.stdout.write(JSON.stringify(r) + '\n');
@@ -59,8 +59,8 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
     .argument('<query>', 'a request id, a substring of the URI, or a row id'))
     .option('--json', 'print JSON')
     .option('--all', `trace every matching request (without it, several matches are listed and the first ${TRACE_SHOWN} traced)`)
-    .action(async (query: string, flags: { db: string; json?: boolean; all?: boolean }) => {
-      catchUpCorrelation(flags.db, io);
+    .action(async (query: string, flags: { db: string; json?: boolean; all?: boolean; wait?: string }) => {
+      catchUpCorrelation(flags.db, io, waitFrom(flags, io));
       await withStore(flags.db, { readonly: true }, (db) => {
         const ids = findRequests(db, query);
         if (ids.length === 0) {
@@ -83,8 +83,8 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
 
   dbOption(program.command('correlate').description('correlate what was ingested since the last correlation (report, requests and trace do it on their own)'))
     .option('--rebuild', 'correlate every request again, not only the new time range')
-    .action(async (flags: { db: string; rebuild?: boolean }) => {
-      await withStore(flags.db, { mustExist: true }, (db) => {
+    .action(async (flags: { db: string; rebuild?: boolean; wait?: string }) => {
+      await withStore(flags.db, { mustExist: true, wait: waitFrom(flags, io) }, (db) => {
         const r = flags.rebuild ? rebuildCorrelation(db) : correlatePending(db);
         if (r === null) io.stdout.write('nothing to correlate: no rows ingested since the last correlation\n');
         else io.stdout.write(`${r.requests} requests correlated in ${r.ms} ms; app clock offset ${r.skew.skewMs} ms (${r.skew.method}, ${r.skew.samples} samples); ${r.stalled} stalled${r.revised > 0 ? `; ${r.revised} verdicts revised that a --since-last report had printed` : ''}\n`);

@@ -46,6 +46,9 @@ export const CORRELATION_MIGRATION = `
  * keys, and later correlations get the order for free (docs/performance.md). A full correlation
  * creates them; ingests then maintain them (new rows mostly append at the end).
  */
+/** How many of the two sweep indexes exist. */
+export const SELECT_SWEEP_INDEX_COUNT = `SELECT count(*) AS n FROM sqlite_master
+  WHERE type = 'index' AND name IN ('nginx_access_start', 'app_requests_start')`;
 export const CREATE_SWEEP_INDEXES = `
   CREATE INDEX IF NOT EXISTS nginx_access_start ON nginx_access(time_ms - coalesce(request_time_ms, 0));
   CREATE INDEX IF NOT EXISTS app_requests_start ON app_requests(time_ms - coalesce(elapsed_ms, 0));`;
