@@ -163,10 +163,13 @@ test('a_database_from_before_lazy_correlation_is_not_correlated_again', async (t
   await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', '--correlate', combined()]);
   // What the previous release left: every ingest correlated, and no correlation_marks table.
   const old = openStore(db);
-  // (migration 7's objects go too: the migrations now run in one transaction, and a table left
-  // behind would fail all of them)
+  // The objects of migrations 7 and later go too: the migrations run in one transaction, and one
+  // object left behind would fail them all (a later migration adds its own objects here).
   old.exec(`DROP TABLE correlation_marks; DROP TABLE verdict_revisions; DROP TABLE verdict_snapshot;
-    ALTER TABLE report_marks DROP COLUMN revision_id; PRAGMA user_version = 5;`);
+    ALTER TABLE report_marks DROP COLUMN revision_id;
+    DROP TABLE lb_access; DROP INDEX IF EXISTS request_verdicts_lb;
+    ALTER TABLE request_verdicts DROP COLUMN lb_id; ALTER TABLE request_verdicts DROP COLUMN lb_match;
+    PRAGMA user_version = 5;`);
   old.close();
   const runs = async () => (JSON.parse((await runCliCaptured(['query', '--db', db, '--format', 'json', 'SELECT count(*) AS n FROM correlation_runs'])).stdout) as { n: number }[])[0]!.n;
   assert.equal(await runs(), 1, 'the migration marks the verdicts it found as covering every row');
