@@ -46,10 +46,10 @@ test('three ingests of the same file at once store each line once', async () => 
   assert.equal((JSON.parse(again.stdout) as { files: { skipped: number }[] }).files[0]!.skipped, LINES);
 });
 
-test('small files ingested three at a time, ten times over, are never doubled', async () => {
+test('small files ingested three at a time, six times over, are never doubled', async () => {
   const file = join(dir, 'small.log');
   writeFileSync(file, combinedLines(50).join('\n') + '\n');
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 6; i++) {
     const db = join(dir, `small-${i}.db`);
     const runs = await Promise.all([1, 2, 3].map(() => runDroptrace(['ingest', '--db', db, file])));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checksum, createPrng, generateStack, runDroptrace, type Stack } from './stack.js';
 
-const LINES = 20_000;
+const LINES = 10_000;
 const SEED = 14;
 const dir = mkdtempSync(join(tmpdir(), 'droptrace-chaos-kill-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -31,11 +31,11 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'ingest', base: 'none', args: () => [...stack.ingestArgs], repeats: false, batched: true, kills: 6 },
-  { name: 'correlate', base: 'ingested', args: () => ['correlate'], repeats: false, batched: false, kills: 4 },
-  { name: 'correlate --rebuild', base: 'correlated', args: () => ['correlate', '--rebuild'], repeats: true, batched: false, kills: 6 },
-  { name: 'report --since-last', base: 'correlated', args: () => ['report', '--since-last', '--format', 'json', '--tz', 'UTC'], repeats: true, batched: false, kills: 4 },
-  { name: 'audit --db', base: 'correlated', args: () => ['audit', '--nginx-conf', conf, '--at', '2024-01-01T00:00:00Z'], repeats: true, batched: false, kills: 4 },
+  { name: 'ingest', base: 'none', args: () => [...stack.ingestArgs], repeats: false, batched: true, kills: 5 },
+  { name: 'correlate', base: 'ingested', args: () => ['correlate'], repeats: false, batched: false, kills: 3 },
+  { name: 'correlate --rebuild', base: 'correlated', args: () => ['correlate', '--rebuild'], repeats: true, batched: false, kills: 5 },
+  { name: 'report --since-last', base: 'correlated', args: () => ['report', '--since-last', '--format', 'json', '--tz', 'UTC'], repeats: true, batched: false, kills: 3 },
+  { name: 'audit --db', base: 'correlated', args: () => ['audit', '--nginx-conf', conf, '--at', '2024-01-01T00:00:00Z'], repeats: true, batched: false, kills: 3 },
 ];
 
 const bases: Record<'ingested' | 'correlated', string> = { ingested: join(dir, 'ingested.db'), correlated: join(dir, 'correlated.db') };
