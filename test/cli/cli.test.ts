@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
 import { packageVersion } from '../../src/cli/program.js';
 import { openStore } from '../../src/store/open.js';
+import { MIGRATIONS } from '../../src/store/sql/schema.js';
+import Database from 'better-sqlite3';
 
 const combined = () => join(repoRoot(), 'samples/combined/logs');
 
@@ -159,17 +161,22 @@ test('query_over_verdicts_correlates_first_and_over_log_tables_does_not', async 
 });
 
 test('a_database_from_before_lazy_correlation_is_not_correlated_again', async (t) => {
-  const db = join(tempDir(t), 'd.db');
-  await runCliCaptured(['ingest', '--db', db, '--tz', 'UTC', '--correlate', combined()]);
-  // What the previous release left: every ingest correlated, and no correlation_marks table.
-  const old = openStore(db);
-  // The objects of migrations 7 and later go too: the migrations run in one transaction, and one
-  // object left behind would fail them all (a later migration adds its own objects here).
-  old.exec(`DROP TABLE correlation_marks; DROP TABLE verdict_revisions; DROP TABLE verdict_snapshot;
-    ALTER TABLE report_marks DROP COLUMN revision_id;
-    DROP TABLE lb_access; DROP INDEX IF EXISTS request_verdicts_lb;
-    ALTER TABLE request_verdicts DROP COLUMN lb_id; ALTER TABLE request_verdicts DROP COLUMN lb_match;
-    PRAGMA user_version = 5;`);
+  const dir = tempDir(t);
+  const now = join(dir, 'now.db');
+  await runCliCaptured(['ingest', '--db', now, '--tz', 'UTC', '--correlate', combined()]);
+  // What the previous release left: every ingest correlated, and no correlation_marks table. Made
+  // with migrations 1-5 and filled from today's database, column by column (the migrations run in
+  // one transaction: a later migration's object left behind would fail them all).
+  const db = join(dir, 'd.db');
+  const old = new Database(db);
+  for (const m of MIGRATIONS.slice(0, 5)) old.exec(m);
+  old.pragma('user_version = 5');
+  old.exec(`ATTACH '${now}' AS now`);
+  for (const { name } of old.prepare("SELECT name FROM main.sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
+    const cols = (old.prepare(`SELECT name FROM pragma_table_info('${name}')`).all() as { name: string }[]).map((c) => c.name).join(', ');
+    old.exec(`INSERT INTO main.${name} (${cols}) SELECT ${cols} FROM now.${name}`);
+  }
+  old.exec('DETACH now');
   old.close();
   const runs = async () => (JSON.parse((await runCliCaptured(['query', '--db', db, '--format', 'json', 'SELECT count(*) AS n FROM correlation_runs'])).stdout) as { n: number }[])[0]!.n;
   assert.equal(await runs(), 1, 'the migration marks the verdicts it found as covering every row');
