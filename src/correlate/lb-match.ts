@@ -58,24 +58,31 @@ export function matchLbToNginx(lbs: readonly LbPassRow[], ngx: readonly NginxFor
   }
   const exact = new Map<number, { n: NginxForLbRow; method: LbMatchMethod }>();
   const diffs: number[] = [];
+  const take = (l: LbPassRow, n: NginxForLbRow, method: LbMatchMethod) => {
+    used.add(n.id);
+    exact.set(l.id, { n, method });
+    diffs.push(l.time_ms - n.end_ms);
+  };
+  // Ids first, for every LB line: a connection or a time window must never take a line an id claims.
   for (const l of lbs) {
-    let hit: { n: NginxForLbRow; method: LbMatchMethod } | null = null;
     const root = traceRoot(l.trace_id);
     const t = root ? byTrace.get(root) : undefined;
-    if (t && !used.has(t.id)) hit = { n: t, method: 'trace_id' };
-    const r = !hit && l.request_id ? byRid.get(l.request_id) : undefined;
-    if (r && !used.has(r.id)) hit = { n: r, method: 'request_id' };
-    if (!hit && l.local_addr && l.local_port !== null) {
-      // One LB→nginx connection carries many requests: the one nginx ended nearest the LB's end.
-      const cands = byConn.get(`${l.local_addr}:${l.local_port}`) ?? [];
-      const best = nearestUnused(cands, l.time_ms, used, Math.max(5_000, l.elapsed_ms ?? 0));
-      if (best) hit = { n: best, method: 'connection' };
-    }
-    if (hit) {
-      used.add(hit.n.id);
-      exact.set(l.id, hit);
-      diffs.push(l.time_ms - hit.n.end_ms);
-    }
+    if (t && !used.has(t.id)) { take(l, t, 'trace_id'); continue; }
+    const r = l.request_id ? byRid.get(l.request_id) : undefined;
+    if (r && !used.has(r.id)) take(l, r, 'request_id');
+  }
+  // When nginx logs the id the LB sent, an LB line whose id nginx never logged is a request nginx
+  // never saw: no weaker join may pair it with another request's line.
+  const tracesLogged = byTrace.size > 0;
+  const idsLogged = byRid.size > 0;
+  const settled = (l: LbPassRow) => exact.has(l.id) || (tracesLogged && traceRoot(l.trace_id) !== null) || (idsLogged && l.request_id !== null);
+  for (const l of lbs) {
+    if (settled(l) || !l.local_addr || l.local_port === null) continue;
+    // One LB→nginx connection carries many requests (and its port is reused later): the one nginx
+    // ended inside this LB request's span.
+    const cands = byConn.get(`${l.local_addr}:${l.local_port}`) ?? [];
+    const best = nearestUnused(cands, l.time_ms, used, spanOf(l));
+    if (best) take(l, best, 'connection');
   }
   let skewMs = 0;
   let skewMethod: LbMatchResult['skewMethod'] = 'none';
@@ -106,6 +113,10 @@ export function matchLbToNginx(lbs: readonly LbPassRow[], ngx: readonly NginxFor
     const e = exact.get(l.id);
     if (e) {
       pairs.push({ lb: l, nginx: e.n, method: e.method });
+      continue;
+    }
+    if (settled(l)) {
+      pairs.push({ lb: l, nginx: null, method: null });
       continue;
     }
     const cands = l.method && l.path ? byKey.get(pathKey(l.method, l.path)) ?? [] : [];
@@ -143,10 +154,16 @@ function lowerBound(arr: readonly NginxForLbRow[], t: number): number {
   return lo;
 }
 
-function nearestUnused(cands: readonly NginxForLbRow[], t: number, used: ReadonlySet<number>, within: number): NginxForLbRow | null {
+/** The LB request's span on its own clock, widened by a second either way (whole-second nginx times). */
+function spanOf(l: LbPassRow): { from: number; to: number } {
+  const start = l.start_ms ?? (l.elapsed_ms !== null ? l.time_ms - l.elapsed_ms : l.time_ms);
+  return { from: start - SLACK_MS, to: l.time_ms + SLACK_MS };
+}
+
+function nearestUnused(cands: readonly NginxForLbRow[], t: number, used: ReadonlySet<number>, span: { from: number; to: number }): NginxForLbRow | null {
   let best: NginxForLbRow | null = null;
   for (const n of cands) {
-    if (used.has(n.id) || Math.abs(n.end_ms - t) > within) continue;
+    if (used.has(n.id) || n.end_ms < span.from || n.end_ms > span.to) continue;
     if (!best || Math.abs(n.end_ms - t) < Math.abs(best.end_ms - t)) best = n;
   }
   return best;

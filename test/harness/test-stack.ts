@@ -11,6 +11,8 @@ import { PROFILES, isProfileName, type ProfileName } from './profiles.js';
 import { REPO_ROOT, formatSummary, isMain, runStack } from './stack.js';
 import { checkRecording, formatCounts, readRecording } from './recording.js';
 import { measureRecording, renderFigures } from '../accuracy/accuracy.js';
+import { lbStackAvailable, runLbStack } from './lb/lb-stack.js';
+import { lbProblems, measureLbRecording, renderLbFigures } from './lb/accuracy.js';
 
 /** The issue's accuracy targets per profile (see test/accuracy/samples.test.ts for the same on samples/). */
 const TARGETS: Record<ProfileName, { all: number; failed: number }> = {
@@ -39,19 +41,40 @@ async function compareWithAnalyzer(dir: string, profile: ProfileName): Promise<s
   return problems;
 }
 
+/** The lb profile: a recording with every LB failure, held to the same targets (a missing event fails it). */
+async function runLbProfile(dir: string): Promise<number> {
+  if (!lbStackAvailable()) {
+    process.stdout.write('\nlb: skipped: needs /usr/sbin/haproxy and /usr/sbin/nginx (apt-get install haproxy nginx)\n');
+    return 0;
+  }
+  const started = Date.now();
+  const run = await runLbStack(dir, { raceWaves: 40, waveSize: 16 });
+  const counts: Record<string, number> = {};
+  for (const t of run.truth) counts[t.label] = (counts[t.label] ?? 0) + 1;
+  process.stdout.write(`\nlb: ${run.truth.length} requests ${JSON.stringify(counts)}, recorded in ${((Date.now() - started) / 1000).toFixed(0)} s → ${dir}\n`);
+  const f = await measureLbRecording(dir);
+  process.stdout.write(renderLbFigures(f));
+  const problems = [...Object.entries(run.events).filter(([, v]) => !v).map(([k]) => `event ${k} did not happen`), ...lbProblems(f)];
+  for (const p of problems) process.stdout.write(`  PROBLEM ${p}\n`);
+  return problems.length > 0 ? 1 : 0;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let profiles = Object.keys(PROFILES) as ProfileName[];
+  // The load balancer stack (HAProxy in front of nginx, test/harness/lb/) runs after the nginx profiles.
+  let lb = true;
   let seconds = 50;
   let outRoot = join(REPO_ROOT, 'out', 'stack');
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[++i] ?? '';
-    if (arg === '--profile' && isProfileName(value)) profiles = [value];
+    if (arg === '--profile' && value === 'lb') { profiles = []; lb = true; }
+    else if (arg === '--profile' && isProfileName(value)) { profiles = [value]; lb = false; }
     else if (arg === '--seconds' && Number.isFinite(Number(value))) seconds = Number(value);
     else if (arg === '--out') outRoot = resolve(value);
     else {
-      process.stderr.write(`usage: test-stack [--profile ${Object.keys(PROFILES).join('|')}] [--seconds N] [--out DIR]\n`);
+      process.stderr.write(`usage: test-stack [--profile ${[...Object.keys(PROFILES), 'lb'].join('|')}] [--seconds N] [--out DIR]\n`);
       process.exitCode = 2;
       return;
     }
@@ -69,7 +92,9 @@ async function main(): Promise<void> {
     for (const p of problems) process.stdout.write(`  PROBLEM ${p}\n`);
     if (problems.length > 0) failed += 1;
   }
-  process.stdout.write(`\n${profiles.length - failed} passed, ${failed} failed\n`);
+  if (lb) failed += await runLbProfile(join(outRoot, 'lb'));
+  const total = profiles.length + (lb ? 1 : 0);
+  process.stdout.write(`\n${total - failed} passed, ${failed} failed\n`);
   if (failed > 0) process.exitCode = 1;
 }
 

@@ -109,3 +109,13 @@ test('an_lb_only_502_is_the_keepalive_race_only_when_it_failed_at_once', () => {
   const slowClient = classifyWithLb(lb({ id: 3, termination: 'SH--', status: 502, target_status: null, elapsed_ms: 3_002, connect_ms: 0, target_ms: null, extra: '{"TR":"3000","Tw":"0"}' }), null);
   assert.equal(slowClient.keepaliveRace, true);
 });
+
+test('an_lb_line_whose_id_nginx_never_logged_is_not_paired_by_connection_or_time', () => {
+  // HAProxy's 502 on a reused connection carries its own %ID; nginx logged ids for what it saw, and the
+  // same connection (then its port, reused) carried requests nginx did log.
+  const race = lb({ id: 1, request_id: 'lost-0000-id', local_addr: '127.0.0.1', local_port: 35884, status: 502, target_status: null, termination: 'SH--', elapsed_ms: 0, start_ms: T });
+  const later = lb({ id: 2, request_id: 'seen-1111-id', local_addr: '127.0.0.1', local_port: 35884, time_ms: T + 400, start_ms: T + 390 });
+  const rows = [ngx({ id: 10, end_ms: T + 399, start_ms: T + 391, request_id: 'seen-1111-id', remote_addr: '127.0.0.1', remote_port: '35884' })];
+  const m = matchLbToNginx([race, later], rows);
+  assert.deepEqual(m.pairs.map((p) => [p.lb.id, p.nginx?.id ?? null, p.method]), [[1, null, null], [2, 10, 'request_id']]);
+});
