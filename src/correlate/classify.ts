@@ -36,6 +36,19 @@ export interface Trace {
   readonly errorKinds: readonly string[];
   /** A worker death near the end, for formats without $upstream_* (one implied attempt) */
   readonly deathNearEnd: WorkerDeath | null;
+  /**
+   * A new app-server process that started soon after nginx saw this request fail (uvicorn's "Started
+   * server process" outside gunicorn, a new gunicorn master): the old one went, logging no death.
+   */
+  readonly restartAfter?: ProcessStart | null;
+}
+
+/** A new app-server process: uvicorn run alone, or a gunicorn master started again (a container restart). */
+export interface ProcessStart {
+  readonly eventId: number;
+  readonly pid: number | null;
+  readonly time: number;
+  readonly message: string;
 }
 
 export interface Classified {
@@ -68,9 +81,12 @@ export function classify(t: Trace): Classified {
   const attempts = t.attempts;
   const retried = attempts !== null ? attempts.length > 1 : impliedRetry(t);
   const deaths = attempts ? attempts.map((a) => a.death).filter((d): d is WorkerDeath => d !== null) : [];
-  const death = deaths.length > 0 ? deaths[deaths.length - 1]! : t.attempts === null || (attempts && attempts.length === 0) ? t.deathNearEnd : null;
+  const logged = deaths.length > 0 ? deaths[deaths.length - 1]! : t.attempts === null || (attempts && attempts.length === 0) ? t.deathNearEnd : null;
+  const inferredDeath = logged === null ? deathWithoutLine(t) : null;
+  const death = logged ?? inferredDeath;
+  const heldOnSocket = death === null && heldUntilReset(t);
   const appError = t.app !== null && (t.app.failed || (t.app.status ?? 0) >= 500);
-  const race = keepaliveRaceOf(t, death);
+  const race = heldOnSocket ? null : keepaliveRaceOf(t, death);
   const keepaliveRace = race !== null && race.level !== 'cannot_tell';
 
   const decide = (): { verdict: Verdict; why: string } => {
@@ -88,6 +104,9 @@ export function classify(t: Trace): Classified {
     if (status < 500 && status > 0) {
       return { verdict: 'ok', why: retried ? `answered ${status} after ${attempts ? attempts.length : 'several'} upstream attempts` : `the app answered ${status}` };
     }
+    if (death !== null && death.inferred) {
+      return { verdict: 'worker_crash', why: `the worker serving it died without a log line (inferred): ${death.inferred}` };
+    }
     if (death !== null) {
       return death.cause === 'timeout'
         ? { verdict: 'worker_timeout', why: `gunicorn's WORKER TIMEOUT killed worker ${death.pid}, which was serving it` }
@@ -95,6 +114,9 @@ export function classify(t: Trace): Classified {
     }
     if (t.errorKinds.some((k) => UNAVAILABLE_KINDS.has(k)) && t.app === null) {
       return { verdict: 'upstream_unavailable', why: 'nginx could not connect to the upstream (refused / no live upstreams)' };
+    }
+    if (heldOnSocket) {
+      return { verdict: 'upstream_unavailable', why: `no worker took it: it waited on the server's listening socket until a reset, and a new server process started ${secsAfter(t)} later (${t.restartAfter!.message})` };
     }
     if (appError) return { verdict: 'app_error', why: `the app answered ${t.app!.status ?? status} and logged the failure` };
     const upstreamAnswered = attempts !== null && attempts.length > 0 && attempts[attempts.length - 1]!.status === status;
@@ -163,6 +185,9 @@ function verdictSupport(verdict: Verdict, t: Trace, death: WorkerDeath | null): 
         : inferred(`gunicorn logged ${how} for pid ${death.pid} within 2 s before nginx saw the upstream close (no $upstream_* to time each attempt)`);
     }
     case 'upstream_unavailable': {
+      if (t.restartAfter && !anyOf(UNAVAILABLE_KINDS)) {
+        return inferred(`a reset with no app record and no premature close (no worker had accepted it), then a new server process ${secsAfter(t)} later (${t.restartAfter.message}): it waited on the listening socket`);
+      }
       const k = anyOf(UNAVAILABLE_KINDS);
       return k ? exact(`nginx's error log: ${k.replace(/_/g, ' ')}`) : cannotTell('nginx\'s error log line (connect() refused / no live upstreams)');
     }
@@ -180,6 +205,34 @@ function verdictSupport(verdict: Verdict, t: Trace, death: WorkerDeath | null): 
       // Only the load balancer pass (lb-classify.ts) gives these, with the LB's line as support.
       return cannotTell('the load balancer\'s log line');
   }
+}
+
+/** A worker that died with no line about it: the close nginx saw, the handler never finished, a new server process after. */
+const RESTART_AFTER_MS = 30_000;
+
+function secsAfter(t: Trace): string {
+  return `${(Math.max(0, t.restartAfter!.time - t.endMs) / 1000).toFixed(1)} s`;
+}
+
+/**
+ * uvicorn 0.17 run alone logs nothing when a worker dies, nor does a killed container: nginx saw the
+ * connection close early ("upstream prematurely closed"), the app never logged the handler finishing,
+ * and a new server process started within 30 s. The death is inferred, and said to be.
+ */
+function deathWithoutLine(t: Trace): WorkerDeath | null {
+  const r = t.restartAfter;
+  if (!r || t.status !== 502 || (t.app !== null && t.app.completed)) return null;
+  if (!t.errorKinds.includes('upstream_prematurely_closed')) return null;
+  return {
+    eventId: r.eventId, pid: r.pid ?? 0, time: t.endMs, cause: 'exit', event: 'inferred_death', signal: null,
+    inferred: `no death line (uvicorn alone and killed containers log none): nginx saw the upstream close the connection early, ` +
+      `the app never logged the handler finishing, and a new server process started ${secsAfter(t)} later (${r.message})`,
+  };
+}
+
+/** A reset and nothing else: the connection sat on the listening socket (no worker accepted it) until the old server went. */
+function heldUntilReset(t: Trace): boolean {
+  return Boolean(t.restartAfter) && t.status === 502 && t.app === null && t.errorKinds.length > 0 && t.errorKinds.every((k) => k === 'upstream_reset');
 }
 
 /** The app's record supports a claim exactly when it was joined by request id, by rule when by time window. */

@@ -8,7 +8,7 @@ import { openReader, type Db } from '../store/open.js';
 import { writeTransaction } from '../store/write-lock.js';
 import {
   SELECT_SKEW_SAMPLES, SELECT_COINCIDENCE_ACCESS, SELECT_COINCIDENCE_APP, SELECT_COINCIDENCE_ACCESS_REQUESTS, SELECT_COINCIDENCE_ERRORS,
-  INSERT_RUN, SET_RUN_ERROR_SKEW, SELECT_SWEEP_INDEX_COUNT, FINISH_RUN, SELECT_WORKER_EVENTS, SELECT_USED_APP_IDS,
+  INSERT_RUN, SET_RUN_ERROR_SKEW, SELECT_SWEEP_INDEX_COUNT, FINISH_RUN, SELECT_WORKER_EVENTS, SELECT_SERVER_LIFECYCLE, SELECT_USED_APP_IDS,
   DELETE_VERDICTS_FROM, DELETE_ALL_VERDICTS, DROP_VERDICT_INDEXES, CREATE_VERDICT_INDEXES, CREATE_SWEEP_INDEXES,
   SELECT_ACCESS_FOR_SWEEP, SELECT_ALL_ACCESS_FOR_SWEEP, SELECT_APP_FOR_SWEEP, SELECT_ALL_APP_FOR_SWEEP, SELECT_ERRORS_FOR_SWEEP,
 } from '../store/sql/correlation.js';
@@ -16,6 +16,7 @@ import type { AccessRow, ErrorRow, WorkerEventRow } from './rows.js';
 import { AppWindow, ErrorWindow, UNKNOWN_START_LOOKBACK_MS, pathKey } from './match.js';
 import { foldWorkerDeaths, type WorkerDeath } from './workers.js';
 import { buildVerdictRow } from './verdict-row.js';
+import type { ProcessStart } from './classify.js';
 import { VerdictWriter } from './verdict-writer.js';
 import { skewFromCoincidence, skewFromRequestIds, type SkewEstimate } from './skew.js';
 import { markStalls, couldBlock } from './stalls.js';
@@ -75,6 +76,7 @@ function correlateLocked(db: Db, opts: CorrelateOptions): CorrelateResult {
   const errorShift = estimateErrorSkew(db);
   db.prepare(SET_RUN_ERROR_SKEW).run(errorShift, runId);
   const deaths = foldWorkerDeaths(db.prepare(SELECT_WORKER_EVENTS).all() as WorkerEventRow[]);
+  const starts = unloggedRestarts(db.prepare(SELECT_SERVER_LIFECYCLE).all() as LifecycleRow[]);
 
   const from = fromMs ?? -8.64e15;
   const readFrom = fromMs === null ? -8.64e15 : fromMs - MARGIN_MS;
@@ -106,7 +108,7 @@ function correlateLocked(db: Db, opts: CorrelateOptions): CorrelateResult {
     // ours): the rows go in on this connection, and the writer thread is not started.
     const writer = new VerdictWriter(db, db.inTransaction ? Infinity : opts.writerThreadAfterRows ?? WRITER_THREAD_AFTER_ROWS);
     try {
-      n = sweep(access, apps, errors, deaths, writer, blockerPids);
+      n = sweep(access, apps, errors, deaths, writer, blockerPids, starts);
       writer.finish();
     } catch (err) {
       writer.abandon();
@@ -130,7 +132,7 @@ function correlateLocked(db: Db, opts: CorrelateOptions): CorrelateResult {
 
 function sweep(
   access: IterableIterator<AccessRow>, apps: AppWindow, errors: ErrorWindow, deaths: readonly WorkerDeath[], writer: VerdictWriter,
-  blockerPids: Set<number>,
+  blockerPids: Set<number>, starts: readonly ProcessStart[] = [],
 ): number {
   let n = 0;
   let maxEnd = -Infinity;
@@ -143,7 +145,7 @@ function sweep(
     errors.fill(maxEnd + 3_000);
     const app = apps.match(a, start);
     const errs = errors.take(a, start);
-    const v = buildVerdictRow(a, start, app, errs, deaths);
+    const v = buildVerdictRow(a, start, app, errs, deaths, starts);
     writer.add(v);
     if (couldBlock(v)) blockerPids.add(v.app_pid!);
     n++;
@@ -154,6 +156,25 @@ function sweep(
     }
   }
   return n;
+}
+
+interface LifecycleRow { readonly id: number; readonly time_ms: number; readonly event: string; readonly worker_pid: number | null; readonly pid: number | null; readonly message: string }
+
+/** A stop logged this long before a start makes it a restart the logs tell of, not a death they do not. */
+const LOGGED_STOP_MS = 300_000;
+
+/**
+ * New app-server processes after an end nobody logged: a gunicorn master starting, or uvicorn's
+ * "Started server process" of a process gunicorn did not boot as a worker (uvicorn run alone) — with
+ * no stop line ("Handling signal", "Shutting down") in the 5 minutes before.
+ */
+export function unloggedRestarts(rows: readonly LifecycleRow[]): ProcessStart[] {
+  const booted = new Set(rows.filter((r) => r.event === 'booting_worker' && r.worker_pid !== null).map((r) => r.worker_pid));
+  const stops = rows.filter((r) => r.event === 'shutting_down' || r.event === 'handling_signal' || r.event === 'app_shutdown').map((r) => r.time_ms);
+  return rows
+    .filter((r) => r.event === 'starting' || (r.event === 'server_started' && !booted.has(r.worker_pid)))
+    .filter((r) => !stops.some((t) => t <= r.time_ms && r.time_ms - t <= LOGGED_STOP_MS))
+    .map((r) => ({ eventId: r.id, pid: r.pid, time: r.time_ms, message: r.message }));
 }
 
 function usedAppIds(db: Db, from: number, to: number): number[] {

@@ -5,7 +5,7 @@
 import type { AccessRow, ErrorRow, StoredAttempt, AppOnNginxClock } from './rows.js';
 import { secondResolution, type AppMatch } from './match.js';
 import { assignDeaths, findDeathNear, type FailedAttemptEnd, type WorkerDeath } from './workers.js';
-import { classify, type AttemptTrace } from './classify.js';
+import { classify, type AttemptTrace, type ProcessStart } from './classify.js';
 
 /** A request_verdicts row; the fields are its columns (store/sql/correlation.ts VERDICT_COLUMNS). */
 export interface VerdictRow {
@@ -53,7 +53,18 @@ function parseAttempts(json: string | null): StoredAttempt[] | null {
   }
 }
 
-export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatch | null, errs: ErrorRow[], deaths: readonly WorkerDeath[]): VerdictRow {
+/** The first new app-server process at or after `from`, within `withinMs` (starts are sorted by time). */
+export function firstStartAfter(starts: readonly ProcessStart[], from: number, withinMs: number): ProcessStart | null {
+  for (const s of starts) {
+    if (s.time < from) continue;
+    return s.time - from <= withinMs ? s : null;
+  }
+  return null;
+}
+
+export function buildVerdictRow(
+  a: AccessRow, start: number | null, app: AppMatch | null, errs: ErrorRow[], deaths: readonly WorkerDeath[], starts: readonly ProcessStart[] = [],
+): VerdictRow {
   const stored = parseAttempts(a.attempts);
   const errorKinds = errs.map((e) => e.kind);
   // nginx marks servers down after real failures and then logs "no live upstreams" for the last
@@ -85,6 +96,8 @@ export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatc
   const appEvidence = app ? evidence(app) : null;
   const c = classify({
     status: a.status, endMs: a.time_ms, requestJunk: a.request_junk === 1, attempts, app: appEvidence, appMatch: app?.method ?? null, errorKinds, deathNearEnd,
+    // only a 502 with no worker death near it can be a death without a line; whole-second times may put the start "before" the end
+    restartAfter: a.status === 502 && starts.length > 0 ? firstStartAfter(starts, a.time_ms - slack, 30_000 + slack) : null,
   });
   const p = app?.primary;
   const wastedMs = c.wastedWork && appEvidence ? Math.max(0, appEvidence.end - a.time_ms) : null;
@@ -96,7 +109,8 @@ export function buildVerdictRow(a: AccessRow, start: number | null, app: AppMatc
     app_match: app ? app.method : null, app_confidence: app ? app.confidence : null,
     app_status: appEvidence?.status ?? null, app_elapsed_ms: p ? p.row.elapsed_ms ?? app!.others.find((o) => o.row.elapsed_ms !== null)?.row.elapsed_ms ?? null : null, app_pid: appPid,
     app_completed: appEvidence ? (appEvidence.completed ? 1 : 0) : null, app_end_ms: p ? Math.round(p.end) : null,
-    worker_event_id: c.death?.eventId ?? null, worker_pid: c.death?.pid ?? null, worker_event: c.death?.event ?? null,
+    // an inferred death names no worker (uvicorn logs none): the pid is the app's, when it logged one
+    worker_event_id: c.death?.eventId ?? null, worker_pid: c.death ? (c.death.inferred ? appPid : c.death.pid) : null, worker_event: c.death?.event ?? null,
     worker_time_ms: c.death?.time ?? null,
     error_ids: errs.length ? idsJson(null, errs, (e) => e.id) : null,
     attempts: attempts ? attemptsJson(attempts) : null,

@@ -64,7 +64,13 @@ export function buildGaps(c: Capabilities): Gap[] {
       fix: ['error_log /var/log/nginx/error.log info;'],
     });
   }
-  if (c.server.gunicorn === 0) {
+  if (c.server.gunicorn === 0 && c.server.n > 0) {
+    out.push({
+      id: 'no-worker-deaths', what: 'Worker deaths (uvicorn run alone logs none)',
+      why: 'uvicorn without gunicorn writes no line when a worker dies or is killed: droptrace infers a death from a premature close the app never finished followed by a new server process (marked inferred), and cannot see one that no restart followed.',
+      fix: ['gunicorn app:app -k uvicorn.workers.UvicornWorker --error-logfile /var/log/gunicorn/error.log --log-level info  # gunicorn logs every worker death and timeout'],
+    });
+  } else if (c.server.gunicorn === 0) {
     out.push({
       id: 'no-gunicorn-log', what: 'gunicorn stderr (WORKER TIMEOUT, worker kills)',
       why: 'Without gunicorn\'s own log a worker killed by --timeout or the OOM killer looks like a generic upstream error (502), and worker incidents cannot be listed.',

@@ -127,3 +127,20 @@ test('slow_failure_after_a_second_is_not_a_keepalive_race', () => {
   const c = classify(t({ status: 502, attempts: [attempt({ status: 502, responseMs: 2000 })], errorKinds: ['upstream_prematurely_closed'] }));
   assert.deepEqual([c.verdict, c.keepaliveRace], ['upstream_error', false]);
 });
+
+test('a_death_without_a_line_is_inferred_from_a_premature_close_and_a_new_server_process', () => {
+  const restartAfter = { eventId: 9, pid: 20, time: 14_000, message: 'Started server process [20]' };
+  const c = classify(t({ status: 502, errorKinds: ['upstream_prematurely_closed', 'upstream_reset'], restartAfter }));
+  assert.equal(c.verdict, 'worker_crash');
+  assert.equal(c.evidence.verdict.level, 'inferred');
+  assert.match(c.evidence.verdict.rule ?? '', /new server process started 4\.0 s later/);
+  assert.equal(c.keepaliveSuspect, false);
+  assert.equal(classify(t({ status: 502, errorKinds: ['upstream_prematurely_closed'] })).verdict, 'upstream_error', 'no new process: no death inferred');
+  assert.equal(classify(t({ status: 502, errorKinds: ['upstream_prematurely_closed'], restartAfter, app: app() })).verdict, 'upstream_error', 'a handler that finished did not die');
+});
+
+test('a_reset_on_a_socket_no_worker_accepted_is_upstream_unavailable', () => {
+  const restartAfter = { eventId: 9, pid: 20, time: 12_000, message: 'Started server process [20]' };
+  const c = classify(t({ status: 502, errorKinds: ['upstream_reset'], restartAfter }));
+  assert.deepEqual([c.verdict, c.keepaliveSuspect, c.evidence.verdict.level], ['upstream_unavailable', false, 'inferred']);
+});

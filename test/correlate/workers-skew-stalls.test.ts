@@ -99,3 +99,15 @@ test('assignDeaths: nearest pairs first, a death once, the attempt that ran long
   );
   assert.deepEqual(assignDeaths(deaths, [{ endMs: 30_000, responseMs: 5 }], 0), [null], 'no death near');
 });
+
+test('unloggedRestarts: a gunicorn worker\'s boot and a start after a logged stop are no unlogged restart', async () => {
+  const { unloggedRestarts } = await import('../../src/correlate/correlate.js');
+  const row = (id: number, time_ms: number, event: string, worker_pid: number | null, message = event) => ({ id, time_ms, event, worker_pid, pid: worker_pid, message });
+  const starts = unloggedRestarts([
+    row(1, 1_000, 'booting_worker', 11), row(2, 1_100, 'server_started', 11, 'Started server process [11]'),
+    row(3, 5_000, 'server_started', 20, 'Started server process [20]'),
+    row(4, 9_000, 'handling_signal', null, 'Handling signal: term'), row(5, 10_000, 'starting', null, 'Starting gunicorn 20.1.0'),
+    row(6, 900_000, 'starting', null, 'Starting gunicorn 20.1.0'),
+  ]);
+  assert.deepEqual(starts.map((s) => s.eventId), [3, 6]);
+});

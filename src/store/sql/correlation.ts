@@ -124,6 +124,18 @@ export const SELECT_WORKER_EVENTS = `
     AND time_ms IS NOT NULL
   ORDER BY time_ms, id`;
 
+/**
+ * The app server's starts, stops and worker boots, for the deaths no line names (correlate.ts
+ * keeps the starts that follow no logged stop and are no gunicorn worker's boot). Few rows: the
+ * events are rare, and the event filter is cheap next to the sweep.
+ */
+export const SELECT_SERVER_LIFECYCLE = `
+  SELECT id, time_ms, event, worker_pid, coalesce(worker_pid, pid) AS pid, message
+  FROM server_log
+  WHERE time_ms IS NOT NULL AND (event IN ('starting', 'server_started', 'booting_worker', 'shutting_down', 'handling_signal')
+    OR (event = 'app_shutdown' AND message = 'Shutting down'))
+  ORDER BY time_ms, id`;
+
 /** Request-id pairs for the clock-offset estimate: app end − nginx end, completed handlers only. */
 export const SELECT_SKEW_SAMPLES = `
   SELECT ap.time_ms - a.time_ms AS d
