@@ -2,6 +2,7 @@
  * `droptrace trace`: one request's timeline across the layers, each line with its layer, time and
  * source file:line — what a postmortem quotes.
  */
+import { stripControls } from './output/rows.js';
 import type { Db } from './store/open.js';
 import { describeSupport, type Support, type VerdictEvidence } from './domain/evidence.js';
 import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_LIST, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_LB, TRACE_LB_ONLY, TRACE_WORKER, TRACE_WORKER_EVENT } from './store/sql/trace.js';
@@ -106,7 +107,7 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
 export function renderMatchList(db: Db, ids: readonly number[], traced: number, query: string): string {
   const rows = db.prepare(TRACE_LIST).all(JSON.stringify(ids)) as Any[];
   const head = `${ids.length} requests match "${query}"${traced < ids.length ? ` (the first ${traced} are traced below; --all traces every one)` : ''}:`;
-  return [head, ...rows.map((r) => `  #${r.id}  ${iso(r.time_ms) ?? '(no time)'}  ${r.status ?? '-'} ${r.method ?? ''} ${r.uri ?? ''}  ${r.verdict ?? '(not correlated)'}  ${r.file}:${r.line_no}`)].join('\n') + '\n';
+  return stripControls([head, ...rows.map((r) => `  #${r.id}  ${iso(r.time_ms) ?? '(no time)'}  ${r.status ?? '-'} ${r.method ?? ''} ${r.uri ?? ''}  ${r.verdict ?? '(not correlated)'}  ${r.file}:${r.line_no}`)].join('\n') + '\n');
 }
 
 const flagsOf = (a: Any): string[] => ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'].filter((k) => a[k] === 1);
@@ -131,5 +132,6 @@ export function renderTrace(t: RequestTrace): string {
   const suspect = t.keepalive_race_possible ? '\ncould be a keep-alive race: cannot tell without $upstream_connect_time / $upstream_response_time in the access log' : '';
   const head = `request #${t.id} ${t.uri ?? ''}\nverdict: ${t.verdict ?? '(not correlated)'}${t.flags.length ? ` [${t.flags.join(', ')}]` : ''}\nwhy: ${t.explanation ?? ''}${t.match ? `\napp match: ${t.match}` : ''}${support}${suspect}\n`;
   const lines = t.events.map((e) => `  ${e.time ?? '(no time)'.padEnd(24)}  ${e.layer.padEnd(11)}  ${e.what}\n  ${' '.repeat(24)}  ${' '.repeat(11)}  ↳ ${e.source}`);
-  return head + lines.join('\n') + '\n';
+  // Log-derived text (a URI, a message decoded from escape=json) must not drive the terminal.
+  return stripControls(head + lines.join('\n') + '\n');
 }

@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT, type CliIO } from './io.js';
 import { UsageError, QueryError } from '../errors.js';
+import { stripControls } from '../output/rows.js';
 import { StoreError } from '../store/open.js';
 import { UnknownZoneError } from '../domain/time.js';
 
@@ -21,15 +22,15 @@ function exitCodeFor(err: unknown, io: CliIO): number {
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof UsageError || err instanceof UnknownZoneError || ['usage', 'log-format'].includes((err as { code?: string })?.code ?? '')) {
-    io.stderr.write(`error: ${(err as Error).message}\n`);
+    io.stderr.write(`error: ${stripControls((err as Error).message)}\n`);
     return EXIT.usage;
   }
   if (err instanceof StoreError || err instanceof QueryError || err instanceof Error) {
-    io.stderr.write(`error: ${(err as Error).message}\n`);
+    io.stderr.write(`error: ${stripControls((err as Error).message)}\n`);
     if (io.env.DROPTRACE_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
     return EXIT.error;
   }
-  io.stderr.write(`error: ${String(err)}\n`);
+  io.stderr.write(`error: ${stripControls(String(err))}\n`);
   return EXIT.error;
 }
 

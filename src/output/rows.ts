@@ -33,10 +33,20 @@ export function renderTable(rows: readonly Row[], columns?: readonly string[], m
 
 const truncate = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
+/**
+ * One CSV cell. Log-derived text is stripped of terminal controls as the table is (a CSV is often
+ * `cat`ed), and a text cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or
+ * CR: OWASP's CSV-injection rule) gets a leading ' and quotes. Numbers are left as they are: -120
+ * is a number, not a formula.
+ */
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  // stripped first: an escape sequence in front must not hide the = behind it
+  const raw = stripControls(typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const formula = /^[=+\-@\t\r]/.test(raw);
+  const s = formula ? `'${raw}` : raw;
+  return formula || /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function renderRows(rows: readonly Row[], format: RowFormat, columns?: readonly string[]): string {

@@ -5,7 +5,7 @@ import { EXIT } from '../io.js';
 import { withStore, dbOption, waitFrom } from '../shared.js';
 import { ingestPaths, type IngestOptions, type IngestResult } from '../../ingest/ingest.js';
 import { ingestAndCorrelate } from '../../analyze.js';
-import { renderTable } from '../../output/rows.js';
+import { renderTable, stripControls } from '../../output/rows.js';
 import { SOURCE_TYPES, type SourceType } from '../../ingest/detect.js';
 import { resolveLogFormat, type LogFormatFlags } from '../log-format.js';
 import { createProgress } from '../progress.js';
@@ -62,7 +62,7 @@ export function registerIngestCommand(program: Command, io: CliIO): void {
  * these had been. Says so on stderr, one line per input with the reason and the flag that fixes it.
  */
 export function ingestSucceeded(result: IngestResult, io: CliIO): boolean {
-  for (const f of result.failures) io.stderr.write(`error: ${f.path}: ${f.reason}\n`);
+  for (const f of result.failures) io.stderr.write(`error: ${stripControls(`${f.path}: ${f.reason}`)}\n`);
   if (result.failures.length > 0) io.stderr.write(`error: ${result.failures.length} input(s) gave nothing; the other inputs were ingested\n`);
   return result.failures.length === 0 && result.problems.length === 0;
 }
@@ -82,7 +82,7 @@ export async function runIngestCommand(paths: string[], flags: IngestFlags, io: 
     logFormat,
     layerOf,
     stdin: io.stdin,
-    onWarning: (m) => io.stderr.write(`warning: ${m}\n`),
+    onWarning: (m) => io.stderr.write(`warning: ${stripControls(m)}\n`),
     onProgress: progress.update,
   };
   const result = await withStore(flags.db, { wait: waitFrom(flags, io) }, async (db) => {
@@ -91,7 +91,7 @@ export async function runIngestCommand(paths: string[], flags: IngestFlags, io: 
     return r.ingest;
   });
   progress.done();
-  for (const p of result.problems) io.stderr.write(`error: ${p.path}: ${p.reason}\n`);
+  for (const p of result.problems) io.stderr.write(`error: ${stripControls(`${p.path}: ${p.reason}`)}\n`);
   if (created && result.files.every((f) => f.fileId === null)) removeEmptyStore(flags.db);
   return result;
 }
