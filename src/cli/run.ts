@@ -25,6 +25,11 @@ function exitCodeFor(err: unknown, io: CliIO): number {
     io.stderr.write(`error: ${stripControls((err as Error).message)}\n`);
     return EXIT.usage;
   }
+  if (/^SQLITE_FULL/.test((err as { code?: string })?.code ?? '')) {
+    // a correlation or report mark: one transaction, rolled back whole
+    io.stderr.write(`error: the disk holding the database is full (SQLite: ${(err as Error).message}): nothing of this run was kept; free space there and run the command again\n`);
+    return EXIT.error;
+  }
   if (err instanceof StoreError || err instanceof QueryError || err instanceof Error) {
     io.stderr.write(`error: ${stripControls((err as Error).message)}\n`);
     if (io.env.DROPTRACE_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);

@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './sql/schema.js';
-import { StoreError } from './store-error.js';
+import { StoreError, writeRefusal } from './store-error.js';
 import { setWaitPolicy, writeTransaction, type WaitPolicy } from './write-lock.js';
 
 export type Db = Database.Database;
@@ -21,6 +21,12 @@ export interface OpenOptions {
 }
 
 export function openStore(path: string, opts: OpenOptions = {}): Db {
+  // SQLite opens a file it cannot write read-only without a word, and fails at the first write
+  // with no path: say which file and why before any work starts.
+  if (!opts.readonly && existsSync(path)) {
+    const why = writeRefusal(path);
+    if (why !== null) throw new StoreError(`cannot write database ${path}: ${why}: give this user write access to it and its directory, or copy it to a writable --db`, 'readonly');
+  }
   let db: Db;
   try {
     db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: (opts.readonly ?? false) || (opts.mustExist ?? false) });
@@ -37,8 +43,12 @@ export function openStore(path: string, opts: OpenOptions = {}): Db {
       throw new StoreError(`${path} is not a droptrace database (SQLite: file is not a database): check --db`, 'open-failed', { cause: err });
     }
     const code = (err as { code?: string }).code ?? '';
+    if ((code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) && opts.readonly) {
+      // A WAL database is read through its -shm file, which SQLite must be able to create
+      throw new StoreError(`cannot read database ${path}: ${writeRefusal(path) ?? 'SQLite refused to write it'}, and SQLite needs to create ${path}-shm beside it to read a WAL database (SQLite: ${(err as Error).message}): copy it to a writable directory and pass that --db`, 'readonly', { cause: err });
+    }
     if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
-      throw new StoreError(`cannot write database ${path}: ${writeRefusal(path)} (SQLite: ${(err as Error).message}): give this user write access to it and its directory, or copy it to a writable --db`, 'readonly', { cause: err });
+      throw new StoreError(`cannot write database ${path}: ${writeRefusal(path) ?? 'SQLite refused to write it'} (SQLite: ${(err as Error).message}): give this user write access to it and its directory, or copy it to a writable --db`, 'readonly', { cause: err });
     }
     throw err;
   }
@@ -136,37 +146,11 @@ function describeOpenFailure(path: string, opts: OpenOptions, err: unknown): str
   if (!existsSync(path)) {
     if (opts.readonly || opts.mustExist) return `no such file: run \`droptrace ingest\` first to create it, or pass --db (${(err as Error).message})`;
     if (!existsSync(dirname(path))) return `no such directory ${dirname(path)}: create it or pass another --db`;
-    return `${writeRefusal(path)}: pass a --db in a directory this user can write (${(err as Error).message})`;
+    return `${writeRefusal(path) ?? 'SQLite refused to write it'}: pass a --db in a directory this user can write (${(err as Error).message})`;
   }
   return `${(err as Error).message}: check that ${path} is a file this user can read`;
 }
 
-/** Why this user cannot write `path` (or create it): a read-only file system or permissions. */
-function writeRefusal(path: string): string {
-  const target = existsSync(path) ? path : dirname(path);
-  try {
-    accessSync(target, constants.W_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') return `${target} is on a read-only file system (EROFS)`;
-    if (code === 'EACCES' || code === 'EPERM') return `permission denied on ${target} (${code})`;
-  }
-  for (const f of [`${path}-wal`, `${path}-shm`]) {
-    try {
-      if (existsSync(f)) accessSync(f, constants.W_OK);
-    } catch (err) {
-      return `permission denied on ${f} (${(err as NodeJS.ErrnoException).code})`;
-    }
-  }
-  if (existsSync(path)) {
-    try {
-      accessSync(dirname(path), constants.W_OK);
-    } catch (err) {
-      return `its directory ${dirname(path)} is not writable (${(err as NodeJS.ErrnoException).code}): SQLite needs to create ${path}-wal beside it`;
-    }
-  }
-  return 'it cannot be written';
-}
 
 /**
  * Another read-write connection to a database `openStore` has opened and migrated, for a worker

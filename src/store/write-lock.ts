@@ -8,7 +8,7 @@
  * busy_timeout), saying once on stderr that it waits, then refuses with what to do.
  */
 import type { Db } from './open.js';
-import { StoreError } from './store-error.js';
+import { StoreError, writeRefusal } from './store-error.js';
 
 export interface WaitPolicy {
   /** How long to wait for another writer, in ms; 0 refuses at once. */
@@ -34,6 +34,7 @@ export function waitPolicyOf(db: Db): WaitPolicy {
   return policies.get(db) ?? { waitMs: DEFAULT_WAIT_MS };
 }
 
+const isReadonly = (err: unknown): boolean => /^SQLITE_READONLY/.test((err as { code?: string }).code ?? '');
 const isBusy = (err: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test((err as { code?: string }).code ?? '');
 
 /** Takes the write lock: tries at once, then waits (saying so) up to the connection's bound. */
@@ -44,6 +45,7 @@ export function beginImmediate(db: Db): void {
     db.exec('BEGIN IMMEDIATE');
     return;
   } catch (err) {
+    if (isReadonly(err)) throw readonlyError(db, err);
     if (!isBusy(err)) throw err;
   } finally {
     db.pragma(`busy_timeout = ${policy.waitMs}`);
@@ -87,6 +89,13 @@ export function rollbackQuietly(db: Db): void {
   } catch {
     // the caller rethrows the error that made it roll back
   }
+}
+
+function readonlyError(db: Db, err: unknown): StoreError {
+  return new StoreError(
+    `cannot write database ${db.name}: ${writeRefusal(db.name) ?? 'SQLite refused to write it'} (SQLite: ${(err as Error).message}): give this user write access to it and its directory, or copy it to a writable --db`,
+    'readonly', { cause: err },
+  );
 }
 
 function busyError(db: Db, waitedMs: number): StoreError {
