@@ -6,7 +6,7 @@
 import type { Db } from './store/open.js';
 import { SELECT_REQUESTS } from './store/sql/requests.js';
 import { VERDICTS, type Verdict, type Flag } from './domain/verdicts.js';
-import type { Support, VerdictEvidence } from './domain/evidence.js';
+import { withStall, type Support, type VerdictEvidence } from './domain/evidence.js';
 
 export interface RequestFilter {
   readonly verdict?: Verdict | null;
@@ -161,7 +161,7 @@ function toRecord(r: Row): RequestRecord {
     host: r.host,
     source: { file: r.file, line: r.line_no },
     keepalive_race_possible: r.keepalive_suspect === 1,
-    evidence: r.evidence ? (JSON.parse(r.evidence) as RequestEvidence) : null,
+    evidence: withStall(r.evidence ? (JSON.parse(r.evidence) as RequestEvidence) : null, r.stalled === 1),
     app_server: appServerOf(r.app_server),
     lb: r.lb_id === null ? null : {
       kind: r.lb_kind ?? '', status: r.lb_status, target_status: r.lb_target_status, elapsed_s: sec(r.lb_elapsed_ms),

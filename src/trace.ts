@@ -4,7 +4,7 @@
  */
 import { stripControls } from './output/rows.js';
 import type { Db } from './store/open.js';
-import { describeSupport, type Support, type VerdictEvidence } from './domain/evidence.js';
+import { describeSupport, withStall, type Support, type VerdictEvidence } from './domain/evidence.js';
 import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_LIST, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_LB, TRACE_LB_ONLY, TRACE_WORKER, TRACE_WORKER_EVENT } from './store/sql/trace.js';
 
 export interface TraceEvent {
@@ -54,7 +54,7 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
   if (lb) events.push(...lbEvents(lb, src(lb)));
   if (id < 0) {
     return { id, uri: a.uri, verdict: a.verdict, flags: flagsOf(a), explanation: a.explanation, match: null,
-      evidence: a.evidence ? JSON.parse(a.evidence) : null, keepalive_race_possible: false, events };
+      evidence: withStall(a.evidence ? JSON.parse(a.evidence) : null, a.stalled === 1), keepalive_race_possible: false, events };
   }
   if (a.start_ms !== null && a.start_ms !== undefined) {
     events.push({ time: iso(a.start_ms), layer: 'nginx', what: `request received: ${a.request ?? ''} (start = end − $request_time)`, source: src(a) });
@@ -97,7 +97,7 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
   return {
     id, uri: a.uri, verdict: a.verdict ?? null, flags, explanation: a.explanation ?? null,
     match: a.app_match ? `${a.app_match} (confidence ${a.app_confidence})` : null,
-    evidence: a.evidence ? JSON.parse(a.evidence) : null,
+    evidence: withStall(a.evidence ? JSON.parse(a.evidence) : null, a.stalled === 1),
     keepalive_race_possible: a.keepalive_suspect === 1,
     events,
   };

@@ -34,3 +34,13 @@ export const levelText = (l: EvidenceLevel): string => (l === 'cannot_tell' ? 'c
 export function describeSupport(s: Support): string {
   return s.level === 'cannot_tell' ? `cannot tell: needs ${s.missing ?? '?'}` : `${s.level}: ${s.rule ?? ''}`;
 }
+
+/** The stall pass marks `stalled` after classification: its support is its window rule. */
+export const STALL_SUPPORT: Support = inferred(
+  'on the same worker pid a handler of ≥ 0.5 s started and completed nothing else meanwhile, and this request\'s handler was in flight or waiting when it returned');
+
+/** The stored evidence with the stall flag's support added when the stall pass set it. */
+export function withStall<T extends { readonly flags: VerdictEvidence['flags'] }>(e: T | null, stalled: boolean): T | null {
+  if (e === null || !stalled || e.flags.stalled) return e;
+  return { ...e, flags: { ...e.flags, stalled: STALL_SUPPORT } };
+}

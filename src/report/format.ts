@@ -50,7 +50,8 @@ export function coarsen(h: Histogram, maxRows: number): Histogram {
 }
 
 /** "5 exact, 2 inferred, 1 cannot tell": how a verdict's requests are supported (zeros left out). */
-export function levelCounts(e: VerdictCount['evidence']): string {
+export function levelCounts(e: VerdictCount['evidence'] | undefined): string {
+  if (e === undefined) return '';
   const parts = [[e.exact, 'exact'], [e.inferred, 'inferred'], [e.cannot_tell, 'cannot tell'], [e.unknown, 'not recorded']] as const;
   return parts.filter(([n]) => n > 0).map(([n, l]) => `${n} ${l}`).join(', ');
 }

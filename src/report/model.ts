@@ -107,6 +107,7 @@ function* passRows(db: Db, window: object, fileNames: ReadonlyMap<number, string
     row.line_no = t[22];
     row.keepalive_suspect = t[23];
     row.evidence_level = t[24];
+    row.evidence = t[25];
     yield row;
   }
 }

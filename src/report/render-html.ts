@@ -56,7 +56,7 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
   out.push(table(['verdict', 'count', 'share', 'layer', 'evidence'], tot.verdicts.filter((v) => v.count > 0).map((v) =>
     [`<i style="display:inline-block;width:10px;height:10px;background:${VERDICT_COLORS[v.id]}"></i> ${esc(v.id)}`, String(v.count), pct(v.share), esc(v.layer), esc(levelCounts(v.evidence))]), [1, 2]));
   const flags = tot.flags.filter((f) => f.count > 0);
-  if (flags.length) out.push(table(['flag', 'count', 'share'], flags.map((f) => [esc(f.id), String(f.count), pct(f.share)]), [1, 2]));
+  if (flags.length) out.push(table(['flag', 'count', 'share', 'evidence'], flags.map((f) => [esc(f.id), String(f.count), pct(f.share), esc(levelCounts(f.evidence))]), [1, 2]));
   out.push(renderOverTime(m, o.zone));
 
   out.push('<h2 id="endpoints">Endpoints by harm (failed + wasted work)</h2>');

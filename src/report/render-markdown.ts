@@ -42,7 +42,7 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
   out.push('## Verdicts\n');
   out.push(table(['verdict', 'count', 'share', 'layer', 'evidence'], tot.verdicts.filter((v) => v.count > 0).map((v) => [`\`${v.id}\``, String(v.count), pct(v.share), v.layer, levelCounts(v.evidence)])));
   const flags = tot.flags.filter((f) => f.count > 0);
-  if (flags.length) out.push(table(['flag', 'count', 'share'], flags.map((f) => [`\`${f.id}\``, String(f.count), pct(f.share)])));
+  if (flags.length) out.push(table(['flag', 'count', 'share', 'evidence'], flags.map((f) => [`\`${f.id}\``, String(f.count), pct(f.share), levelCounts(f.evidence)])));
 
   out.push('## Endpoints by harm\n');
   out.push(m.endpoints.length === 0 ? 'No request failed or wasted work.\n' : table(['endpoint', 'requests', 'failed', 'silent', 'wasted', 'example'],

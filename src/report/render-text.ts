@@ -42,7 +42,7 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   out.push(h('Verdicts'));
   out.push(indent(renderTable(tot.verdicts.filter((v) => v.count > 0).map((v) => ({ verdict: v.id, count: v.count, share: pct(v.share), layer: v.layer, evidence: levelCounts(v.evidence) })), ['verdict', 'count', 'share', 'layer', 'evidence'])));
   const flags = tot.flags.filter((f) => f.count > 0);
-  if (flags.length) out.push(indent(renderTable(flags.map((f) => ({ flag: f.id, count: f.count, share: pct(f.share) })), ['flag', 'count', 'share'])));
+  if (flags.length) out.push(indent(renderTable(flags.map((f) => ({ flag: f.id, count: f.count, share: pct(f.share), evidence: levelCounts(f.evidence) })), ['flag', 'count', 'share', 'evidence'])));
 
   out.push(h('Endpoints by harm (failed + wasted work)'));
   out.push(m.endpoints.length === 0 ? '  none: no request failed or wasted work\n' : indent(renderTable(m.endpoints.map((e) => ({

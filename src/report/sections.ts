@@ -5,6 +5,7 @@
  * never by how many requests there were. No SQL here; tests feed them rows.
  */
 import { VERDICTS, FLAGS } from '../domain/verdicts.js';
+import { STALL_SUPPORT, type VerdictEvidence } from '../domain/evidence.js';
 import type { ReportPassRow, ReportRequestRow } from '../store/sql/report-requests.js';
 import { DurationBins, clusterBins, histogramOf, inCluster, nameKnob, type Cluster } from './fingerprints.js';
 import { durationMs, endpointOf, iso, refOf } from './refs.js';
@@ -20,6 +21,7 @@ export class TotalsTally {
   private readonly byVerdict = new Map<string, number>();
   private readonly byFlag = new Map<string, number>();
   private readonly levels = new Map<string, { exact: number; inferred: number; cannot_tell: number; unknown: number }>();
+  private readonly flagLevels = new Map<string, { exact: number; inferred: number; cannot_tell: number; unknown: number }>();
 
   add(r: ReportPassRow): void {
     this.n++;
@@ -30,7 +32,18 @@ export class TotalsTally {
     if (level === 'exact' || level === 'inferred' || level === 'cannot_tell') l[level]++;
     else l.unknown++;
     if (FAILED.has(r.verdict)) this.failed++;
-    for (const f of FLAGS) if (r[f.id] === 1) this.byFlag.set(f.id, (this.byFlag.get(f.id) ?? 0) + 1);
+    let flags: VerdictEvidence['flags'] | null | undefined;
+    for (const f of FLAGS) {
+      if (r[f.id] !== 1) continue;
+      this.byFlag.set(f.id, (this.byFlag.get(f.id) ?? 0) + 1);
+      // Only flagged requests carry their evidence into the pass: a few, parsed once each.
+      if (flags === undefined) flags = r.evidence ? (JSON.parse(r.evidence) as VerdictEvidence).flags : null;
+      // The stall pass runs after classification: its flag is inferred by its window rule.
+      const level = flags?.[f.id]?.level ?? (f.id === 'stalled' && r.evidence ? STALL_SUPPORT.level : 'unknown');
+      let l = this.flagLevels.get(f.id);
+      if (l === undefined) this.flagLevels.set(f.id, (l = { exact: 0, inferred: 0, cannot_tell: 0, unknown: 0 }));
+      l[level]++;
+    }
   }
 
   result(): Totals {
@@ -43,7 +56,10 @@ export class TotalsTally {
         id: v.id, failed: v.failed, layer: v.layer, count: this.byVerdict.get(v.id) ?? 0, share: share(this.byVerdict.get(v.id) ?? 0),
         evidence: this.levels.get(v.id) ?? { exact: 0, inferred: 0, cannot_tell: 0, unknown: 0 },
       })),
-      flags: FLAGS.map((f) => ({ id: f.id, count: this.byFlag.get(f.id) ?? 0, share: share(this.byFlag.get(f.id) ?? 0) })),
+      flags: FLAGS.map((f) => ({
+        id: f.id, count: this.byFlag.get(f.id) ?? 0, share: share(this.byFlag.get(f.id) ?? 0),
+        evidence: this.flagLevels.get(f.id) ?? { exact: 0, inferred: 0, cannot_tell: 0, unknown: 0 },
+      })),
     };
   }
 }

@@ -38,6 +38,8 @@ export interface FlagCount {
   readonly id: string;
   readonly count: number;
   readonly share: number;
+  /** how the flag is supported on its requests (unknown: correlated before evidence was recorded) */
+  readonly evidence: { readonly exact: number; readonly inferred: number; readonly cannot_tell: number; readonly unknown: number };
 }
 
 export interface Totals {

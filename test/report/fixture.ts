@@ -32,8 +32,8 @@ export function buildFixtureDb(dir: string): { path: string; db: Db } {
     @dur, @ua, @rid, @attempts, @attempt_count)`);
   const verdict = db.prepare(`INSERT INTO request_verdicts (access_id, start_ms, end_ms, verdict, silent, wasted_work, retried, stalled,
     keepalive_race, app_pid, app_elapsed_ms, app_completed, app_end_ms, worker_event_id, worker_pid, attempts, stalled_by, wasted_ms, explanation,
-    evidence_level) VALUES (@id, @start, @end, @verdict, @silent, @wasted_work, @retried, @stalled, @race, @app_pid, @app_elapsed, @app_completed, @app_end,
-    @worker_event, @worker_pid, @attempts, @stalled_by, @wasted_ms, @explanation, @level)`);
+    evidence_level, evidence) VALUES (@id, @start, @end, @verdict, @silent, @wasted_work, @retried, @stalled, @race, @app_pid, @app_elapsed, @app_completed, @app_end,
+    @worker_event, @worker_pid, @attempts, @stalled_by, @wasted_ms, @explanation, @level, @evidence)`);
   const server = db.prepare(`INSERT INTO server_log (id, file_id, line_no, offset, pattern, source, event, time_ms, level, pid, worker_pid, signal, message)
     VALUES (?, 3, ?, 0, 'gunicorn', 'gunicorn', ?, ?, ?, 100, ?, ?, ?)`);
   const error = db.prepare(`INSERT INTO nginx_error (id, file_id, line_no, offset, pattern, time_ms, level, kind, message, upstream, request)
@@ -112,6 +112,13 @@ export function buildFixtureDb(dir: string): { path: string; db: Db } {
         wasted_ms: r.wasted ?? null, explanation: r.explanation ?? `fixture: ${r.verdict}`,
         // deaths are matched by time (inferred); what nginx or the app logged is exact
         level: r.verdict === 'worker_timeout' || r.verdict === 'worker_crash' ? 'inferred' : 'exact',
+        // the flags as correlation supports them: silent without an app record and races by rule, the rest from the logs' own lines
+        evidence: JSON.stringify({ verdict: { level: 'exact', rule: 'fixture' }, flags: {
+          ...(r.silent ? { silent: { level: r.appPid != null ? 'exact' : 'inferred', rule: 'fixture' } } : {}),
+          ...(r.wasted ? { wasted_work: { level: 'inferred', rule: 'fixture' } } : {}),
+          ...(r.retried ? { retried: { level: 'exact', rule: 'fixture' } } : {}),
+          ...(r.race ? { keepalive_race: { level: 'inferred', rule: 'fixture' } } : {}),
+        } }),
       });
     });
     server.run(1, 10, 'worker_timeout', death, 'CRITICAL', 101, null, '[100] [CRITICAL] WORKER TIMEOUT (pid:101)');

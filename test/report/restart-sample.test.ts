@@ -25,3 +25,19 @@ test('a_restart_window_is_a_finding_in_the_timeline_and_on_gunicorns_clock', asy
   const failedOnGunicornByVerdict = model.totals.verdicts.filter((v) => v.layer === 'gunicorn').reduce((s, v) => s + v.count, 0);
   assert.equal(onGunicorn, failedOnGunicornByVerdict + 4, 'the four refusals during the restart are on gunicorn, not nginx');
 });
+
+test('every_flag_set_on_a_request_carries_its_support_in_the_export', async (t) => {
+  const { iterateRequests } = await import('../../src/requests.js');
+  const db = await ingestedSample(t, 'timing');
+  correlate(db);
+  let checked = 0;
+  for (const r of iterateRequests(db)) {
+    for (const f of ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'] as const) {
+      if (!r[f]) continue;
+      const s = r.evidence?.flags[f];
+      assert.ok(s && (s.rule ?? s.missing), `#${r.id} ${f} has its support`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 25, `flags checked: ${checked}`);
+});

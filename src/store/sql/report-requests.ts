@@ -31,7 +31,8 @@ export const SELECT_REPORT_PASS = `
          v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
          v.app_pid, v.app_elapsed_ms, v.app_completed, v.worker_event_id,
          CASE WHEN v.retried = 1 THEN v.attempts END, v.stalled_by, v.wasted_ms, coalesce(a.file_id, l.file_id), coalesce(a.line_no, l.line_no),
-         v.keepalive_suspect, v.evidence_level
+         v.keepalive_suspect, v.evidence_level,
+         CASE WHEN v.silent + v.wasted_work + v.retried + v.stalled + v.keepalive_race > 0 THEN v.evidence END
   FROM request_verdicts v
   LEFT JOIN nginx_access a ON a.id = v.access_id
   LEFT JOIN lb_access l ON l.id = v.lb_id
@@ -45,6 +46,7 @@ export type ReportPassTuple = [
   retried: number, stalled: number, keepalive_race: number, app_pid: number | null, app_elapsed_ms: number | null,
   app_completed: number | null, worker_event_id: number | null, attempts: string | null, stalled_by: number | null,
   wasted_ms: number | null, file_id: number, line_no: number, keepalive_suspect: number | null, evidence_level: string | null,
+  evidence: string | null,
 ];
 
 /** The second pass: the window's requests of the verdicts in the JSON array @verdicts, in the same order. */
@@ -100,6 +102,8 @@ export interface ReportPassRow {
   readonly keepalive_suspect: number | null;
   /** exact | inferred | cannot_tell; null for rows correlated before evidence was recorded */
   readonly evidence_level: string | null;
+  /** the evidence JSON (VerdictEvidence); in the pass, only for requests with a flag set */
+  readonly evidence?: string | null;
 }
 
 /** A request with everything the report can cite about it. */
