@@ -232,6 +232,7 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     recommendations: [
       ...buildRecommendations({
         fingerprints, incidents, stalls, races: { count: races.count, requests: races.requests }, wasted, slowestHandlerS, chain: chainModel, restarts,
+        slowestOfEndpoint: (e) => slowest.ofEndpoint(e),
       }),
       ...buildLbRecommendations({ fingerprints, lbRaces: { count: lbRaces.count, requests: lbRaces.requests }, unavailable: lbUnavailable.result() }),
     ],

@@ -25,6 +25,8 @@ export interface AdviceInput {
   /** the chain the advice is read from; absent: what the logs show, at each layer's defaults */
   readonly chain?: ChainModel;
   readonly restarts?: readonly RestartWindow[];
+  /** the slowest completed handler of one endpoint ("GET /api/export"), in seconds */
+  readonly slowestOfEndpoint?: (endpoint: string) => number | null;
 }
 
 /** The nginx location prefix a request falls under: its collapsed path up to the first id. */
@@ -65,7 +67,10 @@ export function buildRecommendations(a: AdviceInput): Recommendation[] {
 
   for (const c of proxyClocks) {
     const loc = locationOf(c.examples[0]);
-    const room = a.slowestHandlerS !== null && a.slowestHandlerS > c.center_s ? Math.ceil(a.slowestHandlerS * 1.2) : null;
+    // a location's clock is sized from that endpoint's own handlers, never from another endpoint's
+    const ex = c.examples[0];
+    const slowestHere = ex && a.slowestOfEndpoint ? a.slowestOfEndpoint(`${ex.method ?? '-'} ${collapsePath(ex.uri)}`) : null;
+    const room = slowestHere !== null && slowestHere > c.center_s ? Math.ceil(slowestHere * 1.2) : null;
     // proxy_read_timeout at "/" is every endpoint's: never derived from one endpoint's durations.
     const scoped = loc !== '/' && loc !== '';
     const set = room !== null && scoped ? `${room}s in location ${loc} only` : 'unchanged';
@@ -73,12 +78,12 @@ export function buildRecommendations(a: AdviceInput): Recommendation[] {
       id: 'proxy-read-timeout',
       title: `nginx's proxy_read_timeout (≈${c.center_s} s) cut ${c.count} request(s) with a 504`,
       detail: room !== null
-        ? `Handlers that completed took up to ${a.slowestHandlerS} s: make ${loc} faster, or give its location (only) the room.`
+        ? `Its handlers that completed took up to ${slowestHere} s: make ${loc} faster, or give its location (only) the room.`
         : `Find why ${loc} hangs past ${c.center_s} s (the app never answered in time); if it is legitimately slow, move the work to a background job rather than raising a timeout.`,
       lines: set === 'unchanged' ? [] : [`location ${loc} { proxy_read_timeout ${room}s; }  # only where it is needed`],
       changes: [{
         directive: scoped ? `proxy_read_timeout (location ${loc})` : 'proxy_read_timeout', where: where(prt, 'nginx.conf'), now: now(prt), set,
-        why: room !== null ? `completed handlers took up to ${a.slowestHandlerS} s, longer than this clock` : 'no completed handler needed longer: the clock is right, the endpoint is slow',
+        why: room !== null ? `its completed handlers took up to ${slowestHere} s, longer than this clock` : 'no completed handler of this endpoint needed longer: the clock is right, the endpoint is slow',
       }],
       evidence: cap(c.examples),
     });

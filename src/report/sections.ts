@@ -258,12 +258,26 @@ export class LbVerdictTally {
   }
 }
 
-/** The slowest handler that completed: the room a timeout must leave. */
+/**
+ * The slowest handler that completed, overall (the room a server-wide timeout must leave) and per
+ * endpoint (the room one location's timeout must leave: never sized from another endpoint).
+ */
 export class SlowestHandler {
   ms: number | null = null;
+  private readonly byEndpoint = new Map<string, number>();
 
   add(r: ReportPassRow): void {
-    if (r.app_completed === 1 && r.app_elapsed_ms !== null && (this.ms === null || r.app_elapsed_ms > this.ms)) this.ms = r.app_elapsed_ms;
+    if (r.app_completed !== 1 || r.app_elapsed_ms === null) return;
+    if (this.ms === null || r.app_elapsed_ms > this.ms) this.ms = r.app_elapsed_ms;
+    const key = endpointOf(r);
+    const was = this.byEndpoint.get(key);
+    if (was === undefined ? this.byEndpoint.size < ENDPOINT_CAP : r.app_elapsed_ms > was) this.byEndpoint.set(key, Math.max(was ?? 0, r.app_elapsed_ms));
+  }
+
+  /** seconds, or null when no handler of that endpoint completed (or it was past the cap) */
+  ofEndpoint(endpoint: string): number | null {
+    const ms = this.byEndpoint.get(endpoint);
+    return ms === undefined ? null : ms / 1000;
   }
 }
 

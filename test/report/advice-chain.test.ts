@@ -153,3 +153,12 @@ test('a_restart_window_gets_its_own_finding_with_graceful_reload_and_proxy_next_
   assert.match(rec!.lines.join('\n'), /kill -HUP/);
   assert.deepEqual(rec!.changes.map((c) => [c.directive, c.where]), [['--graceful-timeout', 'gunicorn.cmd:2 (--graceful-timeout)'], ['proxy_next_upstream', 'nginx.conf:48']]);
 });
+
+test('a_locations_proxy_read_timeout_is_sized_from_its_own_handlers_only', () => {
+  const fp = [pile('proxy_timeout', 60, '/api/export')];
+  const other = buildRecommendations({ ...empty, fingerprints: fp, slowestHandlerS: 90, slowestOfEndpoint: (e) => (e === 'GET /api/report/:id' ? 90 : null) });
+  assert.equal(other[0]!.changes[0]!.set, 'unchanged', 'another endpoint\'s slow handler sizes nothing here');
+  const own = buildRecommendations({ ...empty, fingerprints: fp, slowestHandlerS: 90, slowestOfEndpoint: (e) => (e === 'GET /api/export' ? 90 : null) });
+  assert.equal(own[0]!.changes[0]!.set, '108s in location /api/export only');
+  assert.equal(own[0]!.changes[0]!.directive, 'proxy_read_timeout (location /api/export)');
+});
