@@ -27,8 +27,6 @@ import { correlateLb } from './lb.js';
 export interface CorrelateOptions {
   /** Re-correlate requests ending at or after this (epoch ms); null = everything */
   readonly fromMs?: number | null;
-  /** Verdict rows written on this thread before the rest go to a writer thread (tests set 0 to force it) */
-  readonly writerThreadAfterRows?: number;
 }
 
 export interface CorrelateResult {
@@ -42,8 +40,6 @@ export interface CorrelateResult {
 
 /** App records and error lines this far before `fromMs` are read again: a request can be that long. */
 const MARGIN_MS = UNKNOWN_START_LOOKBACK_MS + 60_000;
-/** A sweep this long is worth a writer thread (~50 ms to start, then the inserts run on another core). */
-const WRITER_THREAD_AFTER_ROWS = 50_000;
 
 /**
  * All or nothing: the whole correlation is one write transaction (write-lock.ts), so readers see the
@@ -105,8 +101,8 @@ function correlateLocked(db: Db, opts: CorrelateOptions): CorrelateResult {
       ? iterateRows(reader.prepare(SELECT_ALL_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow)
       : iterateRows(reader.prepare(SELECT_ACCESS_FOR_SWEEP), ACCESS_COLUMNS, buildAccessRow, from);
     // Inside the correlation's transaction a second connection could not write (the lock is
-    // ours): the rows go in on this connection, and the writer thread is not started.
-    const writer = new VerdictWriter(db, db.inTransaction ? Infinity : opts.writerThreadAfterRows ?? WRITER_THREAD_AFTER_ROWS);
+    // ours): the rows go in on this connection, and the writer thread is never started.
+    const writer = new VerdictWriter(db, Infinity);
     try {
       n = sweep(access, apps, errors, deaths, writer, blockerPids, starts);
       writer.finish();

@@ -1,5 +1,10 @@
 /**
- * Where the sweep's verdict rows go. Inserting a million rows is a quarter of a full correlation,
+ * Where the sweep's verdict rows go. Since the correlation became one transaction (issue 14:
+ * all or nothing), correlate() writes every row on its own connection and the thread below is not
+ * started (a second connection cannot write while the correlation holds the write lock); it is kept,
+ * tested, for a build-aside design that would give it its own file.
+ *
+ * What it was for: Inserting a million rows is a quarter of a full correlation,
  * and the sweep's reading and matching the rest: past the first rows the inserts move to a worker
  * thread with its own connection (WAL lets it write beside the sweep's reader), so both run on their
  * own core. The first rows are written here, so a small incremental correlation starts no thread.

@@ -24,6 +24,7 @@ export interface WaitPolicy {
 export const DEFAULT_WAIT_MS = 5 * 60_000;
 
 const policies = new WeakMap<Db, WaitPolicy>();
+const told = new WeakSet<Db>();
 
 export function setWaitPolicy(db: Db, policy: WaitPolicy): void {
   policies.set(db, policy);
@@ -51,7 +52,11 @@ export function beginImmediate(db: Db): void {
     db.pragma(`busy_timeout = ${policy.waitMs}`);
   }
   if (policy.waitMs <= 0) throw busyError(db, 0);
-  policy.onWait?.(`${db.name} is being written by another droptrace process; waiting up to ${describeMs(policy.waitMs)} for it (--wait sets the bound)`);
+  // once per connection: an ingest takes the lock again for every batch
+  if (!told.has(db)) {
+    told.add(db);
+    policy.onWait?.(`${db.name} is being written by another droptrace process; waiting up to ${describeMs(policy.waitMs)} for it (--wait sets the bound)`);
+  }
   try {
     db.exec('BEGIN IMMEDIATE');
   } catch (err) {

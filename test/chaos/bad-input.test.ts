@@ -5,13 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { combinedLines, tempDir } from '../helpers.js';
-import { runDroptrace } from './stack.js';
+import { CLI, runDroptrace } from './stack.js';
 
 const rows = (db: string, sql = 'SELECT count(*) AS n FROM nginx_access'): number => {
   const d = new Database(db, { readonly: true });
@@ -96,6 +96,16 @@ test('a FIFO (and so `ingest <(cat x.log)`) is read as a stream', async (t) => {
   const r = await ingest;
   assert.equal(r.code, 0, r.stderr);
   assert.equal(rows(db), 1_000);
+});
+
+test('`ingest <(cat x.log)` (bash process substitution) is read as a stream', async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'x.log');
+  writeFileSync(log, combinedLines(500).join('\n') + '\n');
+  const db = join(dir, 'd.db');
+  const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" ingest --db "${db}" <(cat "${log}")`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(rows(db), 500);
 });
 
 test('report --out refuses the database, its -wal and an ingested log, and writes nothing', async (t) => {
