@@ -25,7 +25,8 @@ const LOG_FORMAT = [
 
 export function buildGaps(c: Capabilities): Gap[] {
   const out: Gap[] = [];
-  const has = (type: string) => c.files.some((f) => f.type === type);
+  // A file of several layers (a compose stream, type 'mixed') counts by what its lines gave each table.
+  const has = (type: string) => c.files.some((f) => f.type === type) || (type === 'nginx-access' && c.access.n > 0) || (type === 'nginx-error' && c.errors.n > 0);
   if (!has('nginx-access') || c.access.n === 0) {
     out.push({ id: 'no-access-log', what: 'No nginx access log', why: 'Every verdict starts from an access-log line: without one there are no requests to judge.', fix: LOG_FORMAT });
     return out;

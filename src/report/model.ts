@@ -41,6 +41,8 @@ export interface ReportOptions {
   readonly nowMs?: number;
   /** called before each stage, for progress on a terminal */
   readonly onStage?: (stage: string) => void;
+  /** Inputs of this run that gave nothing (analyze): listed among the inputs with their reason */
+  readonly notRead?: readonly { readonly path: string; readonly reason: string }[];
 }
 
 export interface BuiltReport {
@@ -239,7 +241,14 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     timeline,
     over_time: overTime.result(),
     gaps,
-    inputs: files.map((f) => ({ path: f.path, type: f.type, format: f.format, records: f.records, rejected: f.rejected })),
+    inputs: [
+      ...files.map((f) => ({
+        path: f.path, type: f.type, format: f.format, records: f.records, rejected: f.rejected,
+        problem: opts.notRead?.find((n) => n.path === f.path)?.reason ?? (f.records > 0 ? null : f.rejected > 0 ? 'every line was rejected: droptrace query "SELECT line_no, reason FROM rejects WHERE file_id = ' + f.id + ' LIMIT 5"' : 'no line was a record'),
+      })),
+      // Not in the database at all: its layer could not be decided, or it is known content offered under another --type.
+      ...(opts.notRead ?? []).filter((n) => !files.some((f) => f.path === n.path)).map((n) => ({ path: n.path, type: 'not read', format: null, records: 0, rejected: 0, problem: n.reason })),
+    ],
     chain: settings.length === 0 ? null : {
       snapshots: new Set(settings.map((x) => x.snapshot_id)).size,
       directives: fingerprints.flatMap((f) => f.clusters.filter((c) => c.directive).map((c) => ({

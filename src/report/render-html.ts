@@ -139,6 +139,8 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
 
   out.push('<h2 id="inputs">Inputs</h2>');
   out.push(table(['file', 'type', 'records', 'rejected'], m.inputs.map((f) => [`<code>${s(f.path)}</code>`, esc(f.type), String(f.records), String(f.rejected)]), [2, 3]));
+  const problems = m.inputs.filter((f) => f.problem !== null);
+  if (problems.length > 0) out.push(`<p><b>Gave nothing:</b></p><ul>${problems.map((f) => `<li><code>${s(f.path)}</code>: ${esc(f.problem ?? '')}</li>`).join('')}</ul>`);
   out.push('</body></html>\n');
   return out.join('\n');
 }

@@ -162,6 +162,11 @@ export function renderText(m: ReportModel, o: TextOptions): string {
 
   out.push(h('Inputs'));
   out.push(indent(renderTable(m.inputs.map((f) => ({ path: f.path, type: f.type, records: f.records, rejected: f.rejected })), ['path', 'type', 'records', 'rejected'], 80)));
+  const problems = m.inputs.filter((f) => f.problem !== null);
+  if (problems.length > 0) {
+    out.push(`  ${c.red('gave nothing')}:`);
+    for (const f of problems) out.push(`    ${s(f.path)}: ${s(f.problem ?? '')}`);
+  }
   return out.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
 }
 

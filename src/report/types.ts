@@ -208,6 +208,8 @@ export interface InputFile {
   readonly format: string | null;
   readonly records: number;
   readonly rejected: number;
+  /** Why the input gave nothing, and the flag that fixes it; null when it gave records */
+  readonly problem: string | null;
 }
 
 /** Verdicts changed since the previous `--since-last` report covered their requests */

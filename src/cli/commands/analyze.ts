@@ -34,6 +34,6 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
         }));
         if (audit.error !== null) io.stderr.write(`warning: the configs could not be audited, the advice reads the logs only: ${audit.error}\n`);
       }
-      await runReportCommand(flags, io);
+      await runReportCommand(flags, io, [...result.failures, ...result.problems]);
     });
 }

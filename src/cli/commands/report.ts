@@ -63,7 +63,8 @@ export function resolveReportFlags(flags: ReportFlags): { zone: string; rules: F
   return { zone, rules, ...resolveWindow(flags, zone) };
 }
 
-export async function runReportCommand(flags: ReportFlags, io: CliIO): Promise<void> {
+/** `notRead`: under `analyze`, the inputs of the run that gave nothing, listed among the report's inputs. */
+export async function runReportCommand(flags: ReportFlags, io: CliIO, notRead: readonly { path: string; reason: string }[] = []): Promise<void> {
   const { zone, rules, fromMs, toMs } = resolveReportFlags(flags);
   catchUpCorrelation(flags.db, io, waitFrom(flags, io));
   const progress = io.stderr.isTTY === true ? (s: string) => void io.stderr.write(`\r\u001b[Kreport: ${s}…`) : undefined;
@@ -76,7 +77,7 @@ export async function runReportCommand(flags: ReportFlags, io: CliIO): Promise<v
     // transaction: totals and details from the same committed verdicts.
     const inTransaction = flags.sinceLast ? writeTransaction : readTransaction;
     const built = inTransaction(db, () => {
-      const b = buildReportModel(db, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress });
+      const b = buildReportModel(db, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress, notRead });
       if (progress) io.stderr.write('\r\u001b[K');
       const color = out === undefined && useColor(io);
       const text = renderReport(b.model, flags.format, { color, zone });
