@@ -2,8 +2,8 @@
  * The chain against a baseline: this audit's effective clocks compared with a saved chain (the
  * `--format json` output of an earlier audit, or a snapshot `audit --db` stored), so a deploy that
  * silently changed a timeout fails before it ships. Values are compared per layer, server, location
- * and setting, never by where they are written: a directive moved into another include, or `60s`
- * rewritten as `1m`, is the same chain. Sources are carried only to say where each value was set.
+ * and setting, never by where they are written: a directive moved into another include (or an
+ * HAProxy timeout into its defaults section), or `60s` rewritten as `1m`, is the same chain. Sources are carried only to say where each value was set.
  */
 import { parseNginxTime } from '../nginx-conf/time.js';
 import { chainSnapshotRows, type ChainSnapshotRow } from './snapshot.js';
@@ -37,6 +37,20 @@ function effective(value: string): string {
     .join(' ');
 }
 
+/**
+ * One clock or two? Durations compare by seconds; nginx values also token by token (`keepalive_timeout
+ * 65 60` carries a second clock, and they are nginx syntax). Other layers' values carry their own
+ * words ("timeout server 8000 (backend be)": HAProxy milliseconds, the section it came from), so
+ * their seconds decide when there are any, else their text.
+ */
+function sameValue(o: ChainSnapshotRow, n: ChainSnapshotRow): boolean {
+  const os = o.value_s ?? null;
+  const ns = n.value_s ?? null;
+  if (os !== null && ns !== null && os !== ns) return false;
+  if (o.layer === 'nginx') return effective(o.value) === effective(n.value);
+  return os !== null && ns !== null ? true : o.value === n.value;
+}
+
 const locKey = (r: ChainSnapshotRow): string => `${r.server}\u0000${r.location}`;
 
 /** Rows grouped by layer/server/location/setting; a key seen twice (two servers with one name) keeps its order. */
@@ -68,7 +82,7 @@ export function compareChains(baseline: readonly ChainSnapshotRow[], current: re
     const was = { value: o.value, source: o.source };
     if (!newLocs.has(locKey(o))) loc('location-removed', o);
     else if (!n) out.push({ kind: 'removed', layer: o.layer, server: o.server, location: o.location, setting: o.setting, old: was, new: null });
-    else if (effective(o.value) !== effective(n.value)) out.push({ kind: 'changed', layer: o.layer, server: o.server, location: o.location, setting: o.setting, old: was, new: { value: n.value, source: n.source } });
+    else if (!sameValue(o, n)) out.push({ kind: 'changed', layer: o.layer, server: o.server, location: o.location, setting: o.setting, old: was, new: { value: n.value, source: n.source } });
   }
   for (const [key, n] of news) {
     if (olds.has(key)) continue;

@@ -101,6 +101,26 @@ test('baseline: a pure reorganisation of includes is not a change', async (t) =>
   assert.match(r.stdout, /"source": "[^"]*conf\.d\/00-timeouts\.conf:1"/);
 });
 
+test('baseline: an HAProxy timeout moved into its defaults section is no change; a new value is', async (t) => {
+  const dir = tempDir(t);
+  const base = join(dir, 'chain.json');
+  const cfg = join(repoRoot(), 'test/fixtures/haproxy/haproxy.cfg');
+  const w = await runCliCaptured(['audit', '--nginx-conf', SITE, '--haproxy-conf', cfg, '--write-baseline', base]);
+  assert.equal(w.exitCode, 0, w.stderr);
+  const text = readFileSync(cfg, 'utf8');
+  const moved = join(dir, 'moved.cfg');
+  // backend be inherits "defaults base": its 8000 ms written there as 8s is the same clock
+  writeFileSync(moved, text.replace('    timeout server 8000\n', '').replace('    timeout server 30s\n', '    timeout server 8s\n'));
+  const same = await runCliCaptured(['audit', '--nginx-conf', SITE, '--haproxy-conf', moved, '--baseline', base]);
+  assert.equal(same.exitCode, 0, same.stderr);
+  assert.match(same.stdout, /LB\s+idle timeout\s+timeout server 8s \(backend be\)\s+\S*moved\.cfg:12/, 'the value now comes from the defaults section');
+  const changed = join(dir, 'changed.cfg');
+  writeFileSync(changed, text.replace('timeout server 8000', 'timeout server 9000'));
+  const r = await runCliCaptured(['audit', '--nginx-conf', SITE, '--haproxy-conf', changed, '--baseline', base]);
+  assert.equal(r.exitCode, 3);
+  assert.match(r.stderr, /^ {2}lb idle timeout in api\.example\.test \/: timeout server 8000 \(backend be\) \(\S*haproxy\.cfg:21\) → timeout server 9000 \(backend be\) \(\S*changed\.cfg:21\)$/m);
+});
+
 test('baseline: a changed clock exits 3 naming layer, location, setting, old and new value and where each is set', async (t) => {
   const dir = tempDir(t);
   const base = join(dir, 'chain.json');
