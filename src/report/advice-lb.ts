@@ -33,13 +33,14 @@ export function buildLbRecommendations(a: LbAdviceInput): Recommendation[] {
         'Raise the LB\'s timeout above nginx\'s proxy_read_timeout for these endpoints, or make them answer sooner; ' +
         'the chain should fire innermost first: gunicorn --timeout < nginx proxy_read_timeout < the LB\'s timeout.',
       lines: [
-        `aws elbv2 modify-load-balancer-attributes --load-balancer-arn <arn> --attributes Key=idle_timeout.timeout_seconds,Value=${Math.ceil(s * 2)}  # ALB`,
-        `timeout server ${Math.ceil(s * 2)}s  # HAProxy, in the backend in front of nginx`,
-        `gcloud compute backend-services update <name> --timeout=${Math.ceil(s * 2)}s  # GCP`,
+        // The logs show the LB's clock, not nginx's proxy_read_timeout: the value is the reader's, above it.
+        'aws elbv2 modify-load-balancer-attributes --load-balancer-arn <arn> --attributes Key=idle_timeout.timeout_seconds,Value=<above proxy_read_timeout>  # ALB',
+        'timeout server <above proxy_read_timeout>  # HAProxy, in the backend in front of nginx',
+        'gcloud compute backend-services update <name> --timeout=<above proxy_read_timeout>  # GCP',
         // No lower proxy_read_timeout here (issue 15): it would only turn the client's error into nginx's 504.
       ],
       changes: [{
-        directive: lbTimeoutKnob(s), where: "the load balancer's settings", now: `≈${s} s (the pile)`, set: `${Math.ceil(s * 2)} s, above nginx's proxy_read_timeout`,
+        directive: lbTimeoutKnob(s), where: "the load balancer's settings", now: `≈${s} s (the pile)`, set: "above nginx's proxy_read_timeout and the slowest legitimate answer",
         why: 'the LB answered the client itself while nginx and the app kept working for nobody',
       }],
       evidence: c.examples.slice(0, 5),

@@ -2,16 +2,20 @@
  * `droptrace analyze`: the main job in one command — ingest, correlate, report. Ingest warnings and
  * its summary go to stderr, so stdout holds only the report (pipe it, or --out it).
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { dbOption, withStore } from '../shared.js';
 import { auditIntoStore } from '../../analyze.js';
 import { existsSync } from 'node:fs';
+import { LB_PROVIDERS, type LbProvider } from '../../audit/haproxy-conf.js';
 import { addIngestOptions, ingestSucceeded, runIngestCommand, renderIngestSummary, type IngestFlags } from './ingest.js';
 import { addReportOptions, resolveReportFlags, runReportCommand, type ReportFlags } from './report.js';
 
-interface AuditFlags { readonly cmd?: string; readonly gunicornConf?: string; readonly lbIdleTimeout?: string; readonly nginxConf?: string }
+interface AuditFlags {
+  readonly cmd?: string; readonly gunicornConf?: string; readonly lbIdleTimeout?: string; readonly nginxConf?: string;
+  readonly lbProvider?: LbProvider; readonly haproxyConf?: string;
+}
 
 export function registerAnalyzeCommand(program: Command, io: CliIO): void {
   const cmd = program
@@ -22,6 +26,8 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
     .option('--cmd <command>', 'the gunicorn/uvicorn command line (or a Dockerfile / compose file / Procfile / systemd unit): with --nginx-conf, the audited chain the recommendations cite')
     .option('--gunicorn-conf <file>', 'gunicorn.conf.py, for the audited chain')
     .option('--lb-idle-timeout <dur>', "the load balancer's idle timeout (60, 60s, 1m), for the audited chain")
+    .addOption(new Option('--lb-provider <provider>', "the load balancer in front (its default idle timeout), for the audited chain").choices([...LB_PROVIDERS]))
+    .option('--haproxy-conf <file>', 'haproxy.cfg of the HAProxy in front of nginx, for the audited chain')
     .action(async (paths: string[], flags: IngestFlags & ReportFlags & AuditFlags) => {
       resolveReportFlags(flags);
       const result = await runIngestCommand(paths, { ...flags, correlate: true }, io);
@@ -31,6 +37,7 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
       if (flags.nginxConf !== undefined || flags.cmd !== undefined || flags.gunicornConf !== undefined) {
         const audit = await withStore(flags.db, {}, (db) => auditIntoStore(db, {
           nginxConf: flags.nginxConf, cmd: flags.cmd, gunicornConf: flags.gunicornConf, lbIdleTimeout: flags.lbIdleTimeout,
+          lbProvider: flags.lbProvider, haproxyConf: flags.haproxyConf,
         }));
         if (audit.error !== null) io.stderr.write(`warning: the configs could not be audited, the advice reads the logs only: ${audit.error}\n`);
       }

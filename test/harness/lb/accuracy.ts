@@ -4,8 +4,9 @@
  * the truth on the request's tag. Targets as for nginx: ≥ 99% of verdicts, ≥ 98% of failures, and
  * every request only the LB saw present as a request of its own.
  */
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { openStore } from '../../../src/store/open.js';
 import { ingestPaths } from '../../../src/ingest/ingest.js';
 import { correlate } from '../../../src/correlate/correlate.js';
@@ -27,11 +28,11 @@ export interface LbFigures {
 
 export async function measureLbRecording(dir: string): Promise<LbFigures> {
   const truth = readFileSync(join(dir, 'truth', 'requests.ndjson'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as LbTruth);
-  const dbPath = join(dir, 'droptrace.db');
-  rmSync(dbPath, { force: true });
-  const db = openStore(dbPath);
+  // The database goes to a temp folder: a recording (samples/lb) is read, never written.
+  const tmp = mkdtempSync(join(tmpdir(), 'droptrace-lb-acc-'));
+  const db = openStore(join(tmp, 'acc.db'));
   try {
-    const logs = readdirSync(join(dir, 'logs')).filter((f) => /\.log$/.test(f)).map((f) => join(dir, 'logs', f));
+    const logs = readdirSync(join(dir, 'logs')).filter((f) => /\.log$/.test(f)).sort().map((f) => relative(process.cwd(), join(dir, 'logs', f)));
     await ingestPaths(db, logs, { tz: 'UTC', logFormat: NGINX_LB_FORMAT });
     correlate(db);
     const byTag = new Map<string, { verdict: string; nginx: unknown; explanation: string }>();
@@ -56,6 +57,7 @@ export async function measureLbRecording(dir: string): Promise<LbFigures> {
     return { truth: truth.length, labelled, correct, failedTotal, failedCorrect, lbOnlyTotal, lbOnlyPresent, byLabel, wrong };
   } finally {
     db.close();
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

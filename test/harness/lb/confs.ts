@@ -41,6 +41,8 @@ export function renderHaproxyCfg(p: LbPorts): string {
     // Without it HAProxy does not notice a client that left while it waits for nginx, and logs its own
     // timeout (sH, 504) for a request the client had abandoned: with it, CH/CD at the moment it left.
     '    option abortonclose',
+    // As most production configs: a connection that sent nothing (a port check) is not a request.
+    '    option dontlognull',
     '    http-reuse always',
     '',
     'frontend fe',
