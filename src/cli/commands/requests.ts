@@ -6,6 +6,7 @@ import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js'
 import { iterateRequests, flattenRequest, REQUEST_FLAG_FILTERS } from '../../requests.js';
 import { findRequests, traceRequest, renderTrace, renderMatchList, TRACE_SHOWN } from '../../trace.js';
 import { correlatePending, rebuildCorrelation } from '../../pending-correlation.js';
+import { readTransaction } from '../../store/write-lock.js';
 import { renderRows, csvField, type RowFormat } from '../../output/rows.js';
 import { VERDICT_IDS, type Verdict } from '../../domain/verdicts.js';
 import { parseTimeArg } from '../../domain/time-arg.js';
@@ -61,7 +62,8 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
     .option('--all', `trace every matching request (without it, several matches are listed and the first ${TRACE_SHOWN} traced)`)
     .action(async (query: string, flags: { db: string; json?: boolean; all?: boolean; wait?: string }) => {
       catchUpCorrelation(flags.db, io, waitFrom(flags, io));
-      await withStore(flags.db, { readonly: true }, (db) => {
+      // one read transaction: a correlation committing meanwhile cannot mix old and new verdicts
+      await withStore(flags.db, { readonly: true }, (db) => readTransaction(db, () => {
         const ids = findRequests(db, query);
         if (ids.length === 0) {
           io.stderr.write(`error: no request matches "${query}" (tried row id, request id, URI substring)\n`);
@@ -78,7 +80,7 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
           io.stdout.write(traces.map(renderTrace).join('\n'));
         }
         if (ids.length > shown.length) io.stderr.write(`(${ids.length} requests match "${query}"; traced the first ${shown.length}: --all traces every one, or narrow the query)\n`);
-      });
+      }));
     });
 
   dbOption(program.command('correlate').description('correlate what was ingested since the last correlation (report, requests and trace do it on their own)'))
