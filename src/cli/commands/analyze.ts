@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
-import { dbOption, withStore } from '../shared.js';
+import { dbOption, waitFrom, withStore } from '../shared.js';
 import { auditIntoStore } from '../../analyze.js';
 import { existsSync } from 'node:fs';
 import { LB_PROVIDERS, type LbProvider } from '../../audit/haproxy-conf.js';
@@ -35,7 +35,7 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
       if (!ingestSucceeded(result, io)) io.setExitCode(EXIT.error);
       if (!existsSync(flags.db)) return; // nothing was stored (the errors above say why): no report to make
       if (flags.nginxConf !== undefined || flags.cmd !== undefined || flags.gunicornConf !== undefined) {
-        const audit = await withStore(flags.db, {}, (db) => auditIntoStore(db, {
+        const audit = await withStore(flags.db, { wait: waitFrom(flags, io) }, (db) => auditIntoStore(db, {
           nginxConf: flags.nginxConf, cmd: flags.cmd, gunicornConf: flags.gunicornConf, lbIdleTimeout: flags.lbIdleTimeout,
           lbProvider: flags.lbProvider, haproxyConf: flags.haproxyConf,
         }));
