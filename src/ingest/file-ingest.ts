@@ -86,6 +86,8 @@ export async function ingestFile(db: Db, path: string, opts: FileIngestOptions):
       const s = await ingestFileOnce(db, path, opts);
       s.records += records;
       s.rejected += rejected;
+      // its skipped lines then count those this run stored before another process overtook it
+      if (attempt > 1) s.decided += `; read ${attempt} times: another droptrace stored part of it meanwhile, each line once`;
       return s;
     } catch (err) {
       if (!(err instanceof CheckpointMoved)) throw err;
