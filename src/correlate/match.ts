@@ -124,6 +124,8 @@ export class AppWindow {
     for (const e of bucket) {
       if (this.used.has(e.row.id)) continue;
       if (a.request_id && e.row.request_id && e.row.request_id !== a.request_id) continue;
+      // nginx answered with the app's response: an app record that states another status answered another request.
+      if (answered && e.row.status !== null && a.status !== null && e.row.status !== a.status) continue;
       const cost = this.cost(e, start, end, coarse, answered);
       if (cost === null) continue;
       if (cost < bestCost) { second = bestCost; bestCost = cost; best = e; }
