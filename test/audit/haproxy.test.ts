@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseHaproxyConf, parseHaproxyTime, haproxyEdges } from '../../src/audit/haproxy-conf.js';
 import { runAudit } from '../../src/audit/index.js';
 import { readFileSync } from 'node:fs';
-import { audit, rulesFired } from './helpers.js';
+import { join } from 'node:path';
+import { audit, conf, rulesFired, writeTemp } from './helpers.js';
 
 const CFG = fileURLToPath(new URL('../../../test/fixtures/haproxy/haproxy.cfg', import.meta.url));
 
@@ -57,4 +58,16 @@ test('lb_provider_gives_the_vendors_default_idle_timeout', () => {
   assert.ok(!rulesFired(audit(nginx, { lbProvider: 'gcp', lbIdleTimeout: '90s' })).includes('lb-idle-below-proxy-read'), 'the flag wins over the default');
   const h = runAudit({ nginxConf: undefined, cmd: 'gunicorn -b 127.0.0.1:8000 app:app', lbProvider: 'haproxy' });
   assert.ok(!h.ok && h.error.kind === 'usage' && /--haproxy-conf/.test(h.error.fix));
+});
+
+test('probe_through_haproxy_names_its_timeout_server_when_that_clock_fired', async () => {
+  const { findMatches } = await import('../../src/probe/matches.js');
+  const nginx = join(writeTemp({ 'nginx.conf': conf('server { listen 8081; location / { proxy_pass http://127.0.0.1:8000; proxy_read_timeout 60s; } }') }), 'nginx.conf');
+  const out = runAudit({ nginxConf: nginx, haproxyConf: CFG });
+  assert.ok(out.ok);
+  // A 504 after 8 s through HAProxy's port: its `timeout server 8000` (backend be), not nginx's 60 s.
+  const m = findMatches(out, 'http://127.0.0.1:8080/slow', 8.01, 'http_504', 0.1, []);
+  assert.equal(m[0]?.layer, 'lb');
+  assert.match(m[0]!.source, /haproxy\.cfg:21$/);
+  assert.deepEqual(findMatches(out, 'http://127.0.0.1:8080/slow', 60.02, 'http_504', 0.1, []).map((x) => x.setting), ['proxy_read_timeout']);
 });
