@@ -41,6 +41,10 @@ export function renderNginxConf(input: NginxConfInput): string {
       ]
     : [];
   const accessLog = format ? `logs/access.log ${format.name}` : 'logs/access.log';
+  for (const extra of profile.extraAccessLogs ?? []) {
+    logFormatLines.push(`    log_format ${extra.name}${extra.escape === 'json' ? ' escape=json' : ''}`, `        '${extra.text}';`);
+  }
+  const extraAccessLogs = (profile.extraAccessLogs ?? []).map((e) => `    access_log logs/${e.file} ${e.name};`);
   const servers = input.upstreamPorts.map(
     // max_fails=0: a failed attempt must not take the peer out for fail_timeout, or one scripted
     // failure would turn the next seconds of unrelated traffic into "no live upstreams" 502s.
@@ -68,6 +72,7 @@ export function renderNginxConf(input: NginxConfInput): string {
     '',
     ...logFormatLines,
     `    access_log ${accessLog};`,
+    ...extraAccessLogs,
     '',
     '    upstream app {',
     ...servers,

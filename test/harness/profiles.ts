@@ -3,7 +3,7 @@
  * the error_log level, the Python logging layout, the server's TZ — so a new look is a new entry here.
  */
 
-export type ProfileName = 'combined' | 'timing' | 'json' | 'zone';
+export type ProfileName = 'combined' | 'timing' | 'json' | 'zone' | 'delivery';
 
 export interface Profile {
   readonly name: ProfileName;
@@ -19,6 +19,10 @@ export interface Profile {
   readonly appNdjson: boolean;
   /** gunicorn `--access-logfile -`: uvicorn's access lines on stdout, merged into gunicorn.log */
   readonly uvicornAccessLog: boolean;
+  /** More access logs nginx writes the same traffic to, each in its own log_format (logs/<file>) */
+  readonly extraAccessLogs?: readonly { readonly file: string; readonly name: string; readonly escape: 'default' | 'json'; readonly text: string }[];
+  /** More files the app's middleware logger writes to, each in its own Python logging layout (logs/<file>) */
+  readonly extraPythonLogs?: readonly { readonly file: string; readonly format: string }[];
 }
 
 const TIMING_VARIABLES = [
@@ -61,6 +65,14 @@ const JSON_TEXT =
   '}';
 
 const PY_WITH_PID = '%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s';
+
+/** The delivery profile's extra access logs: layouts that start with the time, or carry no brackets. */
+const DELIVERY_ACCESS = [
+  { file: 'access-iso.log', name: 'iso', escape: 'default', text: '$time_iso8601 $remote_addr "$request" $status $body_bytes_sent rt=$request_time us="$upstream_status" ua="$upstream_addr" urt="$upstream_response_time" rid=$request_id' },
+  { file: 'access-msec.log', name: 'msec', escape: 'default', text: '$msec $remote_addr "$request" $status $request_time "$upstream_status" "$upstream_addr" "$upstream_response_time" $request_id' },
+  { file: 'access-keys.json', name: 'keys', escape: 'json', text: '{"at":"$time_iso8601","client":"$remote_addr","req":"$request","code":"$status","took":"$request_time","up_status":"$upstream_status","up_addr":"$upstream_addr","up_time":"$upstream_response_time","rid":"$request_id"}' },
+  { file: 'access-tsv.log', name: 'tsv', escape: 'default', text: '$time_local\t$remote_addr\t$request\t$status\t$request_time\t$upstream_status\t$upstream_addr\t$upstream_response_time\t$request_id' },
+] as const;
 const PY_WITHOUT_PID = '%(asctime)s %(levelname)s %(name)s: %(message)s';
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
@@ -93,6 +105,21 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     pythonLogFormat: PY_WITH_PID,
     appNdjson: true,
     uvicornAccessLog: false,
+  },
+  delivery: {
+    name: 'delivery',
+    description: 'timing, and nginx writing the same traffic to four more access logs (time first: $time_iso8601, $msec; escape=json with its own keys; tab-separated), the app logging in two more Python layouts',
+    tz: 'UTC',
+    logFormat: { name: 'timing', escape: 'default', text: TIMING_TEXT },
+    errorLogLevel: 'info',
+    pythonLogFormat: PY_WITH_PID,
+    appNdjson: true,
+    uvicornAccessLog: true,
+    extraAccessLogs: DELIVERY_ACCESS,
+    extraPythonLogs: [
+      { file: 'app-stdlib.log', format: '%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s' },
+      { file: 'app-dashes.log', format: '%(asctime)s - %(name)s - %(levelname)s - %(message)s' },
+    ],
   },
   zone: {
     name: 'zone',

@@ -117,6 +117,8 @@ export async function runStack(options: StackOptions): Promise<{ summary: RunSum
   const appEnv: Record<string, string> = {
     TZ: tz,
     DT_LOG_FORMAT: profile.pythonLogFormat,
+    // "path<TAB>format" per line: more files for the middleware's lines, each in its own layout
+    DT_EXTRA_LOGS: (profile.extraPythonLogs ?? []).map((x) => `${join(dirs.logs, x.file)}\t${x.format}`).join('\n'),
     DT_APP_LOG: profile.appNdjson ? join(dirs.logs, 'app.ndjson') : '',
     DT_TRUTH_FILE: appEventsFile,
     DT_SLOW_SECONDS: '1.0',

@@ -36,6 +36,12 @@ _handler.setFormatter(logging.Formatter(LOG_FORMAT))
 log.addHandler(_handler)
 log.setLevel(logging.INFO)
 log.propagate = False
+# DT_EXTRA_LOGS: "path<TAB>format" per line, the same lines in more layouts (the delivery profile)
+for _spec in filter(None, os.environ.get("DT_EXTRA_LOGS", "").split("\n")):
+    _path, _fmt = _spec.split("\t", 1)
+    _extra = logging.FileHandler(_path)
+    _extra.setFormatter(logging.Formatter(_fmt))
+    log.addHandler(_extra)
 
 
 def _open_append(path: str | None):
