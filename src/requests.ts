@@ -100,7 +100,7 @@ function appServerOf(json: string | null): AppServerAnswer | null {
   };
 }
 
-interface Row {
+export interface RequestRow {
   id: number; start_ms: number | null; end_ms: number; method: string | null; uri: string | null; path: string | null;
   status: number | null; request_id: string | null; request_time_ms: number | null; logged_attempts: string | null;
   attempt_outcomes: string | null; verdict: Verdict; silent: number; wasted_work: number; retried: number; stalled: number;
@@ -124,10 +124,10 @@ export function* iterateRequests(db: Db, f: RequestFilter = {}): Generator<Reque
     from: f.fromMs ?? -8.64e15, to: f.toMs ?? 8.64e15, verdict: f.verdict ?? null,
     failed: f.failed ? 1 : 0, failed_verdicts: FAILED_VERDICTS, silent: f.silent ? 1 : 0, flag: f.flag ?? null,
   };
-  for (const r of stmt.iterate(params) as IterableIterator<Row>) yield toRecord(r);
+  for (const r of stmt.iterate(params) as IterableIterator<RequestRow>) yield toRecord(r);
 }
 
-function toRecord(r: Row): RequestRecord {
+export function toRecord(r: RequestRow): RequestRecord {
   const outcomes = r.attempt_outcomes ? (JSON.parse(r.attempt_outcomes) as { status: number | null; addr: string | null; response_ms: number | null; outcome: string; worker_pid: number | null }[]) : null;
   const errors = r.error_log ? (JSON.parse(r.error_log) as { level: string; kind: string; message: string }[]) : [];
   return {
@@ -178,7 +178,7 @@ function toRecord(r: Row): RequestRecord {
  * somewhere in the logged second. The app's millisecond end of the same answer pins it down;
  * otherwise the middle of the second halves the worst error.
  */
-function estimateEnd(r: Row): number {
+function estimateEnd(r: RequestRow): number {
   if (r.end_ms % 1000 !== 0) return r.end_ms;
   if (r.app_completed === 1 && r.app_end_ms !== null && r.verdict === 'ok' && r.app_end_ms >= r.end_ms - 50 && r.app_end_ms < r.end_ms + 1_050) {
     return Math.min(r.end_ms + 999, Math.max(r.end_ms, r.app_end_ms + 2));

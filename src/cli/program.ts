@@ -12,6 +12,7 @@ import { registerReportCommand } from './commands/report.js';
 import { registerAnalyzeCommand } from './commands/analyze.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerProbeCommand } from './commands/probe.js';
+import { registerExportCommand } from './commands/export.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -35,5 +36,6 @@ export function buildProgram(io: CliIO): Command {
   registerReportCommand(program, io);
   registerAuditCommand(program, io);
   registerProbeCommand(program, io);
+  registerExportCommand(program, io);
   return program;
 }

@@ -11,6 +11,9 @@ import { existsSync } from 'node:fs';
 import { LB_PROVIDERS, type LbProvider } from '../../audit/haproxy-conf.js';
 import { addIngestOptions, ingestSucceeded, runIngestCommand, renderIngestSummary, type IngestFlags } from './ingest.js';
 import { addReportOptions, resolveReportFlags, runReportCommand, type ReportFlags } from './report.js';
+import { isSharded } from '../shard-options.js';
+import { renderShardSummary, runShardedIngest, shardedSucceeded } from '../shard-run.js';
+import { UsageError } from '../../errors.js';
 
 interface AuditFlags {
   readonly cmd?: string; readonly gunicornConf?: string; readonly lbIdleTimeout?: string; readonly nginxConf?: string;
@@ -21,7 +24,7 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
   const cmd = program
     .command('analyze')
     .description('ingest log files, correlate them and print the report (the quick start)')
-    .argument('<paths...>', 'log files, directories, globs, or - for stdin');
+    .argument('[paths...]', 'log files, directories, globs, or - for stdin; with --db DIR one directory per stack');
   dbOption(addReportOptions(addIngestOptions(cmd), { withTz: false }))
     .option('--cmd <command>', 'the gunicorn/uvicorn command line (or a Dockerfile / compose file / Procfile / systemd unit): with --nginx-conf, the audited chain the recommendations cite')
     .option('--gunicorn-conf <file>', 'gunicorn.conf.py, for the audited chain')
@@ -30,6 +33,15 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
     .option('--haproxy-conf <file>', 'haproxy.cfg of the HAProxy in front of nginx, for the audited chain')
     .action(async (paths: string[], flags: IngestFlags & ReportFlags & AuditFlags) => {
       resolveReportFlags(flags);
+      if (isSharded(flags)) {
+        const outcome = await runShardedIngest(paths, { ...flags, correlate: true }, io);
+        io.stderr.write(renderShardSummary(outcome));
+        if (!shardedSucceeded(outcome, io)) io.setExitCode(EXIT.error);
+        if (outcome.results.length === 0) return;
+        await runReportCommand(flags, io);
+        return;
+      }
+      if (paths.length === 0) throw new UsageError('analyze: pass the log files to read (or --db DIR with --manifest)');
       const result = await runIngestCommand(paths, { ...flags, correlate: true }, io);
       io.stderr.write(renderIngestSummary(result));
       if (!ingestSucceeded(result, io)) io.setExitCode(EXIT.error);

@@ -14,8 +14,10 @@ import { assertKnownZone } from '../../domain/time.js';
 import { removeEmptyStore } from '../../store/open.js';
 import { parseLayerOf } from '../../ingest/reading.js';
 import { UsageError } from '../../errors.js';
+import { addShardOptions, isSharded, type ShardFlags } from '../shard-options.js';
+import { renderShardSummary, runShardedIngest, shardedSucceeded, shardSummaryJson } from '../shard-run.js';
 
-export interface IngestFlags extends LogFormatFlags {
+export interface IngestFlags extends LogFormatFlags, ShardFlags {
   readonly db: string;
   readonly type: SourceType | 'auto';
   readonly tz?: string;
@@ -29,7 +31,7 @@ export interface IngestFlags extends LogFormatFlags {
 }
 
 export function addIngestOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .addOption(new Option('--type <type>', 'source type of every path').choices(['auto', ...SOURCE_TYPES]).default('auto'))
     .option('--log-format <format>', "your nginx log_format string (default: combined); prefix with 'escape=json ' for escape=json formats")
     .option('--log-format-name <name>', 'take the named log_format from --nginx-conf')
@@ -37,17 +39,25 @@ export function addIngestOptions(cmd: Command): Command {
     .option('--tz <zone>', 'IANA zone of timestamps that carry no offset (nginx error log, Python asctime); default: this machine\'s zone, with a warning')
     .option('--host <name>', 'label rows with the host they came from')
     .option('--layer-of <name=layer,...>', "the layer each stream name feeds in a compose/kubectl/journald export whose names say nothing, e.g. 'proxy_1=nginx,api=gunicorn' (layers: nginx, gunicorn, uvicorn, app)");
+  return addShardOptions(cmd);
 }
 
 export function registerIngestCommand(program: Command, io: CliIO): void {
   const cmd = program
     .command('ingest')
     .description('read log files (files, directories, globs, .gz, - for stdin) into the database')
-    .argument('<paths...>', 'log files, directories, globs, or - for stdin');
+    .argument('[paths...]', 'log files, directories, globs, or - for stdin; with --db DIR one directory per stack');
   dbOption(addIngestOptions(cmd))
     .option('--json', 'print the summary as JSON')
     .option('--correlate', 'correlate the new rows now (default: the first report/requests/trace/correlate does)')
     .action(async (paths: string[], flags: IngestFlags) => {
+      if (isSharded(flags)) {
+        const outcome = await runShardedIngest(paths, flags, io);
+        io.stdout.write(flags.json ? JSON.stringify(shardSummaryJson(outcome), null, 2) + '\n' : renderShardSummary(outcome));
+        if (!shardedSucceeded(outcome, io)) io.setExitCode(EXIT.error);
+        return;
+      }
+      if (paths.length === 0) throw new UsageError('ingest: pass the log files to read (or --db DIR with --manifest)');
       const result = await runIngestCommand(paths, flags, io);
       if (flags.json) io.stdout.write(JSON.stringify(summaryJson(result), null, 2) + '\n');
       else io.stdout.write(renderIngestSummary(result));

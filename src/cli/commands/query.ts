@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
 import { runQuery } from '../../query.js';
-import { renderRows, type RowFormat } from '../../output/rows.js';
+import { renderRows, type RowFormat, type Row } from '../../output/rows.js';
+import { queryDataset } from '../../fleet/dataset.js';
 
 export function registerQueryCommand(program: Command, io: CliIO): void {
   dbOption(
@@ -13,7 +14,13 @@ export function registerQueryCommand(program: Command, io: CliIO): void {
       .argument('<sql>', 'a SELECT (or WITH …, or a PRAGMA read)'),
   )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'ndjson']).default('table'))
-    .action(async (sql: string, flags: { db: string; format: RowFormat; wait?: string }) => {
+    .option('--dataset <dir>', 'query a Parquet dataset (droptrace export) instead: tables requests, incidents, inputs')
+    .action(async (sql: string, flags: { db: string; format: RowFormat; wait?: string; dataset?: string }) => {
+      if (flags.dataset !== undefined) {
+        const r = await queryDataset(flags.dataset, sql);
+        io.stdout.write(renderRows(r.rows as Row[], flags.format, r.columns));
+        return;
+      }
       // Correlation results are brought up to date first; SQL over the log tables alone needs no wait.
       if (/\b(request_verdicts|correlation_runs|correlation_marks)\b/i.test(sql)) catchUpCorrelation(flags.db, io, waitFrom(flags, io));
       const result = await withStore(flags.db, { readonly: true }, (db) => runQuery(db, sql));

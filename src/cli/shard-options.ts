@@ -1,0 +1,66 @@
+/**
+ * The flags of a sharded `ingest`/`analyze` (--db DIR or --manifest): which stacks, which window,
+ * how many at once. Reads them into a plan; the work is src/shard/.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { parseDurationArg, parseTimeArg } from '../domain/time-arg.js';
+import { planShards, splitWindow, stacksFromDirectories, stacksFromManifest, type Shard } from '../shard/plan.js';
+import { defaultJobs } from '../shard/pool.js';
+import { isShardDirectory } from '../shard/shard-file.js';
+
+export interface ShardFlags {
+  readonly db: string;
+  readonly jobs?: string;
+  readonly manifest?: string;
+  readonly window?: string;
+  readonly split?: string;
+  readonly overlap?: string;
+  readonly tz?: string;
+}
+
+/** nginx's default proxy_read_timeout, the longest default clock of the chain (gunicorn's is 30 s). */
+export const DEFAULT_OVERLAP = '60s';
+
+export function addShardOptions(cmd: Command): Command {
+  return cmd
+    .option('--jobs <n>', 'shards run at once when --db is a directory (default: the number of cores)')
+    .option('--manifest <file>', 'map log paths to stacks, one "stack path" per line (--db must then be a directory)')
+    .option('--window <from,to>', 'shard by time: only requests that ended in [from, to), with --db DIR')
+    .option('--split <duration>', 'cut --window into shards this long (1h, 30m)')
+    .option('--overlap <duration>', `log rows kept either side of a window: the chain's longest timeout (default ${DEFAULT_OVERLAP})`);
+}
+
+/** Sharded when --db names a directory (an existing one, or a path ending in /) or a manifest is given. */
+export function isSharded(flags: ShardFlags): boolean {
+  return flags.manifest !== undefined || isShardDirectory(flags.db);
+}
+
+export function parseJobs(text: string | undefined): number {
+  if (text === undefined) return defaultJobs();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs: "${text}" is not a positive whole number`);
+  return n;
+}
+
+export function planFromFlags(paths: readonly string[], flags: ShardFlags): Shard[] {
+  if (flags.manifest !== undefined && paths.length > 0) throw new UsageError('--manifest names the paths: pass no path arguments with it');
+  if (paths.includes('-')) throw new UsageError('stdin (-) cannot be sharded: write it to a file in the stack\'s directory');
+  if (!isShardDirectory(flags.db) && flags.manifest !== undefined) throw new UsageError(`--manifest writes one database per stack: --db must be a directory (${flags.db}/)`);
+  const stacks = flags.manifest !== undefined ? stacksFromManifest(flags.manifest) : stacksFromDirectories(paths);
+  if (stacks.length === 0) throw new UsageError('no stack to ingest: pass one log directory per stack, or --manifest');
+  const overlapMs = parseDurationArg(flags.overlap ?? DEFAULT_OVERLAP, '--overlap');
+  let windows = null;
+  if (flags.window !== undefined) {
+    const [from, to, extra] = flags.window.split(',');
+    if (from === undefined || to === undefined || extra !== undefined) throw new UsageError('--window: write FROM,TO (2026-12-04T00:00Z,2026-12-05T00:00Z)');
+    const zone = flags.tz ?? 'UTC';
+    const fromMs = parseTimeArg(from, zone, '--window');
+    const toMs = parseTimeArg(to, zone, '--window');
+    if (toMs <= fromMs) throw new UsageError('--window: TO must be after FROM');
+    windows = splitWindow(fromMs, toMs, flags.split === undefined ? null : parseDurationArg(flags.split, '--split'), overlapMs);
+  } else if (flags.split !== undefined) {
+    throw new UsageError('--split cuts a --window: pass --window FROM,TO too');
+  }
+  return planShards(stacks, windows, flags.db);
+}

@@ -1,0 +1,140 @@
+/**
+ * `droptrace export --dataset DIR`: each shard's owned requests, incidents and inputs as Parquet in
+ * a Hive layout (src/store/sql/dataset.ts), one file per table, date and shard. Re-exporting a shard
+ * replaces its files (commit.ts), so an export is idempotent and a killed one is completed by running
+ * it again.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { closeStore, openStore, type Db } from '../store/open.js';
+import { correlateStoreIfPending } from '../pending-correlation.js';
+import { toRecord, type RequestRow } from '../requests.js';
+import {
+  EXPORT_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
+  EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, type ExportFileRow, type ExportIncidentRow,
+} from '../store/sql/export.js';
+import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
+import { DATASET_TABLES, createStageTable, selectStageDates, copyStageDate, type DatasetTable } from '../store/sql/dataset.js';
+import { appendRows, openDuck, type Duck } from './duck.js';
+import { commitShardFiles, partName, removeStaleTemps, tempDirFor } from './commit.js';
+import { ownedRange } from '../shard/window.js';
+import type { ShardRecord } from '../shard/shard-file.js';
+
+export interface ShardExport {
+  readonly key: string;
+  readonly requests: number;
+  readonly incidents: number;
+  readonly inputs: number;
+  /** the dataset's files of this shard, relative to DIR */
+  readonly files: string[];
+  /** a warning when the shard's verdicts could not be brought up to date first */
+  readonly stale: string | null;
+}
+
+export interface ExportOptions {
+  /** called after each stage (tests use it to kill an export midway) */
+  readonly onStage?: (key: string, stage: string) => void;
+}
+
+type Params = { from: number; to: number };
+
+function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string, unknown>> {
+  for (const r of db.prepare(EXPORT_REQUESTS).iterate(p) as IterableIterator<RequestRow & { user_agent: string | null; worker_event_id: number | null; file_id: number }>) {
+    const rec = toRecord(r);
+    yield {
+      ...rec,
+      attempts: rec.attempts === null ? null : JSON.stringify(rec.attempts),
+      app: rec.app === null ? null : JSON.stringify(rec.app),
+      worker: rec.worker === null ? null : JSON.stringify(rec.worker),
+      error_log: JSON.stringify(rec.error_log),
+      source: JSON.stringify(rec.source),
+      shard,
+      end_ms: r.end_ms, start_ms: r.start_ms, user_agent: r.user_agent, request_time_ms: r.request_time_ms,
+      logged_attempts: r.logged_attempts, attempt_outcomes: r.attempt_outcomes, app_pid: r.app_pid,
+      app_elapsed_ms: r.app_elapsed_ms, app_completed: r.app_completed, app_end_ms: r.app_end_ms,
+      worker_event_id: r.worker_event_id, worker_pid: r.worker_pid, worker_event: r.worker_event,
+      worker_time_ms: r.worker_time_ms, wasted_ms: r.wasted_ms, file: r.file, file_id: r.file_id, line_no: r.line_no,
+    };
+  }
+}
+
+function inputRows(db: Db, rec: ShardRecord, p: Params): Record<string, unknown>[] {
+  const byFile = new Map<number, Record<string, unknown>>();
+  for (const f of db.prepare(EXPORT_FILES).all() as ExportFileRow[]) {
+    byFile.set(f.id, {
+      shard: rec.key, file_id: f.id, path: f.path, host: f.host, type: f.type, format: f.format, tz: f.tz,
+      records: f.records, rejected: f.rejected,
+    });
+  }
+  for (const sql of [EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES, EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES]) {
+    for (const row of db.prepare(sql).all(p) as { file_id: number }[]) Object.assign(byFile.get(row.file_id) ?? {}, row);
+  }
+  const skews = db.prepare(SELECT_LAST_RUN_SKEWS).get() as { app_skew_ms: number | null; error_skew_ms: number | null } | undefined;
+  const now = Date.now();
+  return [...byFile.values()].map((r) => ({
+    access_n: 0, access_with_time: 0, access_with_upstream: 0, access_with_request_id: 0, error_n: 0, error_info: 0,
+    app_n: 0, app_with_pid: 0, app_with_request_id: 0, app_every_request: 0, server_n: 0, server_gunicorn: 0,
+    ...r,
+    window_from_ms: rec.window?.fromMs ?? null, window_to_ms: rec.window?.toMs ?? null, overlap_ms: rec.window?.overlapMs ?? null,
+    app_skew_ms: skews?.app_skew_ms ?? null, error_skew_ms: skews?.error_skew_ms ?? null, exported_ms: now,
+  }));
+}
+
+/** Stages one table's rows in DuckDB and writes them under `tmp`, one file per date. */
+async function writeTable(conn: Duck, table: DatasetTable, rows: Iterable<Record<string, unknown>>, tmp: string, rec: ShardRecord, fallbackDate: string): Promise<{ n: number; files: string[] }> {
+  await conn.run(createStageTable(table));
+  const n = await appendRows(conn, `stage_${table}`, DATASET_TABLES[table], rows);
+  const files: string[] = [];
+  if (n === 0) return { n, files };
+  const dates = (await conn.runAndReadAll(selectStageDates(table))).getRows().map((r) => String(r[0]));
+  for (const date of dates) {
+    const dir = join(tmp, `table=${table}`, `date=${date === 'unknown' ? fallbackDate : date}`, `stack=${rec.stack}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, partName(rec.key));
+    await conn.run(copyStageDate(table, date, file));
+    files.push(file);
+  }
+  return { n, files };
+}
+
+export async function exportShard(conn: Duck, rec: ShardRecord, dataset: string, opts: ExportOptions = {}): Promise<ShardExport> {
+  const stage = (s: string) => opts.onStage?.(rec.key, s);
+  const { stale } = correlateStoreIfPending(rec.db);
+  removeStaleTemps(dataset, rec.key);
+  const tmp = tempDirFor(dataset, rec.key);
+  mkdirSync(tmp, { recursive: true });
+  const db = openStore(rec.db, { readonly: true });
+  try {
+    const p = ownedRange(rec.window);
+    const req = await writeTable(conn, 'requests', requestRows(db, rec.key, p), tmp, rec, 'unknown');
+    stage('requests');
+    const inc = await writeTable(conn, 'incidents', (db.prepare(EXPORT_INCIDENTS).all(p) as ExportIncidentRow[]).map((r) => ({ ...r, shard: rec.key })), tmp, rec, 'unknown');
+    stage('incidents');
+    // the inputs' date: the window's, else the day of the shard's first request
+    const firstDay = rec.window !== null ? null : req.files.map((f) => /date=([^/]+)/.exec(f)?.[1]).filter(Boolean).sort()[0] ?? null;
+    const inp = await writeTable(conn, 'inputs', inputRows(db, rec, p), tmp, rec, firstDay ?? 'unknown');
+    stage('inputs');
+    const written = [...req.files, ...inc.files, ...inp.files];
+    commitShardFiles(dataset, tmp, written, rec.stack, rec.key);
+    stage('committed');
+    return {
+      key: rec.key, requests: req.n, incidents: inc.n, inputs: inp.n, stale,
+      files: written.map((f) => f.slice(tmp.length + 1)),
+    };
+  } finally {
+    closeStore(db);
+  }
+}
+
+/** Exports every shard in turn into `dataset` (created if missing). */
+export async function exportShards(shards: readonly ShardRecord[], dataset: string, opts: ExportOptions = {}): Promise<ShardExport[]> {
+  mkdirSync(dataset, { recursive: true });
+  const duck = await openDuck();
+  try {
+    const out: ShardExport[] = [];
+    for (const s of shards) out.push(await exportShard(duck.conn, s, dataset, opts));
+    return out;
+  } finally {
+    duck.close();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * One shard's work, in whatever process runs it: ingest its stack's logs into its own database,
+ * keep only its window (widened by the overlap), and correlate when asked. Returns a summary small
+ * enough to cross a process boundary.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { closeStore, openStore } from '../store/open.js';
+import { ingestPaths, type IngestOptions } from '../ingest/ingest.js';
+import { correlatePending } from '../pending-correlation.js';
+import type { FileSummary } from '../ingest/file-ingest.js';
+import type { Shard } from './plan.js';
+import { overlapWarning, trimToWindow } from './window.js';
+import { writeShardRecord } from './shard-file.js';
+
+/** The ingest options that can be sent to another process (no streams, no callbacks). */
+export type ShardIngestOptions = Pick<IngestOptions, 'type' | 'tz' | 'host' | 'logFormat' | 'logFormatEscape' | 'batchLines'>;
+
+export interface ShardJob {
+  readonly shard: Shard;
+  readonly ingest: ShardIngestOptions;
+  readonly correlate: boolean;
+}
+
+export interface ShardResult {
+  readonly key: string;
+  readonly files: FileSummary[];
+  readonly problems: { readonly path: string; readonly reason: string }[];
+  readonly warnings: string[];
+  /** log rows deleted because no request of the window can need them */
+  readonly trimmed: number;
+  /** requests correlated, null when the shard was not correlated (or nothing was pending) */
+  readonly requests: number | null;
+  readonly ms: number;
+}
+
+export interface ShardProgress {
+  readonly key: string;
+  readonly path: string;
+  readonly bytes: number;
+  readonly size: number | null;
+}
+
+export async function runShard(job: ShardJob, onProgress?: (p: ShardProgress) => void, onWarning?: (m: string) => void): Promise<ShardResult> {
+  const t0 = Date.now();
+  const { shard } = job;
+  mkdirSync(dirname(shard.db), { recursive: true });
+  const db = openStore(shard.db);
+  try {
+    const warnings: string[] = [];
+    const ingest = await ingestPaths(db, shard.paths, {
+      ...job.ingest,
+      // --host defaults to the stack's name: rows say where they came from once shards are merged
+      host: job.ingest.host ?? shard.stack,
+      onWarning: (m) => {
+        warnings.push(m);
+        onWarning?.(m);
+      },
+      ...(onProgress ? { onProgress: (p) => onProgress({ key: shard.key, ...p }) } : {}),
+    });
+    const trimmed = shard.window === null ? 0 : trimToWindow(db, shard.window);
+    let requests: number | null = null;
+    if (job.correlate) {
+      const r = correlatePending(db);
+      requests = r === null ? null : r.requests;
+      const w = shard.window === null ? null : overlapWarning(db, shard.window);
+      if (w !== null) {
+        warnings.push(`${shard.key}: ${w}`);
+        onWarning?.(`${shard.key}: ${w}`);
+      }
+    }
+    writeShardRecord(shard);
+    return { key: shard.key, files: ingest.files, problems: ingest.problems, warnings, trimmed, requests, ms: Date.now() - t0 };
+  } finally {
+    closeStore(db);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The Parquet dataset (`droptrace export --dataset DIR`), in DuckDB's SQL: the three tables' columns
+ * (data, from which the staging DDL is built), the COPY that writes a partition, and the views a
+ * fleet report or `query --dataset` reads. Layout (Hive):
+ *   DIR/table=requests/date=2026-12-04/stack=web-07/part-<shard>.parquet
+ * `date` and `stack` live in the path only, as Hive-partitioned readers (DuckDB, ClickHouse, Trino,
+ * BigQuery, Spark) expect.
+ */
+export type ColumnType = 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'VARCHAR';
+export interface Column { readonly name: string; readonly type: ColumnType }
+
+const cols = (spec: string): Column[] => spec.trim().split(/\s*,\s*/).map((c) => {
+  const [name, type] = c.split(/\s+/) as [string, ColumnType];
+  return { name, type };
+});
+
+/**
+ * One row per request the shard owns: first the `requests` NDJSON contract, field for field (nested
+ * values — attempts, app, worker, error_log, source — as JSON text, which every engine parses), then
+ * the raw columns the fleet report rebuilds its tallies from.
+ */
+export const REQUEST_COLUMNS = cols(`
+  id BIGINT, end VARCHAR, end_resolution_s DOUBLE, start VARCHAR, method VARCHAR, uri VARCHAR, path VARCHAR,
+  status INTEGER, request_id VARCHAR, request_time_s DOUBLE, attempts VARCHAR, verdict VARCHAR, silent BOOLEAN,
+  wasted_work BOOLEAN, retried BOOLEAN, stalled BOOLEAN, keepalive_race BOOLEAN, app VARCHAR, worker VARCHAR,
+  error_log VARCHAR, explanation VARCHAR, wasted_s DOUBLE, stalled_by BIGINT, client VARCHAR, host VARCHAR, source VARCHAR,
+  shard VARCHAR, end_ms BIGINT, start_ms BIGINT, user_agent VARCHAR, request_time_ms BIGINT, logged_attempts VARCHAR,
+  attempt_outcomes VARCHAR, app_pid BIGINT, app_elapsed_ms BIGINT, app_completed INTEGER, app_end_ms BIGINT,
+  worker_event_id BIGINT, worker_pid BIGINT, worker_event VARCHAR, worker_time_ms BIGINT, wasted_ms BIGINT,
+  file VARCHAR, file_id BIGINT, line_no BIGINT`);
+
+/** The other layers' lines a shard owns: gunicorn's worker events and boots, nginx's error lines, app loop blockers. */
+export const INCIDENT_COLUMNS = cols(`
+  shard VARCHAR, layer VARCHAR, id BIGINT, time_ms BIGINT, event VARCHAR, level VARCHAR, pid BIGINT, worker_pid BIGINT,
+  signal INTEGER, exit_code INTEGER, message VARCHAR, upstream VARCHAR, request VARCHAR, method VARCHAR, path VARCHAR,
+  elapsed_ms BIGINT, file VARCHAR, file_id BIGINT, line_no BIGINT`);
+
+/** One row per input file of a shard, with what its owned lines can tell and the shard's window and clock offsets. */
+export const INPUT_COLUMNS = cols(`
+  shard VARCHAR, file_id BIGINT, path VARCHAR, host VARCHAR, type VARCHAR, format VARCHAR, tz VARCHAR,
+  records BIGINT, rejected BIGINT,
+  access_n BIGINT, access_with_time BIGINT, access_with_upstream BIGINT, access_with_request_id BIGINT,
+  error_n BIGINT, error_info BIGINT, app_n BIGINT, app_with_pid BIGINT, app_with_request_id BIGINT, app_every_request BIGINT,
+  server_n BIGINT, server_gunicorn BIGINT,
+  window_from_ms BIGINT, window_to_ms BIGINT, overlap_ms BIGINT, app_skew_ms BIGINT, error_skew_ms BIGINT, exported_ms BIGINT`);
+
+export const DATASET_TABLES = { requests: REQUEST_COLUMNS, incidents: INCIDENT_COLUMNS, inputs: INPUT_COLUMNS } as const;
+export type DatasetTable = keyof typeof DATASET_TABLES;
+
+/** Each table's time column: it names the date partition, and becomes a TIMESTAMP column for engines. */
+const TIME_OF: Record<DatasetTable, { ms: string; ts: string }> = {
+  requests: { ms: 'end_ms', ts: 'end_ts' },
+  incidents: { ms: 'time_ms', ts: 'time' },
+  inputs: { ms: 'window_from_ms', ts: 'window_from' },
+};
+
+const q = (name: string) => `"${name}"`;
+export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+export function createStageTable(table: DatasetTable): string {
+  return `CREATE OR REPLACE TABLE stage_${table} (${DATASET_TABLES[table].map((c) => `${q(c.name)} ${c.type}`).join(', ')})`;
+}
+
+/** The UTC dates the staged rows fall on ('unknown' for rows without a time). */
+export function selectStageDates(table: DatasetTable): string {
+  return `SELECT DISTINCT coalesce(strftime(epoch_ms(${TIME_OF[table].ms}), '%Y-%m-%d'), 'unknown') AS date FROM stage_${table} ORDER BY 1`;
+}
+
+/** Writes one date's staged rows to one Parquet file (ZSTD: about half of snappy's size on log text). */
+export function copyStageDate(table: DatasetTable, date: string, file: string): string {
+  const t = TIME_OF[table];
+  return `COPY (SELECT *, epoch_ms(${t.ms}) AS ${t.ts} FROM stage_${table}
+    WHERE coalesce(strftime(epoch_ms(${t.ms}), '%Y-%m-%d'), 'unknown') = ${sqlString(date)} ORDER BY ${t.ms}, ${table === 'requests' ? 'id' : 'file_id'})
+    TO ${sqlString(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`;
+}
+
+/** A view per table over the dataset's files (or an empty table when a table has none yet). */
+export function createDatasetView(table: DatasetTable, glob: string | null): string {
+  if (glob === null) {
+    const t = TIME_OF[table];
+    return `CREATE OR REPLACE VIEW ${table} AS SELECT *, NULL::TIMESTAMP AS ${t.ts}, NULL::VARCHAR AS date, NULL::VARCHAR AS stack FROM stage_${table} WHERE false`;
+  }
+  return `CREATE OR REPLACE VIEW ${table} AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true, hive_types = {'date': VARCHAR, 'stack': VARCHAR})`;
+}

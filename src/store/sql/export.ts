@@ -1,0 +1,90 @@
+/**
+ * What `droptrace export` reads of a shard's database: the requests it owns (those that ended in its
+ * window; everything without one), with the `requests` contract's columns and the raw ones the fleet
+ * report needs; the other layers' lines it owns (incidents); its inputs with what their lines could
+ * tell. Rows without a time are owned only by a shard without a window (coalesce to 1970).
+ * @from/@to: the owned window.
+ */
+/** The columns of SELECT_REQUESTS (requests.ts, read by toRecord) plus the raw ones, over owned requests, in id order. */
+export const EXPORT_REQUESTS = `
+  SELECT v.access_id AS id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_id,
+         a.request_time_ms, a.attempts AS logged_attempts, v.attempts AS attempt_outcomes,
+         v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
+         v.app_id, v.app_status, v.app_elapsed_ms, v.app_pid, v.app_completed, v.app_match, v.app_confidence,
+         v.app_end_ms, v.worker_pid, v.worker_event, v.worker_time_ms, v.stalled_by, v.wasted_ms, v.explanation,
+         a.remote_addr, f.host, f.path AS file, a.line_no, a.user_agent, v.worker_event_id, a.file_id,
+         (SELECT json_group_array(json_object('level', e.level, 'kind', e.kind, 'message', e.message, 'id', e.id))
+            FROM json_each(v.error_ids) j JOIN nginx_error e ON e.id = j.value) AS error_log
+  FROM request_verdicts v
+  JOIN nginx_access a ON a.id = v.access_id
+  JOIN files f ON f.id = a.file_id
+  WHERE v.end_ms >= @from AND v.end_ms < @to
+  ORDER BY v.access_id`;
+
+/** Worker events and boots (gunicorn), error-log lines (nginx), and the app records that blocked a loop. */
+export const EXPORT_INCIDENTS = `
+  SELECT 'gunicorn' AS layer, s.id, s.time_ms, s.event, s.level, s.pid, s.worker_pid, s.signal, s.exit_code, s.message,
+         NULL AS upstream, NULL AS request, s.method, NULL AS path, NULL AS elapsed_ms, f.path AS file, s.file_id, s.line_no
+  FROM server_log s JOIN files f ON f.id = s.file_id
+  WHERE s.event IN ('worker_timeout', 'worker_signaled', 'worker_killed', 'worker_exited', 'booting_worker')
+    AND coalesce(s.time_ms, 0) >= @from AND coalesce(s.time_ms, 0) < @to
+  UNION ALL
+  SELECT 'nginx', e.id, e.time_ms, e.kind, e.level, e.pid, NULL, NULL, NULL, e.message,
+         e.upstream, e.request, e.method, e.path, NULL, f.path, e.file_id, e.line_no
+  FROM nginx_error e JOIN files f ON f.id = e.file_id
+  WHERE coalesce(e.time_ms, 0) >= @from AND coalesce(e.time_ms, 0) < @to
+  UNION ALL
+  SELECT 'app', ap.id, ap.time_ms, ap.kind, ap.level, ap.pid, NULL, NULL, NULL, coalesce(ap.error, ''),
+         NULL, NULL, ap.method, ap.path, ap.elapsed_ms, f.path, ap.file_id, ap.line_no
+  FROM app_requests ap JOIN files f ON f.id = ap.file_id
+  WHERE ap.id IN (SELECT -stalled_by FROM request_verdicts WHERE stalled_by < 0 AND end_ms >= @from AND end_ms < @to)`;
+
+export interface ExportIncidentRow {
+  readonly layer: 'gunicorn' | 'nginx' | 'app';
+  readonly id: number;
+  readonly time_ms: number | null;
+  readonly event: string;
+  readonly level: string | null;
+  readonly pid: number | null;
+  readonly worker_pid: number | null;
+  readonly signal: number | null;
+  readonly exit_code: number | null;
+  readonly message: string;
+  readonly upstream: string | null;
+  readonly request: string | null;
+  readonly method: string | null;
+  readonly path: string | null;
+  readonly elapsed_ms: number | null;
+  readonly file: string;
+  readonly file_id: number;
+  readonly line_no: number;
+}
+
+export const EXPORT_FILES = 'SELECT id, path, host, type, format, tz, records, rejected FROM files ORDER BY id';
+
+export interface ExportFileRow {
+  readonly id: number;
+  readonly path: string;
+  readonly host: string | null;
+  readonly type: string;
+  readonly format: string | null;
+  readonly tz: string | null;
+  readonly records: number;
+  readonly rejected: number;
+}
+
+/** Per file, over owned rows: what the report's "what the logs cannot tell" counts (report-inputs.ts). */
+export const EXPORT_ACCESS_CAPABILITIES = `
+  SELECT file_id, count(*) AS access_n, count(request_time_ms) AS access_with_time, count(attempts) AS access_with_upstream,
+         count(request_id) AS access_with_request_id
+  FROM nginx_access WHERE coalesce(time_ms, 0) >= @from AND coalesce(time_ms, 0) < @to GROUP BY file_id`;
+export const EXPORT_ERROR_CAPABILITIES = `
+  SELECT file_id, count(*) AS error_n, coalesce(sum(level IN ('info', 'notice', 'debug')), 0) AS error_info
+  FROM nginx_error WHERE coalesce(time_ms, 0) >= @from AND coalesce(time_ms, 0) < @to GROUP BY file_id`;
+export const EXPORT_APP_CAPABILITIES = `
+  SELECT file_id, count(*) AS app_n, count(pid) AS app_with_pid, count(request_id) AS app_with_request_id,
+         coalesce(sum(kind = 'request'), 0) AS app_every_request
+  FROM app_requests WHERE coalesce(time_ms, 0) >= @from AND coalesce(time_ms, 0) < @to GROUP BY file_id`;
+export const EXPORT_SERVER_CAPABILITIES = `
+  SELECT file_id, count(*) AS server_n, coalesce(sum(source = 'gunicorn'), 0) AS server_gunicorn
+  FROM server_log WHERE coalesce(time_ms, 0) >= @from AND coalesce(time_ms, 0) < @to GROUP BY file_id`;
