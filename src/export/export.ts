@@ -11,7 +11,7 @@ import { correlateStoreIfPending } from '../pending-correlation.js';
 import { toRecord, type RequestRow } from '../requests.js';
 import {
   EXPORT_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
-  EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, type ExportFileRow, type ExportIncidentRow,
+  EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, type ExportFileRow, type ExportIncidentRow,
 } from '../store/sql/export.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
 import { DATASET_TABLES, createStageTable, selectStageDates, copyStageDate, type DatasetTable } from '../store/sql/dataset.js';
@@ -37,9 +37,24 @@ export interface ExportOptions {
 }
 
 type Params = { from: number; to: number };
+type ExportRequestRow = RequestRow & {
+  user_agent: string | null; worker_event_id: number | null; file_id: number;
+  stalled_by_file: string | null; stalled_by_line: number | null; worker_event_file: string | null; worker_event_line: number | null;
+};
+
+/**
+ * Each attempt's worker death (a shard-local server_log id) gets its file:line beside the id
+ * (`worker_event_source`), so a fleet can find the death whichever shard owns it.
+ */
+function withDeathSources(db: Db, attempts: string | null): string | null {
+  if (attempts === null || !/"worker_event_id":\d/.test(attempts)) return attempts;
+  const source = db.prepare(SELECT_SERVER_LOG_SOURCE);
+  const list = JSON.parse(attempts) as { worker_event_id?: number | null }[];
+  return JSON.stringify(list.map((a) => (a.worker_event_id == null ? a : { ...a, worker_event_source: source.get(a.worker_event_id) ?? null })));
+}
 
 function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string, unknown>> {
-  for (const r of db.prepare(EXPORT_REQUESTS).iterate(p) as IterableIterator<RequestRow & { user_agent: string | null; worker_event_id: number | null; file_id: number }>) {
+  for (const r of db.prepare(EXPORT_REQUESTS).iterate(p) as IterableIterator<ExportRequestRow>) {
     const rec = toRecord(r);
     yield {
       ...rec,
@@ -50,10 +65,11 @@ function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string
       source: JSON.stringify(rec.source),
       shard,
       end_ms: r.end_ms, start_ms: r.start_ms, user_agent: r.user_agent, request_time_ms: r.request_time_ms,
-      logged_attempts: r.logged_attempts, attempt_outcomes: r.attempt_outcomes, app_pid: r.app_pid,
+      logged_attempts: r.logged_attempts, attempt_outcomes: withDeathSources(db, r.attempt_outcomes), app_pid: r.app_pid,
       app_elapsed_ms: r.app_elapsed_ms, app_completed: r.app_completed, app_end_ms: r.app_end_ms,
       worker_event_id: r.worker_event_id, worker_pid: r.worker_pid, worker_event: r.worker_event,
       worker_time_ms: r.worker_time_ms, wasted_ms: r.wasted_ms, file: r.file, file_id: r.file_id, line_no: r.line_no,
+      stalled_by_file: r.stalled_by_file, stalled_by_line: r.stalled_by_line, worker_event_file: r.worker_event_file, worker_event_line: r.worker_event_line,
     };
   }
 }

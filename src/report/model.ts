@@ -43,6 +43,18 @@ export interface ReportOptions {
   readonly onStage?: (stage: string) => void;
   /** Inputs of this run that gave nothing (analyze): listed among the inputs with their reason */
   readonly notRead?: readonly { readonly path: string; readonly reason: string }[];
+  /**
+   * What the inputs' lines can tell, counted elsewhere: a fleet report's database holds only the
+   * rows a report cites (src/fleet/), so the counts come from the dataset's inputs.
+   */
+  readonly capabilities?: ReportCapabilities;
+}
+
+export interface ReportCapabilities {
+  readonly access: AccessCapabilityRow;
+  readonly errors: ErrorCapabilityRow;
+  readonly app: AppCapabilityRow;
+  readonly server: ServerCapabilityRow;
 }
 
 export interface BuiltReport {
@@ -201,10 +213,12 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
   stage('checking what the logs can tell');
   const gaps = [...clockGaps(db.prepare(SELECT_LAST_RUN_SKEWS).get() as SkewRow | undefined, files), ...buildGaps({
     files,
-    access: db.prepare(SELECT_ACCESS_CAPABILITIES).get() as AccessCapabilityRow,
-    errors: db.prepare(SELECT_ERROR_CAPABILITIES).get() as ErrorCapabilityRow,
-    app: db.prepare(SELECT_APP_CAPABILITIES).get() as AppCapabilityRow,
-    server: db.prepare(SELECT_SERVER_CAPABILITIES).get() as ServerCapabilityRow,
+    ...(opts.capabilities ?? {
+      access: db.prepare(SELECT_ACCESS_CAPABILITIES).get() as AccessCapabilityRow,
+      errors: db.prepare(SELECT_ERROR_CAPABILITIES).get() as ErrorCapabilityRow,
+      app: db.prepare(SELECT_APP_CAPABILITIES).get() as AppCapabilityRow,
+      server: db.prepare(SELECT_SERVER_CAPABILITIES).get() as ServerCapabilityRow,
+    }),
   })];
 
   const model: ReportModel = {

@@ -14,7 +14,7 @@ export interface Stack {
 }
 
 export interface Shard {
-  /** file-name safe: the stack, and the window's start when there is one (web-07~20261204T0000Z) */
+  /** file-name safe: the stack, and the window's start when there is one (web-07~20261204T000000Z) */
   readonly key: string;
   readonly stack: string;
   readonly paths: readonly string[];
@@ -72,9 +72,9 @@ export function stacksFromManifest(file: string): Stack[] {
   return [...stacks].map(([name, paths]) => ({ name, paths }));
 }
 
-/** "20261204T0000Z" for a window's start: sorts as time, safe in a file name. */
+/** "20261204T000000Z" for a window's start: sorts as time, safe in a file name. */
 export function windowTag(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace(/(\d{4})\d{2}Z$/, '$1Z');
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
 /** The windows a [from, to) window is cut into, `split` ms each (the last may be shorter). */

@@ -102,7 +102,8 @@ class BlockWriter {
   }
 }
 
-export async function generateCorpus(dir: string, lines: number, seed: number): Promise<Corpus> {
+/** `startMs`: when the first request ends (fleet tests give each stack its own hour). */
+export async function generateCorpus(dir: string, lines: number, seed: number, startMs = Date.UTC(2024, 2, 10, 0, 0, 0)): Promise<Corpus> {
   const rnd = createPrng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const files = {
@@ -119,7 +120,7 @@ export async function generateCorpus(dir: string, lines: number, seed: number): 
     gunicorn: new BlockWriter(files.gunicorn),
     app: new BlockWriter(files.app),
   };
-  let now = Date.UTC(2024, 2, 10, 0, 0, 0);
+  let now = startMs;
   await w.gunicorn.line(`[${gunicornTime(now - 5000)}] [4100] [INFO] Starting gunicorn 21.2.0`);
   await w.gunicorn.line(`[${gunicornTime(now - 5000)}] [4100] [INFO] Listening at: http://10.0.0.1:8000 (4100)`);
   await w.gunicorn.line(`[${gunicornTime(now - 5000)}] [4100] [INFO] Using worker: sync`);

@@ -16,12 +16,19 @@ export interface GeneratedStack {
   readonly lines: number;
 }
 
-export async function generateStacks(root: string, names: readonly string[], requests: number, seed = 7): Promise<GeneratedStack[]> {
+/**
+ * `apart`: each stack's traffic in its own hour (stack i from 2024-03-10 0i:00), so that one
+ * database holding every stack cannot mix them up (correlation matches by time and worker pid, and
+ * generated stacks share pids) and is the reference a sharded run must equal. Without it the stacks
+ * run at the same time, as a fleet does.
+ */
+export async function generateStacks(root: string, names: readonly string[], requests: number, opts: { seed?: number; apart?: boolean } = {}): Promise<GeneratedStack[]> {
+  const seed = opts.seed ?? 7;
   const out: GeneratedStack[] = [];
   for (const [i, name] of names.entries()) {
     const dir = join(root, name);
     mkdirSync(dir, { recursive: true });
-    const c = await generateCorpus(dir, requests, seed + i);
+    const c = await generateCorpus(dir, requests, seed + i, Date.UTC(2024, 2, 10, opts.apart ? i : 0));
     rmSync(c.combined); // the same requests in the combined format: one access log per stack
     out.push({ name, dir, lines: c.counts.timing + c.counts.error + c.counts.gunicorn + c.counts.app });
   }

@@ -9,6 +9,9 @@ import { UsageError } from '../../errors.js';
 import { readTransaction, writeTransaction } from '../../store/write-lock.js';
 import { databaseFiles, refuseOutputOverInput } from '../../output/guard.js';
 import { ingestedPaths } from '../../store/files.js';
+import { isShardDirectory } from '../../shard/shard-file.js';
+import { reportFleet } from '../fleet-report.js';
+import type { BuiltReport } from '../../report/model.js';
 import { parseTimeArg, parseDurationArg } from '../../domain/time-arg.js';
 import { localZone, assertKnownZone } from '../../domain/time.js';
 import {
@@ -18,6 +21,8 @@ import {
 
 export interface ReportFlags {
   readonly db: string;
+  /** a Parquet dataset (droptrace export) to report on instead of --db */
+  readonly dataset?: string;
   readonly from?: string;
   readonly to?: string;
   readonly last?: string;
@@ -46,7 +51,9 @@ export function addReportOptions(cmd: Command, opts: { withTz?: boolean } = {}):
 
 export function registerReportCommand(program: Command, io: CliIO): void {
   const cmd = program.command('report').description('the report: verdicts, endpoints, timeout fingerprints, worker incidents, recommendations');
-  dbOption(addReportOptions(cmd)).action(async (flags: ReportFlags) => {
+  dbOption(addReportOptions(cmd))
+    .option('--dataset <dir>', 'report on a Parquet dataset (droptrace export): every shard in it, as one database would')
+    .action(async (flags: ReportFlags) => {
     await runReportCommand(flags, io);
   });
 }
@@ -66,8 +73,16 @@ export function resolveReportFlags(flags: ReportFlags): { zone: string; rules: F
 /** `notRead`: under `analyze`, the inputs of the run that gave nothing, listed among the report's inputs. */
 export async function runReportCommand(flags: ReportFlags, io: CliIO, notRead: readonly { path: string; reason: string }[] = []): Promise<void> {
   const { zone, rules, fromMs, toMs } = resolveReportFlags(flags);
-  catchUpCorrelation(flags.db, io, waitFrom(flags, io));
   const progress = io.stderr.isTTY === true ? (s: string) => void io.stderr.write(`\r\u001b[Kreport: ${s}…`) : undefined;
+  if (flags.dataset !== undefined || isShardDirectory(flags.db)) {
+    // several shards: the fleet report over the dataset (a --db directory is exported to a temp one first)
+    const fleet = await reportFleet(flags, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress }, io);
+    if (progress) io.stderr.write('\r\u001b[K');
+    emitReport(fleet.built, flags, rules, zone, io);
+    if (flags.sinceLast) fleet.commitMarks();
+    return;
+  }
+  catchUpCorrelation(flags.db, io, waitFrom(flags, io));
   const out = flags.out === undefined ? undefined : resolve(io.cwd, flags.out);
   if (out !== undefined) refuseOutputOverInput(out, databaseFiles(flags.db), io.cwd);
   await withStore(flags.db, { readonly: !flags.sinceLast, wait: waitFrom(flags, io) }, (db) => {
@@ -76,33 +91,38 @@ export async function runReportCommand(flags: ReportFlags, io: CliIO, notRead: r
     // write lock, so two nightly reports at once never cover the same requests. Otherwise one read
     // transaction: totals and details from the same committed verdicts.
     const inTransaction = flags.sinceLast ? writeTransaction : readTransaction;
-    const built = inTransaction(db, () => {
+    inTransaction(db, () => {
       const b = buildReportModel(db, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress, notRead });
       if (progress) io.stderr.write('\r\u001b[K');
-      const color = out === undefined && useColor(io);
-      const text = renderReport(b.model, flags.format, { color, zone });
-      if (out !== undefined) {
-        try {
-          writeFileSync(out, text);
-        } catch (err) {
-          throw new Error(`cannot write the report to ${flags.out}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
-        }
-        io.stderr.write(`report written to ${flags.out}\n`);
-      } else {
-        io.stdout.write(text);
-      }
+      emitReport(b, flags, rules, zone, io);
       if (flags.sinceLast) recordReportMark(db, b, flags.format);
       return b;
     });
-    const counts = ruleCounts(built.model.totals);
-    for (const r of rules) {
-      const o = evaluateRule(r, counts, built.model.totals.requests);
-      if (o.held) {
-        io.stderr.write(`${describeOutcome(o, built.model.totals.requests)}\n`);
-        io.setExitCode(EXIT.failOn);
-      }
-    }
   });
+}
+
+/** The rendered report to stdout or --out, then the --fail-on rules. */
+function emitReport(built: BuiltReport, flags: ReportFlags, rules: readonly FailOnRule[], zone: string, io: CliIO): void {
+  const color = flags.out === undefined && useColor(io);
+  const text = renderReport(built.model, flags.format, { color, zone });
+  if (flags.out !== undefined) {
+    try {
+      writeFileSync(resolve(io.cwd, flags.out), text);
+    } catch (err) {
+      throw new Error(`cannot write the report to ${flags.out}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+    }
+    io.stderr.write(`report written to ${flags.out}\n`);
+  } else {
+    io.stdout.write(text);
+  }
+  const counts = ruleCounts(built.model.totals);
+  for (const r of rules) {
+    const o = evaluateRule(r, counts, built.model.totals.requests);
+    if (o.held) {
+      io.stderr.write(`${describeOutcome(o, built.model.totals.requests)}\n`);
+      io.setExitCode(EXIT.failOn);
+    }
+  }
 }
 
 function parseRules(texts: readonly string[]): FailOnRule[] {

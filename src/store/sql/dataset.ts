@@ -27,7 +27,8 @@ export const REQUEST_COLUMNS = cols(`
   shard VARCHAR, end_ms BIGINT, start_ms BIGINT, user_agent VARCHAR, request_time_ms BIGINT, logged_attempts VARCHAR,
   attempt_outcomes VARCHAR, app_pid BIGINT, app_elapsed_ms BIGINT, app_completed INTEGER, app_end_ms BIGINT,
   worker_event_id BIGINT, worker_pid BIGINT, worker_event VARCHAR, worker_time_ms BIGINT, wasted_ms BIGINT,
-  file VARCHAR, file_id BIGINT, line_no BIGINT`);
+  file VARCHAR, file_id BIGINT, line_no BIGINT, stalled_by_file VARCHAR, stalled_by_line BIGINT,
+  worker_event_file VARCHAR, worker_event_line BIGINT`);
 
 /** The other layers' lines a shard owns: gunicorn's worker events and boots, nginx's error lines, app loop blockers. */
 export const INCIDENT_COLUMNS = cols(`

@@ -13,6 +13,13 @@ export const EXPORT_REQUESTS = `
          v.app_id, v.app_status, v.app_elapsed_ms, v.app_pid, v.app_completed, v.app_match, v.app_confidence,
          v.app_end_ms, v.worker_pid, v.worker_event, v.worker_time_ms, v.stalled_by, v.wasted_ms, v.explanation,
          a.remote_addr, f.host, f.path AS file, a.line_no, a.user_agent, v.worker_event_id, a.file_id,
+         -- shard-local ids of other rows, as file:line (the row may be another shard's: a blocker or a death in the overlap)
+         CASE WHEN v.stalled_by > 0 THEN (SELECT fx.path FROM nginx_access x JOIN files fx ON fx.id = x.file_id WHERE x.id = v.stalled_by)
+              WHEN v.stalled_by < 0 THEN (SELECT fx.path FROM app_requests x JOIN files fx ON fx.id = x.file_id WHERE x.id = -v.stalled_by) END AS stalled_by_file,
+         CASE WHEN v.stalled_by > 0 THEN (SELECT x.line_no FROM nginx_access x WHERE x.id = v.stalled_by)
+              WHEN v.stalled_by < 0 THEN (SELECT x.line_no FROM app_requests x WHERE x.id = -v.stalled_by) END AS stalled_by_line,
+         (SELECT fx.path FROM server_log x JOIN files fx ON fx.id = x.file_id WHERE x.id = v.worker_event_id) AS worker_event_file,
+         (SELECT x.line_no FROM server_log x WHERE x.id = v.worker_event_id) AS worker_event_line,
          (SELECT json_group_array(json_object('level', e.level, 'kind', e.kind, 'message', e.message, 'id', e.id))
             FROM json_each(v.error_ids) j JOIN nginx_error e ON e.id = j.value) AS error_log
   FROM request_verdicts v
@@ -59,6 +66,9 @@ export interface ExportIncidentRow {
   readonly file_id: number;
   readonly line_no: number;
 }
+
+/** A worker death by its shard-local id, as file:line (an attempt's death may be another shard's row). */
+export const SELECT_SERVER_LOG_SOURCE = 'SELECT f.path AS file, s.line_no AS line FROM server_log s JOIN files f ON f.id = s.file_id WHERE s.id = ?';
 
 export const EXPORT_FILES = 'SELECT id, path, host, type, format, tz, records, rejected FROM files ORDER BY id';
 
