@@ -10,7 +10,7 @@ import { closeStore, openStore, type Db } from '../store/open.js';
 import { correlateStoreIfPending } from '../pending-correlation.js';
 import { toRecord, type RequestRow } from '../requests.js';
 import {
-  EXPORT_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
+  EXPORT_REQUESTS, ALL_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
   EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, type ExportFileRow, type ExportIncidentRow,
 } from '../store/sql/export.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
@@ -38,7 +38,7 @@ export interface ExportOptions {
 
 type Params = { from: number; to: number };
 type ExportRequestRow = RequestRow & {
-  user_agent: string | null; worker_event_id: number | null; file_id: number;
+  user_agent: string | null; worker_event_id: number | null; file_id: number; evidence_level: string | null;
   stalled_by_file: string | null; stalled_by_line: number | null; worker_event_file: string | null; worker_event_line: number | null;
 };
 
@@ -54,13 +54,14 @@ function withDeathSources(db: Db, attempts: string | null): string | null {
 }
 
 function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string, unknown>> {
-  for (const r of db.prepare(EXPORT_REQUESTS).iterate(p) as IterableIterator<ExportRequestRow>) {
+  for (const r of db.prepare(EXPORT_REQUESTS).iterate({ ...p, ...ALL_REQUESTS }) as IterableIterator<ExportRequestRow>) {
     const rec = toRecord(r);
     yield {
       ...rec,
       attempts: rec.attempts === null ? null : JSON.stringify(rec.attempts),
       app: rec.app === null ? null : JSON.stringify(rec.app),
       worker: rec.worker === null ? null : JSON.stringify(rec.worker),
+      evidence: rec.evidence === null ? null : JSON.stringify(rec.evidence),
       error_log: JSON.stringify(rec.error_log),
       source: JSON.stringify(rec.source),
       shard,
@@ -68,7 +69,7 @@ function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string
       logged_attempts: r.logged_attempts, attempt_outcomes: withDeathSources(db, r.attempt_outcomes), app_pid: r.app_pid,
       app_elapsed_ms: r.app_elapsed_ms, app_completed: r.app_completed, app_end_ms: r.app_end_ms,
       worker_event_id: r.worker_event_id, worker_pid: r.worker_pid, worker_event: r.worker_event,
-      worker_time_ms: r.worker_time_ms, wasted_ms: r.wasted_ms, file: r.file, file_id: r.file_id, line_no: r.line_no,
+      worker_time_ms: r.worker_time_ms, wasted_ms: r.wasted_ms, keepalive_suspect: r.keepalive_suspect, evidence_level: r.evidence_level, file: r.file, file_id: r.file_id, line_no: r.line_no,
       stalled_by_file: r.stalled_by_file, stalled_by_line: r.stalled_by_line, worker_event_file: r.worker_event_file, worker_event_line: r.worker_event_line,
     };
   }

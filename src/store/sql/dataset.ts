@@ -16,7 +16,7 @@ const cols = (spec: string): Column[] => spec.trim().split(/\s*,\s*/).map((c) =>
 
 /**
  * One row per request the shard owns: first the `requests` NDJSON contract, field for field (nested
- * values — attempts, app, worker, error_log, source — as JSON text, which every engine parses), then
+ * values — attempts, app, worker, error_log, source, evidence — as JSON text, which every engine parses), then
  * the raw columns the fleet report rebuilds its tallies from.
  */
 export const REQUEST_COLUMNS = cols(`
@@ -24,9 +24,11 @@ export const REQUEST_COLUMNS = cols(`
   status INTEGER, request_id VARCHAR, request_time_s DOUBLE, attempts VARCHAR, verdict VARCHAR, silent BOOLEAN,
   wasted_work BOOLEAN, retried BOOLEAN, stalled BOOLEAN, keepalive_race BOOLEAN, app VARCHAR, worker VARCHAR,
   error_log VARCHAR, explanation VARCHAR, wasted_s DOUBLE, stalled_by BIGINT, client VARCHAR, host VARCHAR, source VARCHAR,
+  keepalive_race_possible BOOLEAN, evidence VARCHAR,
   shard VARCHAR, end_ms BIGINT, start_ms BIGINT, user_agent VARCHAR, request_time_ms BIGINT, logged_attempts VARCHAR,
   attempt_outcomes VARCHAR, app_pid BIGINT, app_elapsed_ms BIGINT, app_completed INTEGER, app_end_ms BIGINT,
   worker_event_id BIGINT, worker_pid BIGINT, worker_event VARCHAR, worker_time_ms BIGINT, wasted_ms BIGINT,
+  keepalive_suspect INTEGER, evidence_level VARCHAR,
   file VARCHAR, file_id BIGINT, line_no BIGINT, stalled_by_file VARCHAR, stalled_by_line BIGINT,
   worker_event_file VARCHAR, worker_event_line BIGINT`);
 

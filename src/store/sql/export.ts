@@ -5,35 +5,36 @@
  * tell. Rows without a time are owned only by a shard without a window (coalesce to 1970).
  * @from/@to: the owned window.
  */
-/** The columns of SELECT_REQUESTS (requests.ts, read by toRecord) plus the raw ones, over owned requests, in id order. */
+import { SELECT_REQUESTS } from './requests.js';
+
+/**
+ * SELECT_REQUESTS (the `requests` contract's rows, read by toRecord) over owned requests, plus the
+ * raw columns the fleet report rebuilds its tallies from. Wrapping it keeps every contract column
+ * the contract's query gains.
+ */
 export const EXPORT_REQUESTS = `
-  SELECT v.access_id AS id, v.start_ms, v.end_ms, a.method, a.uri, a.path, a.status, a.request_id,
-         a.request_time_ms, a.attempts AS logged_attempts, v.attempts AS attempt_outcomes,
-         v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
-         v.app_id, v.app_status, v.app_elapsed_ms, v.app_pid, v.app_completed, v.app_match, v.app_confidence,
-         v.app_end_ms, v.worker_pid, v.worker_event, v.worker_time_ms, v.stalled_by, v.wasted_ms, v.explanation,
-         a.remote_addr, f.host, f.path AS file, a.line_no, a.user_agent, v.worker_event_id, a.file_id,
+  SELECT q.*, a.user_agent, v.worker_event_id, a.file_id, v.evidence_level,
          -- shard-local ids of other rows, as file:line (the row may be another shard's: a blocker or a death in the overlap)
          CASE WHEN v.stalled_by > 0 THEN (SELECT fx.path FROM nginx_access x JOIN files fx ON fx.id = x.file_id WHERE x.id = v.stalled_by)
               WHEN v.stalled_by < 0 THEN (SELECT fx.path FROM app_requests x JOIN files fx ON fx.id = x.file_id WHERE x.id = -v.stalled_by) END AS stalled_by_file,
          CASE WHEN v.stalled_by > 0 THEN (SELECT x.line_no FROM nginx_access x WHERE x.id = v.stalled_by)
               WHEN v.stalled_by < 0 THEN (SELECT x.line_no FROM app_requests x WHERE x.id = -v.stalled_by) END AS stalled_by_line,
          (SELECT fx.path FROM server_log x JOIN files fx ON fx.id = x.file_id WHERE x.id = v.worker_event_id) AS worker_event_file,
-         (SELECT x.line_no FROM server_log x WHERE x.id = v.worker_event_id) AS worker_event_line,
-         (SELECT json_group_array(json_object('level', e.level, 'kind', e.kind, 'message', e.message, 'id', e.id))
-            FROM json_each(v.error_ids) j JOIN nginx_error e ON e.id = j.value) AS error_log
-  FROM request_verdicts v
-  JOIN nginx_access a ON a.id = v.access_id
-  JOIN files f ON f.id = a.file_id
-  WHERE v.end_ms >= @from AND v.end_ms < @to
-  ORDER BY v.access_id`;
+         (SELECT x.line_no FROM server_log x WHERE x.id = v.worker_event_id) AS worker_event_line
+  FROM (${SELECT_REQUESTS}) q
+  JOIN request_verdicts v ON v.access_id = q.id
+  JOIN nginx_access a ON a.id = q.id
+  ORDER BY q.id`;
+
+/** SELECT_REQUESTS' filters, all off. */
+export const ALL_REQUESTS = { verdict: null, failed: 0, failed_verdicts: '[]', silent: 0, flag: null } as const;
 
 /** Worker events and boots (gunicorn), error-log lines (nginx), and the app records that blocked a loop. */
 export const EXPORT_INCIDENTS = `
   SELECT 'gunicorn' AS layer, s.id, s.time_ms, s.event, s.level, s.pid, s.worker_pid, s.signal, s.exit_code, s.message,
          NULL AS upstream, NULL AS request, s.method, NULL AS path, NULL AS elapsed_ms, f.path AS file, s.file_id, s.line_no
   FROM server_log s JOIN files f ON f.id = s.file_id
-  WHERE s.event IN ('worker_timeout', 'worker_signaled', 'worker_killed', 'worker_exited', 'booting_worker')
+  WHERE (s.event LIKE 'worker\\_%' ESCAPE '\\' OR s.event = 'booting_worker')
     AND coalesce(s.time_ms, 0) >= @from AND coalesce(s.time_ms, 0) < @to
   UNION ALL
   SELECT 'nginx', e.id, e.time_ms, e.kind, e.level, e.pid, NULL, NULL, NULL, e.message,

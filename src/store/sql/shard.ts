@@ -12,6 +12,7 @@ export const TRIM_TO_WINDOW: readonly string[] = [
   'DELETE FROM nginx_error WHERE time_ms < @lo OR time_ms >= @hi',
   'DELETE FROM server_log WHERE time_ms < @lo OR time_ms >= @hi',
   'DELETE FROM app_requests WHERE time_ms < @lo OR time_ms >= @hi',
+  'DELETE FROM lb_access WHERE time_ms < @lo OR time_ms >= @hi',
 ];
 
 /** Owned requests that lasted longer than the overlap: their start may lie outside the shard's rows. */
