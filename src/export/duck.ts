@@ -11,6 +11,8 @@ export type Duck = DuckDBConnection;
 export async function openDuck(): Promise<{ conn: Duck; close: () => void }> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
+  // times are UTC everywhere in droptrace; TIMESTAMPTZ columns and date_trunc follow the session's zone
+  await conn.run("SET TimeZone = 'UTC'");
   return {
     conn,
     close: () => {

@@ -50,7 +50,10 @@ export const INPUT_COLUMNS = cols(`
 export const DATASET_TABLES = { requests: REQUEST_COLUMNS, incidents: INCIDENT_COLUMNS, inputs: INPUT_COLUMNS } as const;
 export type DatasetTable = keyof typeof DATASET_TABLES;
 
-/** Each table's time column: it names the date partition, and becomes a TIMESTAMP column for engines. */
+/**
+ * Each table's time column: it names the date partition, and is written again as a UTC timestamp
+ * (Parquet TIMESTAMP, adjusted to UTC) for engines to bucket by: `end_ts`, `time`, `window_from`.
+ */
 const TIME_OF: Record<DatasetTable, { ms: string; ts: string }> = {
   requests: { ms: 'end_ms', ts: 'end_ts' },
   incidents: { ms: 'time_ms', ts: 'time' },
@@ -72,7 +75,7 @@ export function selectStageDates(table: DatasetTable): string {
 /** Writes one date's staged rows to one Parquet file (ZSTD: about half of snappy's size on log text). */
 export function copyStageDate(table: DatasetTable, date: string, file: string): string {
   const t = TIME_OF[table];
-  return `COPY (SELECT *, epoch_ms(${t.ms}) AS ${t.ts} FROM stage_${table}
+  return `COPY (SELECT *, epoch_ms(${t.ms})::TIMESTAMPTZ AS ${t.ts} FROM stage_${table}
     WHERE coalesce(strftime(epoch_ms(${t.ms}), '%Y-%m-%d'), 'unknown') = ${sqlString(date)} ORDER BY ${t.ms}, ${table === 'requests' ? 'id' : 'file_id'})
     TO ${sqlString(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`;
 }
@@ -81,7 +84,7 @@ export function copyStageDate(table: DatasetTable, date: string, file: string): 
 export function createDatasetView(table: DatasetTable, glob: string | null): string {
   if (glob === null) {
     const t = TIME_OF[table];
-    return `CREATE OR REPLACE VIEW ${table} AS SELECT *, NULL::TIMESTAMP AS ${t.ts}, NULL::VARCHAR AS date, NULL::VARCHAR AS stack FROM stage_${table} WHERE false`;
+    return `CREATE OR REPLACE VIEW ${table} AS SELECT *, NULL::TIMESTAMPTZ AS ${t.ts}, NULL::VARCHAR AS date, NULL::VARCHAR AS stack FROM stage_${table} WHERE false`;
   }
   return `CREATE OR REPLACE VIEW ${table} AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true, hive_types = {'date': VARCHAR, 'stack': VARCHAR})`;
 }
