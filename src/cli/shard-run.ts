@@ -10,18 +10,22 @@ import { runShardPool, type PoolOutcome } from '../shard/pool.js';
 import type { ShardJob } from '../shard/run-shard.js';
 import { parseJobs, planFromFlags, type ShardFlags } from './shard-options.js';
 import { renderTable } from '../output/rows.js';
+import { parseLayerOf } from '../ingest/reading.js';
+import { UsageError } from '../errors.js';
 
 export async function runShardedIngest(paths: string[], flags: IngestFlags & ShardFlags, io: CliIO): Promise<PoolOutcome> {
   if (flags.tz !== undefined) assertKnownZone(flags.tz);
   const shards = planFromFlags(paths, flags);
   const parallel = parseJobs(flags.jobs);
   const logFormat = await resolveLogFormat(flags);
+  const layerOf = flags.layerOf === undefined ? {} : parseLayerOf(flags.layerOf);
+  if (typeof layerOf === 'string') throw new UsageError(`--layer-of: ${layerOf}`);
   const jobs: ShardJob[] = shards.map((shard) => ({
     shard,
     correlate: flags.correlate ?? false,
     ingest: {
       type: flags.type, tz: flags.tz ?? null, host: flags.host ?? null,
-      logFormat: logFormat?.format ?? null, logFormatEscape: logFormat?.escape ?? null,
+      logFormat, layerOf,
     },
   }));
   const tty = io.stderr.isTTY === true;

@@ -11,10 +11,10 @@ import { correlateStoreIfPending } from '../pending-correlation.js';
 import { toRecord, type RequestRow } from '../requests.js';
 import {
   EXPORT_REQUESTS, ALL_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
-  EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, type ExportFileRow, type ExportIncidentRow,
+  EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, COUNT_LB_LINES, type ExportFileRow, type ExportIncidentRow,
 } from '../store/sql/export.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
-import { DATASET_TABLES, createStageTable, selectStageDates, copyStageDate, type DatasetTable } from '../store/sql/dataset.js';
+import { DATASET_TABLES, REQUEST_COLUMNS, createStageTable, selectStageDates, copyStageDate, type DatasetTable } from '../store/sql/dataset.js';
 import { appendRows, openDuck, type Duck } from './duck.js';
 import { commitShardFiles, partName, removeStaleTemps, tempDirFor } from './commit.js';
 import { ownedRange } from '../shard/window.js';
@@ -37,6 +37,7 @@ export interface ExportOptions {
 }
 
 type Params = { from: number; to: number };
+const REQUEST_COLUMN_NAMES = new Set(REQUEST_COLUMNS.map((c) => c.name));
 type ExportRequestRow = RequestRow & {
   user_agent: string | null; worker_event_id: number | null; file_id: number; evidence_level: string | null;
   stalled_by_file: string | null; stalled_by_line: number | null; worker_event_file: string | null; worker_event_line: number | null;
@@ -55,15 +56,15 @@ function withDeathSources(db: Db, attempts: string | null): string | null {
 
 function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string, unknown>> {
   for (const r of db.prepare(EXPORT_REQUESTS).iterate({ ...p, ...ALL_REQUESTS }) as IterableIterator<ExportRequestRow>) {
-    const rec = toRecord(r);
+    const rec = toRecord(r) as unknown as Record<string, unknown>;
+    const contract: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rec)) {
+      if (!REQUEST_COLUMN_NAMES.has(k)) throw new Error(`the dataset has no column for the requests contract's field "${k}": add it to REQUEST_COLUMNS (src/store/sql/dataset.ts)`);
+      // nested values as JSON text, which every engine parses
+      contract[k] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+    }
     yield {
-      ...rec,
-      attempts: rec.attempts === null ? null : JSON.stringify(rec.attempts),
-      app: rec.app === null ? null : JSON.stringify(rec.app),
-      worker: rec.worker === null ? null : JSON.stringify(rec.worker),
-      evidence: rec.evidence === null ? null : JSON.stringify(rec.evidence),
-      error_log: JSON.stringify(rec.error_log),
-      source: JSON.stringify(rec.source),
+      ...contract,
       shard,
       end_ms: r.end_ms, start_ms: r.start_ms, user_agent: r.user_agent, request_time_ms: r.request_time_ms,
       logged_attempts: r.logged_attempts, attempt_outcomes: withDeathSources(db, r.attempt_outcomes), app_pid: r.app_pid,
@@ -116,13 +117,16 @@ async function writeTable(conn: Duck, table: DatasetTable, rows: Iterable<Record
 
 export async function exportShard(conn: Duck, rec: ShardRecord, dataset: string, opts: ExportOptions = {}): Promise<ShardExport> {
   const stage = (s: string) => opts.onStage?.(rec.key, s);
-  const { stale } = correlateStoreIfPending(rec.db);
+  const catchUp = correlateStoreIfPending(rec.db);
   removeStaleTemps(dataset, rec.key);
   const tmp = tempDirFor(dataset, rec.key);
   mkdirSync(tmp, { recursive: true });
   const db = openStore(rec.db, { readonly: true });
   try {
     const p = ownedRange(rec.window);
+    const lbLines = (db.prepare(COUNT_LB_LINES).get() as { n: number }).n;
+    const stale = [catchUp.stale, lbLines > 0 ? `${lbLines} load-balancer line(s) in this shard are not in the dataset (it carries nginx's requests; a request only the LB logged is left out): report on this shard's database instead` : null]
+      .filter((x) => x !== null).join('; ') || null;
     const req = await writeTable(conn, 'requests', requestRows(db, rec.key, p), tmp, rec, 'unknown');
     stage('requests');
     const inc = await writeTable(conn, 'incidents', (db.prepare(EXPORT_INCIDENTS).all(p) as ExportIncidentRow[]).map((r) => ({ ...r, shard: rec.key })), tmp, rec, 'unknown');

@@ -14,7 +14,7 @@ import { overlapWarning, trimToWindow } from './window.js';
 import { writeShardRecord } from './shard-file.js';
 
 /** The ingest options that can be sent to another process (no streams, no callbacks). */
-export type ShardIngestOptions = Pick<IngestOptions, 'type' | 'tz' | 'host' | 'logFormat' | 'logFormatEscape' | 'batchLines'>;
+export type ShardIngestOptions = Pick<IngestOptions, 'type' | 'tz' | 'host' | 'logFormat' | 'layerOf' | 'batchLines'>;
 
 export interface ShardJob {
   readonly shard: Shard;

@@ -16,7 +16,7 @@ const cols = (spec: string): Column[] => spec.trim().split(/\s*,\s*/).map((c) =>
 
 /**
  * One row per request the shard owns: first the `requests` NDJSON contract, field for field (nested
- * values — attempts, app, worker, error_log, source, evidence — as JSON text, which every engine parses), then
+ * values — attempts, app, worker, error_log, source, evidence, app_server, lb, nginx — as JSON text, which every engine parses), then
  * the raw columns the fleet report rebuilds its tallies from.
  */
 export const REQUEST_COLUMNS = cols(`
@@ -24,7 +24,7 @@ export const REQUEST_COLUMNS = cols(`
   status INTEGER, request_id VARCHAR, request_time_s DOUBLE, attempts VARCHAR, verdict VARCHAR, silent BOOLEAN,
   wasted_work BOOLEAN, retried BOOLEAN, stalled BOOLEAN, keepalive_race BOOLEAN, app VARCHAR, worker VARCHAR,
   error_log VARCHAR, explanation VARCHAR, wasted_s DOUBLE, stalled_by BIGINT, client VARCHAR, host VARCHAR, source VARCHAR,
-  keepalive_race_possible BOOLEAN, evidence VARCHAR,
+  keepalive_race_possible BOOLEAN, evidence VARCHAR, app_server VARCHAR, lb VARCHAR, nginx VARCHAR,
   shard VARCHAR, end_ms BIGINT, start_ms BIGINT, user_agent VARCHAR, request_time_ms BIGINT, logged_attempts VARCHAR,
   attempt_outcomes VARCHAR, app_pid BIGINT, app_elapsed_ms BIGINT, app_completed INTEGER, app_end_ms BIGINT,
   worker_event_id BIGINT, worker_pid BIGINT, worker_event VARCHAR, worker_time_ms BIGINT, wasted_ms BIGINT,

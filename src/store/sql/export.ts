@@ -23,7 +23,7 @@ export const EXPORT_REQUESTS = `
          (SELECT x.line_no FROM server_log x WHERE x.id = v.worker_event_id) AS worker_event_line
   FROM (${SELECT_REQUESTS}) q
   JOIN request_verdicts v ON v.access_id = q.id
-  JOIN nginx_access a ON a.id = q.id
+  LEFT JOIN nginx_access a ON a.id = q.id
   ORDER BY q.id`;
 
 /** SELECT_REQUESTS' filters, all off. */
@@ -70,6 +70,9 @@ export interface ExportIncidentRow {
 
 /** A worker death by its shard-local id, as file:line (an attempt's death may be another shard's row). */
 export const SELECT_SERVER_LOG_SOURCE = 'SELECT f.path AS file, s.line_no AS line FROM server_log s JOIN files f ON f.id = s.file_id WHERE s.id = ?';
+
+/** Whether the shard holds load-balancer lines (the dataset does not carry that layer yet). */
+export const COUNT_LB_LINES = 'SELECT count(*) AS n FROM lb_access';
 
 export const EXPORT_FILES = 'SELECT id, path, host, type, format, tz, records, rejected FROM files ORDER BY id';
 
