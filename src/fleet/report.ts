@@ -88,8 +88,8 @@ export async function buildFleetReport(dir: string, opts: FleetReportOptions = {
       access.run(pick(r, INSERT_ACCESS));
       verdict.run(pick(r, INSERT_VERDICT));
     });
-    const byLayer = { gunicorn: scratch.prepare(INSERT_SERVER_EVENT), nginx: scratch.prepare(INSERT_ERROR_LINE), app: scratch.prepare(INSERT_APP_BLOCKER) };
-    const sqlOf = { gunicorn: INSERT_SERVER_EVENT, nginx: INSERT_ERROR_LINE, app: INSERT_APP_BLOCKER };
+    const byLayer = { gunicorn: scratch.prepare(INSERT_SERVER_EVENT), uvicorn: scratch.prepare(INSERT_SERVER_EVENT), nginx: scratch.prepare(INSERT_ERROR_LINE), app: scratch.prepare(INSERT_APP_BLOCKER) };
+    const sqlOf = { gunicorn: INSERT_SERVER_EVENT, uvicorn: INSERT_SERVER_EVENT, nginx: INSERT_ERROR_LINE, app: INSERT_APP_BLOCKER };
     await copyRows(conn, SELECT_FLEET_INCIDENTS, scratch, (r) => {
       const layer = r.layer as keyof typeof byLayer;
       byLayer[layer].run(pick(r, sqlOf[layer]));

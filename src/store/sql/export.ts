@@ -29,12 +29,17 @@ export const EXPORT_REQUESTS = `
 /** SELECT_REQUESTS' filters, all off. */
 export const ALL_REQUESTS = { verdict: null, failed: 0, failed_verdicts: '[]', silent: 0, flag: null } as const;
 
-/** Worker events and boots (gunicorn), error-log lines (nginx), and the app records that blocked a loop. */
+/**
+ * The app server's own lines (gunicorn's and uvicorn's: worker deaths and boots, starts, signals —
+ * the report reads its incidents, restarts and facts from them; not uvicorn's per-request access
+ * lines, which the requests carry as app_server), nginx's error lines, and the app records that
+ * blocked an event loop.
+ */
 export const EXPORT_INCIDENTS = `
-  SELECT 'gunicorn' AS layer, s.id, s.time_ms, s.event, s.level, s.pid, s.worker_pid, s.signal, s.exit_code, s.message,
+  SELECT s.source AS layer, s.id, s.time_ms, s.event, s.level, s.pid, s.worker_pid, s.signal, s.exit_code, s.message,
          NULL AS upstream, NULL AS request, s.method, NULL AS path, NULL AS elapsed_ms, f.path AS file, s.file_id, s.line_no
   FROM server_log s JOIN files f ON f.id = s.file_id
-  WHERE (s.event LIKE 'worker\\_%' ESCAPE '\\' OR s.event = 'booting_worker')
+  WHERE s.source IN ('gunicorn', 'uvicorn')
     AND coalesce(s.time_ms, 0) >= @from AND coalesce(s.time_ms, 0) < @to
   UNION ALL
   SELECT 'nginx', e.id, e.time_ms, e.kind, e.level, e.pid, NULL, NULL, NULL, e.message,
@@ -48,7 +53,7 @@ export const EXPORT_INCIDENTS = `
   WHERE ap.id IN (SELECT -stalled_by FROM request_verdicts WHERE stalled_by < 0 AND end_ms >= @from AND end_ms < @to)`;
 
 export interface ExportIncidentRow {
-  readonly layer: 'gunicorn' | 'nginx' | 'app';
+  readonly layer: 'gunicorn' | 'uvicorn' | 'nginx' | 'app';
   readonly id: number;
   readonly time_ms: number | null;
   readonly event: string;

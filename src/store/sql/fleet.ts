@@ -25,10 +25,10 @@ export const CREATE_FLEET_REQUESTS = `
   LEFT JOIN fleet_marks m ON m.shard = r.shard
   WHERE r.id > coalesce(m.last_id, 0)`;
 
-/** Incidents once each (an app blocker can be cited by two shards), numbered per layer by file and line. */
+/** Incidents once each (an app blocker can be cited by two shards), numbered per table (server_log, nginx, app) by file and line. */
 export const CREATE_FLEET_INCIDENTS = `
   CREATE OR REPLACE TABLE fleet_incidents AS
-  SELECT row_number() OVER (PARTITION BY i.layer ORDER BY f.gid, i.line_no) AS gid, f.gid AS file_gid, i.*
+  SELECT row_number() OVER (PARTITION BY CASE WHEN i.layer IN ('gunicorn', 'uvicorn') THEN 'server_log' ELSE i.layer END ORDER BY f.gid, i.line_no) AS gid, f.gid AS file_gid, i.*
   FROM (SELECT * FROM incidents QUALIFY row_number() OVER (PARTITION BY stack, layer, file, line_no ORDER BY shard) = 1) i
   JOIN fleet_files f ON f.stack = i.stack AND f.path = i.file`;
 
@@ -41,7 +41,7 @@ export const SELECT_FLEET_REQUESTS = `
          CASE WHEN r.stalled_by > 0 THEN sb.gid WHEN r.stalled_by < 0 THEN -ab.gid END AS stalled_by_gid,
          r.wasted_ms, r.explanation, r.keepalive_suspect, r.evidence_level
   FROM fleet_requests r
-  LEFT JOIN fleet_incidents w ON w.layer = 'gunicorn' AND w.stack = r.stack AND w.file = r.worker_event_file AND w.line_no = r.worker_event_line
+  LEFT JOIN fleet_incidents w ON w.layer IN ('gunicorn', 'uvicorn') AND w.stack = r.stack AND w.file = r.worker_event_file AND w.line_no = r.worker_event_line
   LEFT JOIN fleet_requests sb ON sb.stack = r.stack AND sb.file = r.stalled_by_file AND sb.line_no = r.stalled_by_line
   LEFT JOIN fleet_incidents ab ON ab.layer = 'app' AND ab.stack = r.stack AND ab.file = r.stalled_by_file AND ab.line_no = r.stalled_by_line
   ORDER BY r.gid`;
@@ -52,7 +52,7 @@ export const SELECT_FLEET_INCIDENTS = `
   FROM fleet_incidents ORDER BY layer, gid`;
 
 /** Worker deaths by file:line, to translate the deaths inside each request's attempts. */
-export const SELECT_FLEET_DEATHS = `SELECT stack, file, line_no, gid FROM fleet_incidents WHERE layer = 'gunicorn'`;
+export const SELECT_FLEET_DEATHS = `SELECT stack, file, line_no, gid FROM fleet_incidents WHERE layer IN ('gunicorn', 'uvicorn')`;
 
 export const SELECT_FLEET_FILES = 'SELECT gid, path, host, type, format, tz, records, rejected FROM fleet_files ORDER BY gid';
 
@@ -92,7 +92,7 @@ export const INSERT_VERDICT = `INSERT INTO request_verdicts (access_id, start_ms
   @app_completed, @app_end_ms, @worker_event_gid, @worker_pid, @worker_event, @worker_time_ms, @attempt_outcomes, @stalled_by_gid, @wasted_ms, @explanation,
   coalesce(@keepalive_suspect, 0), @evidence_level)`;
 export const INSERT_SERVER_EVENT = `INSERT INTO server_log (id, file_id, line_no, offset, pattern, source, event, time_ms, level, pid, worker_pid, signal, exit_code, message)
-  VALUES (@gid, @file_gid, @line_no, 0, 'dataset', 'gunicorn', @event, @time_ms, @level, @pid, @worker_pid, @signal, @exit_code, @message)`;
+  VALUES (@gid, @file_gid, @line_no, 0, 'dataset', @layer, @event, @time_ms, @level, @pid, @worker_pid, @signal, @exit_code, @message)`;
 export const INSERT_ERROR_LINE = `INSERT INTO nginx_error (id, file_id, line_no, offset, pattern, time_ms, level, pid, kind, message, upstream, request, method, path)
   VALUES (@gid, @file_gid, @line_no, 0, 'dataset', @time_ms, coalesce(@level, 'error'), @pid, @event, @message, @upstream, @request, @method, @path)`;
 export const INSERT_APP_BLOCKER = `INSERT INTO app_requests (id, file_id, line_no, offset, pattern, kind, format, time_ms, level, pid, method, path, elapsed_ms)
