@@ -70,7 +70,7 @@ function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string
       logged_attempts: r.logged_attempts, attempt_outcomes: withDeathSources(db, r.attempt_outcomes), app_pid: r.app_pid,
       app_elapsed_ms: r.app_elapsed_ms, app_completed: r.app_completed, app_end_ms: r.app_end_ms,
       worker_event_id: r.worker_event_id, worker_pid: r.worker_pid, worker_event: r.worker_event,
-      worker_time_ms: r.worker_time_ms, wasted_ms: r.wasted_ms, keepalive_suspect: r.keepalive_suspect, evidence_level: r.evidence_level, file: r.file, file_id: r.file_id, line_no: r.line_no,
+      worker_time_ms: r.worker_time_ms, wasted_ms: r.wasted_ms, keepalive_suspect: r.keepalive_suspect, evidence_level: r.evidence_level, evidence_json: r.evidence, file: r.file, file_id: r.file_id, line_no: r.line_no,
       stalled_by_file: r.stalled_by_file, stalled_by_line: r.stalled_by_line, worker_event_file: r.worker_event_file, worker_event_line: r.worker_event_line,
     };
   }

@@ -28,7 +28,7 @@ export const REQUEST_COLUMNS = cols(`
   shard VARCHAR, end_ms BIGINT, start_ms BIGINT, user_agent VARCHAR, request_time_ms BIGINT, logged_attempts VARCHAR,
   attempt_outcomes VARCHAR, app_pid BIGINT, app_elapsed_ms BIGINT, app_completed INTEGER, app_end_ms BIGINT,
   worker_event_id BIGINT, worker_pid BIGINT, worker_event VARCHAR, worker_time_ms BIGINT, wasted_ms BIGINT,
-  keepalive_suspect INTEGER, evidence_level VARCHAR,
+  keepalive_suspect INTEGER, evidence_level VARCHAR, evidence_json VARCHAR,
   file VARCHAR, file_id BIGINT, line_no BIGINT, stalled_by_file VARCHAR, stalled_by_line BIGINT,
   worker_event_file VARCHAR, worker_event_line BIGINT`);
 

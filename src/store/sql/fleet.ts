@@ -39,7 +39,7 @@ export const SELECT_FLEET_REQUESTS = `
          r.stalled, r.keepalive_race, r.app_pid, r.app_elapsed_ms, r.app_completed, r.app_end_ms,
          w.gid AS worker_event_gid, r.worker_pid, r.worker_event, r.worker_time_ms, r.attempt_outcomes,
          CASE WHEN r.stalled_by > 0 THEN sb.gid WHEN r.stalled_by < 0 THEN -ab.gid END AS stalled_by_gid,
-         r.wasted_ms, r.explanation, r.keepalive_suspect, r.evidence_level
+         r.wasted_ms, r.explanation, r.keepalive_suspect, r.evidence_level, r.evidence_json
   FROM fleet_requests r
   LEFT JOIN fleet_incidents w ON w.layer IN ('gunicorn', 'uvicorn') AND w.stack = r.stack AND w.file = r.worker_event_file AND w.line_no = r.worker_event_line
   LEFT JOIN fleet_requests sb ON sb.stack = r.stack AND sb.file = r.stalled_by_file AND sb.line_no = r.stalled_by_line
@@ -87,10 +87,10 @@ export const INSERT_ACCESS = `INSERT INTO nginx_access (id, file_id, line_no, of
   @logged_attempts, @client)`;
 export const INSERT_VERDICT = `INSERT INTO request_verdicts (access_id, start_ms, end_ms, verdict, silent, wasted_work, retried, stalled, keepalive_race,
   app_pid, app_elapsed_ms, app_completed, app_end_ms, worker_event_id, worker_pid, worker_event, worker_time_ms, attempts, stalled_by, wasted_ms, explanation,
-  keepalive_suspect, evidence_level)
+  keepalive_suspect, evidence_level, evidence)
   VALUES (@gid, @start_ms, @end_ms, @verdict, @silent, @wasted_work, @retried, @stalled, @keepalive_race, @app_pid, @app_elapsed_ms,
   @app_completed, @app_end_ms, @worker_event_gid, @worker_pid, @worker_event, @worker_time_ms, @attempt_outcomes, @stalled_by_gid, @wasted_ms, @explanation,
-  coalesce(@keepalive_suspect, 0), @evidence_level)`;
+  coalesce(@keepalive_suspect, 0), @evidence_level, @evidence_json)`;
 export const INSERT_SERVER_EVENT = `INSERT INTO server_log (id, file_id, line_no, offset, pattern, source, event, time_ms, level, pid, worker_pid, signal, exit_code, message)
   VALUES (@gid, @file_gid, @line_no, 0, 'dataset', @layer, @event, @time_ms, @level, @pid, @worker_pid, @signal, @exit_code, @message)`;
 export const INSERT_ERROR_LINE = `INSERT INTO nginx_error (id, file_id, line_no, offset, pattern, time_ms, level, pid, kind, message, upstream, request, method, path)
