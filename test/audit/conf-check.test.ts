@@ -16,7 +16,8 @@ import { repoRoot } from '../helpers.js';
 import { NGINX } from './directive-sweep.js';
 import { conf, fixture, writeTemp } from './helpers.js';
 import { HTTP_DIRECTIVES, UPSTREAM_DIRECTIVES } from '../../src/nginx-conf/directives.js';
-import { sweep } from './directive-sweep.js';
+import { sweep, sweepValues } from './directive-sweep.js';
+import { NGINX_DIRECTIVE_ROWS } from '../../src/nginx-conf/directive-table.js';
 
 const noNginx = existsSync(NGINX) ? false : `nginx is not installed at ${NGINX}: the comparison with nginx -t needs it`;
 
@@ -221,4 +222,12 @@ test('conf-check: "ssl on", which nginx 1.22 still takes and later nginx refuses
   const r = loadNginxConf(join(writeTemp({ 'nginx.conf': conf('server { listen 443; ssl on; location / { proxy_pass http://127.0.0.1:8000; } }') }), 'nginx.conf'));
   assert.ok(r.ok, r.ok ? '' : r.error.message);
   assert.match(r.value.notes.join('\n'), /^"ssl": no longer in current nginx \(newer versions refuse it; write "listen … ssl" instead of "ssl on"\)/);
+});
+
+test('conf-check: no value nginx takes is refused (a good and a bad value for every directive with a value check)', { skip: noNginx }, () => {
+  const names = [...new Set(NGINX_DIRECTIVE_ROWS.filter((r) => r[4] !== 'removed').map((r) => r[0]))];
+  const r = sweepValues(names);
+  assert.ok(r.statements > 500, `${r.statements} statements compared`);
+  // The other direction (bounds nginx checks and the table does not, such as limit_req_status 400-599) is a known gap, not a refusal.
+  assert.deepEqual(r.disagreements.filter((d) => d.kind === 'refused'), []);
 });

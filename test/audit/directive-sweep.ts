@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNginxConf } from '../../src/nginx-conf/load.js';
-import { rulesFor, type Context } from '../../src/nginx-conf/grammar.js';
+import { rulesFor, type Context, type ValueCheck } from '../../src/nginx-conf/grammar.js';
 import { NGINX_DIRECTIVE_ROWS } from '../../src/nginx-conf/directive-table.js';
 
 export const NGINX = '/usr/sbin/nginx';
@@ -98,6 +98,53 @@ export function sweep(names: readonly string[]): { placements: number; skippedUn
   return { placements, skippedUnknownToNginx: skipped, disagreements };
 }
 
+const VALID: Readonly<Record<ValueCheck['kind'], string>> = { msec: '30s', sec: '30s', size: '64k', offset: '1m', number: '8', flag: 'on', str: 'x', proxy_url: 'http://127.0.0.1:9', skip: 'x', enum: '', bitmask: '' };
+const INVALID: Partial<Record<ValueCheck['kind'], string>> = { msec: '30sec', sec: '5ms', size: '10mb', offset: '1t', number: '1k', flag: 'yes', proxy_url: '127.0.0.1:9', enum: 'zzz', bitmask: 'zzz' };
+const sample = (c: ValueCheck, valid: boolean): string | undefined => (valid ? (c.kind === 'enum' || c.kind === 'bitmask' ? c.values[0] : VALID[c.kind]) : INVALID[c.kind]);
+
+export interface ValueDisagreement {
+  readonly name: string;
+  readonly value: string;
+  /** "refused": droptrace refuses what nginx takes (it would stop a good audit); "missed": the reverse. */
+  readonly kind: 'refused' | 'missed';
+  readonly nginxSaid: string;
+}
+
+/**
+ * For every directive with value checks: a good value and a bad one (30sec, 10mb, yes, zzz …) in its
+ * first http-side block; does nginx refuse the statement where droptrace does?
+ */
+export function sweepValues(names: readonly string[]): { statements: number; disagreements: ValueDisagreement[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'droptrace-sweep-'));
+  mkdirSync(join(dir, 'logs'));
+  const file = join(dir, 'nginx.conf');
+  const disagreements: ValueDisagreement[] = [];
+  let statements = 0;
+  for (const name of names) {
+    for (const rule of rulesFor(name) ?? []) {
+      const home = SWEPT_CONTEXTS.find((c) => rule.contexts.has(c));
+      if (!home || rule.checks.length === 0 || rule.opens) continue;
+      for (const valid of [true, false]) {
+        const values = rule.checks.map((c, i) => (i === 0 ? sample(c, valid) : sample(c, true)));
+        if (values.some((v) => v === undefined)) continue;
+        const text = `${name} ${values.join(' ')}`;
+        writeFileSync(file, placed(home, `${text};`));
+        const r = spawnSync(NGINX, ['-t', '-q', '-c', file, '-p', dir, '-e', join(dir, 'logs/error.log')], { encoding: 'utf8' });
+        const said = /\[emerg\] (.*) in \/[^\n]*:(\d+)/.exec(r.stderr);
+        if (said?.[1]?.startsWith('unknown directive')) break;
+        const statementLine = placed(home, `${text};`).split('\n').findIndex((l) => l.startsWith(name)) + 1;
+        const nginxRefuses = said !== null && Number(said[2]) === statementLine;
+        const ours = loadNginxConf(file);
+        const oursRefuses = !ours.ok && ours.error.line === statementLine;
+        statements++;
+        if (oursRefuses && !nginxRefuses) disagreements.push({ name, value: values.join(' '), kind: 'refused', nginxSaid: said?.[1] ?? 'ok' });
+        if (!oursRefuses && nginxRefuses) disagreements.push({ name, value: values.join(' '), kind: 'missed', nginxSaid: said?.[1] ?? 'ok' });
+      }
+    }
+  }
+  return { statements, disagreements };
+}
+
 const everyHttpSideName = (): string[] => [...new Set(NGINX_DIRECTIVE_ROWS.filter((r) => r[4] !== 'removed').map((r) => r[0]))];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -107,5 +154,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   for (const d of r.disagreements) console.log(`DISAGREE ${d.name} in ${d.context} with ${d.args} args: nginx ${d.nginx} (${d.nginxSaid}), droptrace ${d.ours}`);
   console.log(`directives: ${names.length}; unknown to this nginx (skipped): ${r.skippedUnknownToNginx.length}; placements compared: ${r.placements}; disagreements: ${r.disagreements.length}; ${seconds.toFixed(1)} s`);
-  process.exitCode = r.disagreements.length > 0 ? 1 : 0;
+  const v = sweepValues(names);
+  for (const d of v.disagreements) console.log(`VALUE ${d.kind.toUpperCase()} ${d.name} ${d.value}: nginx says ${d.nginxSaid}`);
+  const refused = v.disagreements.filter((d) => d.kind === 'refused').length;
+  console.log(`values: ${v.statements} statements compared; droptrace refuses what nginx takes: ${refused}; nginx refuses what droptrace takes: ${v.disagreements.length - refused}`);
+  process.exitCode = r.disagreements.length > 0 || refused > 0 ? 1 : 0;
 }
