@@ -939,6 +939,9 @@ export const NGINX_DIRECTIVE_ROWS: readonly DirectiveRow[] = [
 export const THIRD_PARTY_MODULES: readonly (readonly [module: string, names: string])[] = [
   ['headers-more-nginx-module', 'more_set_headers more_clear_headers more_set_input_headers more_clear_input_headers'],
   ['lua-nginx-module (OpenResty)', 'lua_* *_by_lua *_by_lua_block *_by_lua_file access_by_lua_no_postpone'],
+  ['ngx_devel_kit', 'ndk_*'],
+  ['nginx-upstream-fair', 'fair upstream_fair_shm_size'],
+  ['nginx-ct', 'ssl_ct ssl_ct_*'],
   ['nginx-module-vts', 'vhost_traffic_status vhost_traffic_status_*'],
   ['nginx-module-sts', 'stream_server_traffic_status* server_traffic_status*'],
   ['ngx_brotli', 'brotli brotli_*'],
@@ -975,5 +978,5 @@ export const THIRD_PARTY_MODULES: readonly (readonly [module: string, names: str
   ['nginx-vod-module', 'vod vod_*'],
   ['ip2location / ip2proxy', 'ip2location_* ip2proxy_*'],
   ['testcookie', 'testcookie testcookie_*'],
-  ['NGINX Plus', 'health_check health_check_* match api status_zone auth_jwt auth_jwt_* auth_oidc* zone_sync zone_sync_* keyval keyval_zone ntlm queue state hls hls_* f4f f4f_* mqtt mqtt_* session_log session_log_* internal_redirect'],
+  ['NGINX Plus (or an open-source auth_jwt module)', 'health_check health_check_* match api status_zone auth_jwt auth_jwt_* auth_oidc* zone_sync zone_sync_* keyval keyval_zone ntlm queue state hls hls_* f4f f4f_* mqtt mqtt_* session_log session_log_* internal_redirect'],
 ];

@@ -100,9 +100,10 @@ for (const row of NGINX_DIRECTIVE_ROWS) {
 export const rulesFor = (name: string): readonly DirectiveRule[] | undefined => RULES.get(name);
 export const allDirectiveNames = (): IterableIterator<string> => RULES.keys();
 
-const THIRD_PARTY: readonly { readonly module: string; readonly test: (name: string) => boolean }[] = THIRD_PARTY_MODULES.flatMap(([module, names]) =>
+const THIRD_PARTY: readonly { readonly module: string; readonly exact: boolean; readonly test: (name: string) => boolean }[] = THIRD_PARTY_MODULES.flatMap(([module, names]) =>
   names.split(' ').map((pattern) => ({
     module,
+    exact: !pattern.includes('*'),
     test: pattern.endsWith('*')
       ? (n: string): boolean => n.startsWith(pattern.slice(0, -1))
       : pattern.startsWith('*')
@@ -111,8 +112,16 @@ const THIRD_PARTY: readonly { readonly module: string; readonly test: (name: str
   })),
 );
 
-/** The third-party module a directive name belongs to, when it is one droptrace knows of. */
-export const thirdPartyModule = (name: string): string | undefined => THIRD_PARTY.find((t) => t.test(name))?.module;
+/**
+ * The third-party module a directive name belongs to, when it is one droptrace knows of. A name
+ * matched only by a prefix (`set_*`, `upload_*`) that is one edit away from nginx's own directive
+ * is taken for a typo of it (`set_real_ip_form`), not for the module's.
+ */
+export function thirdPartyModule(name: string): string | undefined {
+  const hit = THIRD_PARTY.find((t) => t.test(name));
+  if (!hit || hit.exact) return hit?.module;
+  return nearestDirective(name, 1) === undefined ? hit.module : undefined;
+}
 
 /** "1 argument", "1 or 2 arguments", "at least 1 argument", "no arguments". */
 export function describeArgs(rule: DirectiveRule): string {
@@ -128,11 +137,11 @@ export function describeArgs(rule: DirectiveRule): string {
 export const acceptsCount = (rule: DirectiveRule, n: number): boolean =>
   rule.min !== undefined ? n >= rule.min : rule.counts ? rule.counts.has(n) && n <= 7 : true;
 
-/** The closest known name within two edits, for "did you mean"; short names are left alone. */
-export function nearestDirective(name: string): string | undefined {
+/** The closest known name within `maxEdits` edits, for "did you mean"; short names are left alone. */
+export function nearestDirective(name: string, maxEdits = 2): string | undefined {
   if (name.length < 5) return undefined;
   let best: string | undefined;
-  let bestDist = 3;
+  let bestDist = maxEdits + 1;
   for (const known of RULES.keys()) {
     if (Math.abs(known.length - name.length) >= bestDist) continue;
     const d = editDistance(name, known, bestDist);

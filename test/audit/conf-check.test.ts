@@ -231,3 +231,12 @@ test('conf-check: no value nginx takes is refused (a good and a bad value for ev
   // The other direction (bounds nginx checks and the table does not, such as limit_req_status 400-599) is a known gap, not a refusal.
   assert.deepEqual(r.disagreements.filter((d) => d.kind === 'refused'), []);
 });
+
+test('conf-check: a typo that happens to start like a third-party prefix is still a typo (set_real_ip_form)', () => {
+  const typo = loadNginxConf(join(writeTemp({ 'nginx.conf': conf('set_real_ip_form 10.0.0.0/8;') }), 'nginx.conf'));
+  assert.ok(!typo.ok);
+  assert.match(typo.error.message, /unknown directive "set_real_ip_form" \(in http\): did you mean "set_real_ip_from"\?/);
+  const module = loadNginxConf(join(writeTemp({ 'nginx.conf': conf('server { listen 8080; location / { set_escape_uri $e $arg_q; } }') }), 'nginx.conf'));
+  assert.ok(module.ok, module.ok ? '' : module.error.message);
+  assert.match(module.value.notes.join('\n'), /"set_escape_uri": from set-misc-nginx-module/);
+});
