@@ -47,9 +47,24 @@ before(async () => {
     }
   }
   writeFileSync(log, lines.join('\n') + '\n');
-  const r = await runDroptrace(['ingest', '--db', db, log]);
+  // the app's record of every request (matched by request id) and an nginx error line for each 502,
+  // carrying the same bytes in their own fields: trace and the report print them
+  const app = ids.map((id, i) => JSON.stringify({
+    ts: new Date((1795641900 + i) * 1000 + 499).toISOString(), level: 'error', request_id: id, method: 'GET',
+    path: `/${Object.keys(PAYLOADS)[Math.floor(i / FORMULAS.length)]}${Object.values(PAYLOADS)[Math.floor(i / FORMULAS.length)]}`,
+    status: i % 2 ? 500 : 200, elapsed_ms: 1, pid: 4100, error: i % 2 ? `${FORMULAS[i % FORMULAS.length]}${Object.values(PAYLOADS)[Math.floor(i / FORMULAS.length)]}` : undefined,
+  }));
+  const appLog = join(dir, 'app.ndjson');
+  writeFileSync(appLog, app.join('\n') + '\n');
+  const errors = ids.flatMap((_, i) => (i % 2 ? [`2026/11/25 21:25:${String(i).padStart(2, '0')} [error] 812#812: *${1000 + i} upstream prematurely closed connection ${Object.values(PAYLOADS)[Math.floor(i / FORMULAS.length)]} while reading response header from upstream, client: 127.0.0.1, server: x, request: "GET /x HTTP/1.1", upstream: "http://127.0.0.1:8000/x", host: "x"`] : []));
+  const errorLog = join(dir, 'error.log');
+  writeFileSync(errorLog, errors.join('\n') + '\n');
+  const r = await runDroptrace(['ingest', '--db', db, '--tz', 'UTC', log, appLog, errorLog]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(CONTROL.test(r.stdout), false, 'the ingest summary prints the file name escaped');
+  const stored = JSON.parse((await runDroptrace(['query', '--db', db, '--format', 'json',
+    "SELECT (SELECT count(*) FROM app_requests WHERE path GLOB '*[-]*' OR error GLOB '*[-]*') AS app, (SELECT count(*) FROM nginx_error WHERE message GLOB '*[-]*') AS err"])).stdout) as { app: number; err: number }[];
+  assert.ok(stored[0]!.app >= 12 && stored[0]!.err >= 6, `hostile app and error rows stored: ${JSON.stringify(stored)}`);
 });
 
 const TEXT_SINKS: readonly (readonly string[])[] = [
@@ -57,6 +72,8 @@ const TEXT_SINKS: readonly (readonly string[])[] = [
   ['requests', '--format', 'table'], ['requests', '--format', 'csv'],
   ['query', '--format', 'table', 'SELECT * FROM nginx_access'], ['query', '--format', 'csv', 'SELECT * FROM nginx_access'],
   ['query', '--format', 'table', 'SELECT * FROM files'],
+  ['query', '--format', 'table', 'SELECT * FROM app_requests'], ['query', '--format', 'csv', 'SELECT * FROM app_requests'],
+  ['query', '--format', 'table', 'SELECT * FROM nginx_error'], ['query', '--format', 'csv', 'SELECT * FROM nginx_error'],
   ['trace', 'osc8'], ['trace', '--all', 'clear'], ['trace', 'c1csi'],
 ];
 
