@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './sql/schema.js';
 import { StoreError, writeRefusal } from './store-error.js';
-import { setWaitPolicy, writeTransaction, type WaitPolicy } from './write-lock.js';
+import { retryWhileBusy, setWaitPolicy, writeTransaction, type WaitPolicy } from './write-lock.js';
 
 export type Db = Database.Database;
 export { StoreError };
@@ -61,10 +61,14 @@ function configure(db: Db, opts: OpenOptions): void {
     // 16 KiB pages, set while the database is still empty (WAL mode fixes the page size once the
     // first table exists): a bulk ingest writes a quarter of the pages, WAL frames and write()
     // calls of the 4 KiB default, and scans read fewer pages (docs/performance.md).
-    if (schemaVersion(db) === 0) db.pragma('page_size = 16384');
     // WAL: readers (report, query) never block the nightly ingest, and a kill -9 mid-batch leaves
-    // the last committed batch intact.
-    db.pragma('journal_mode = WAL');
+    // the last committed batch intact. Switching a new file to WAL needs it alone for a moment, and
+    // SQLite answers "database is locked" at once, without its busy handler, when four first runs
+    // race for it: retried within the --wait bound.
+    retryWhileBusy(db, () => {
+      if (schemaVersion(db) === 0) db.pragma('page_size = 16384');
+      db.pragma('journal_mode = WAL');
+    });
     // NORMAL in WAL mode is durable across process crashes (only an OS crash can lose the last
     // commits), which is the failure an ingest checkpoint has to survive.
     db.pragma('synchronous = NORMAL');

@@ -66,6 +66,25 @@ export function beginImmediate(db: Db): void {
 }
 
 /**
+ * Runs `fn` again while SQLite answers SQLITE_BUSY without waiting itself (a journal-mode switch),
+ * up to the connection's bound, sleeping a little between tries.
+ */
+export function retryWhileBusy<T>(db: Db, fn: () => T): T {
+  const policy = waitPolicyOf(db);
+  const until = Date.now() + policy.waitMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      if (Date.now() >= until) throw busyError(db, policy.waitMs);
+      Atomics.wait(pause, 0, 0, delay);
+    }
+  }
+}
+
+/**
  * Runs `fn` as one write transaction: all of it is committed or none (an error or a kill rolls it
  * back). Inside one already (a caller holds the lock), it simply runs.
  */
