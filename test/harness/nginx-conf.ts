@@ -73,6 +73,7 @@ export function renderNginxConf(input: NginxConfInput): string {
     ...logFormatLines,
     `    access_log ${accessLog};`,
     ...extraAccessLogs,
+    ...(profile.extraHttp ?? []).map((d) => `    ${d}`),
     '',
     '    upstream app {',
     ...servers,

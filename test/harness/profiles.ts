@@ -23,6 +23,8 @@ export interface Profile {
   readonly extraAccessLogs?: readonly { readonly file: string; readonly name: string; readonly escape: 'default' | 'json'; readonly text: string }[];
   /** More files the app's middleware logger writes to, each in its own Python logging layout (logs/<file>) */
   readonly extraPythonLogs?: readonly { readonly file: string; readonly format: string }[];
+  /** Directives added to nginx's http block (the maps that stand in for ingress-nginx's variables) */
+  readonly extraHttp?: readonly string[];
 }
 
 const TIMING_VARIABLES = [
@@ -71,6 +73,8 @@ const DELIVERY_ACCESS = [
   { file: 'access-iso.log', name: 'iso', escape: 'default', text: '$time_iso8601 $remote_addr "$request" $status $body_bytes_sent rt=$request_time us="$upstream_status" ua="$upstream_addr" urt="$upstream_response_time" rid=$request_id' },
   { file: 'access-msec.log', name: 'msec', escape: 'default', text: '$msec $remote_addr "$request" $status $request_time "$upstream_status" "$upstream_addr" "$upstream_response_time" $request_id' },
   { file: 'access-keys.json', name: 'keys', escape: 'json', text: '{"at":"$time_iso8601","client":"$remote_addr","req":"$request","code":"$status","took":"$request_time","up_status":"$upstream_status","up_addr":"$upstream_addr","up_time":"$upstream_response_time","rid":"$request_id"}' },
+  // ingress-nginx's upstreaminfo, its controller's variables given by maps in the http block (extraHttp)
+  { file: 'access-upstreaminfo.log', name: 'upstreaminfo', escape: 'default', text: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id' },
   { file: 'access-tsv.log', name: 'tsv', escape: 'default', text: '$time_local\t$remote_addr\t$request\t$status\t$request_time\t$upstream_status\t$upstream_addr\t$upstream_response_time\t$request_id' },
 ] as const;
 const PY_WITHOUT_PID = '%(asctime)s %(levelname)s %(name)s: %(message)s';
@@ -108,7 +112,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   },
   delivery: {
     name: 'delivery',
-    description: 'timing, and nginx writing the same traffic to four more access logs (time first: $time_iso8601, $msec; escape=json with its own keys; tab-separated), the app logging in two more Python layouts',
+    description: 'timing, and nginx writing the same traffic to five more access logs (time first: $time_iso8601, $msec; ingress-nginx upstreaminfo; escape=json with its own keys; tab-separated), the app logging in two more Python layouts',
     tz: 'UTC',
     logFormat: { name: 'timing', escape: 'default', text: TIMING_TEXT },
     errorLogLevel: 'info',
@@ -116,6 +120,11 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     appNdjson: true,
     uvicornAccessLog: true,
     extraAccessLogs: DELIVERY_ACCESS,
+    extraHttp: [
+      'map $host $proxy_upstream_name { default default-app-80; }',
+      'map $host $proxy_alternative_upstream_name { default ""; }',
+      'map $request_id $req_id { default $request_id; }',
+    ],
     extraPythonLogs: [
       { file: 'app-stdlib.log', format: '%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s' },
       { file: 'app-dashes.log', format: '%(asctime)s - %(name)s - %(levelname)s - %(message)s' },

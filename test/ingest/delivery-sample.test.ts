@@ -1,6 +1,6 @@
 /**
- * samples/delivery: one recorded run where nginx wrote the same traffic to five access logs at once
- * (the timing layout, and `$time_iso8601` first, `$msec` first, escape=json with its own keys,
+ * samples/delivery: one recorded run where nginx wrote the same traffic to six access logs at once
+ * (the timing layout, and `$time_iso8601` first, `$msec` first, ingress-nginx upstreaminfo, escape=json with its own keys,
  * tab-separated) and the app logged its middleware lines in three Python layouts. Each access log, read
  * in place of access.log with the same error, gunicorn and NDJSON logs, must give every request with no
  * rejected line and the same verdict and flags, up to what its time can say: `$msec` (ms) must agree on

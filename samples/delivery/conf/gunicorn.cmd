@@ -7,4 +7,4 @@ DT_APP_LOG=./logs/app.ndjson \
 DT_SLOW_SECONDS=1.0 \
 PYTHONDONTWRITEBYTECODE=1 \
 PYTHONUNBUFFERED=1 \
-/usr/bin/gunicorn app:app --chdir test/harness/app -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:43945 -b 127.0.0.1:35549 --timeout 3 --graceful-timeout 2 --keep-alive 2 --log-level info --access-logfile -
+/usr/bin/gunicorn app:app --chdir test/harness/app -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:37333 -b 127.0.0.1:35771 --timeout 3 --graceful-timeout 2 --keep-alive 2 --log-level info --access-logfile -
