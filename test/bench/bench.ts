@@ -2,7 +2,7 @@
  * `npm run bench`: generates a seeded corpus per size, then times the built CLI on it — ingest
  * (combined and timing formats, through the CLI and through the library's `ingestPaths`; the CLI's
  * ingest no longer correlates: the first command that reads verdicts does), `correlate --rebuild`, and `report` when the
- * command exists — and prints medians, lines per second and peak RSS as a table. `--compare` times
+ * command exists — the fleet stages (fleet-bench.ts: shards on every core, --only fleet,fleet-sim) — and prints medians, lines per second and peak RSS as a table. `--compare` times
  * lnav and GoAccess on the same combined file. Prints numbers; asserts nothing.
  *
  *   npm run bench -- --lines 100k,1M,4M --runs 3 --compare [--peer-runs 1] [--seed 42] [--keep]
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpus, TIMING_FORMAT, type Corpus } from './corpus.js';
 import { measure, median, rssMethod, type Measured } from './measure.js';
+import { benchFleet } from './fleet-bench.js';
 
 interface Options {
   sizes: number[];
@@ -109,11 +110,15 @@ async function benchSize(o: Options, lines: number, root: string, rows: Row[], r
   mkdirSync(dir, { recursive: true });
   process.stderr.write(`generating ${size} lines (seed ${o.seed}) in ${dir}\n`);
   const t0 = Date.now();
-  const c: Corpus = await generateCorpus(dir, lines, o.seed);
+  const want = (s: string) => o.only === null || o.only.has(s);
+  const c: Corpus | null = ['combined', 'timing', 'stack'].some(want) ? await generateCorpus(dir, lines, o.seed) : null;
+  if (c === null) {
+    await benchFleetOnly(o, lines, dir, size, rows);
+    return;
+  }
   const mib = (p: string) => (statSync(p).size / 2 ** 20).toFixed(0);
   process.stderr.write(`  generated in ${((Date.now() - t0) / 1000).toFixed(1)} s: combined ${mib(c.combined)} MiB, timing ${mib(c.timing)} MiB, ` +
     `error ${c.counts.error} lines, gunicorn ${c.counts.gunicorn} lines, app ${c.counts.app} lines\n`);
-  const want = (s: string) => o.only === null || o.only.has(s);
   const db = join(dir, 'bench.db');
   const freshDb = () => { for (const s of ['', '-wal', '-shm']) rmSync(db + s, { force: true }); };
   const add = (stage: string, n: number, r: { ms: number; rssKiB: number }, runs: number, note = '') =>
@@ -170,6 +175,21 @@ async function benchSize(o: Options, lines: number, root: string, rows: Row[], r
       rows.push({ size, stage: 'peer: GoAccess', lines: 0, ms: NaN, rssKiB: NaN, runs: 0, note: 'skipped: goaccess is not installed' });
     }
   }
+  if (want('fleet') || want('fleet-sim')) {
+    // the fleet stages read stacks of their own: `lines` requests per stack
+    const fleet = await benchFleet({ runs: o.runs, peerRuns: o.peerRuns, compare: o.compare, seed: o.seed, fleet: want('fleet'), sim: want('fleet-sim') },
+      lines, join(dir, 'fleet'), CLI, repeat, { lnav: onPath('lnav'), goaccess: onPath('goaccess') });
+    for (const r of fleet) rows.push({ size, ...r });
+  }
+  if (!o.keep) rmSync(dir, { recursive: true, force: true });
+}
+
+/** `--only fleet,fleet-sim`: no single-stack corpus to generate. */
+async function benchFleetOnly(o: Options, lines: number, dir: string, size: string, rows: Row[]): Promise<void> {
+  const want = (s: string) => o.only === null || o.only.has(s);
+  const fleet = await benchFleet({ runs: o.runs, peerRuns: o.peerRuns, compare: o.compare, seed: o.seed, fleet: want('fleet'), sim: want('fleet-sim') },
+    lines, join(dir, 'fleet'), CLI, repeat, { lnav: onPath('lnav'), goaccess: onPath('goaccess') });
+  for (const r of fleet) rows.push({ size, ...r });
   if (!o.keep) rmSync(dir, { recursive: true, force: true });
 }
 
