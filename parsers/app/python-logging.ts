@@ -59,20 +59,31 @@ export interface PythonLogLine {
   readonly message: string;
 }
 
-/** Splits a line by the first layout that matches, or null when none does. */
-export function splitPythonLogLine(line: string): PythonLogLine | null {
-  for (const l of PYTHON_LAYOUTS) {
-    const m = l.re.exec(line);
-    if (!m?.groups) continue;
-    const g = m.groups;
-    return {
-      layout: l.name,
-      timeText: g['time'] ?? null,
-      pid: g['pid'] === undefined ? null : Number(g['pid']),
-      level: g['level'] ?? null,
-      logger: g['logger'] ?? null,
-      message: g['msg'] ?? '',
-    };
+/**
+ * Splits a line by the first layout that matches (the user's own compiled formats first), or null
+ * when none does. `%(msecs)03d` after a fraction-less asctime becomes its fraction; `%(created)f`
+ * (epoch seconds) stands for the time when the format has no asctime.
+ */
+export function splitPythonLogLine(line: string, own: readonly PythonLayout[] = []): PythonLogLine | null {
+  for (const layouts of [own, PYTHON_LAYOUTS]) {
+    for (const l of layouts) {
+      const m = l.re.exec(line);
+      if (!m?.groups) continue;
+      const g = m.groups;
+      let timeText = g['time'] ?? null;
+      if (timeText !== null && g['msecs'] !== undefined && !/:\d{2}[,.]\d/.test(timeText)) {
+        timeText = timeText.replace(/(:\d{2})(?=$|[ +Z-])/, `$1.${g['msecs'].split('.')[0]!.padStart(3, '0')}`);
+      }
+      if (timeText === null && g['created'] !== undefined) timeText = g['created'];
+      return {
+        layout: l.name,
+        timeText,
+        pid: g['pid'] === undefined ? null : Number(g['pid']),
+        level: g['level'] ?? null,
+        logger: g['logger'] ?? null,
+        message: g['msg'] ?? '',
+      };
+    }
   }
   return null;
 }

@@ -8,7 +8,7 @@
 import { continuation, ignored, record, reject, type LineParser, type ParserOptions } from '../result.js';
 import { secondsToDuration, type EpochMs } from '../../src/domain/units.js';
 import { CLOCK_SOURCE, createClockReader } from './clock.js';
-import { splitPythonLogLine } from './python-logging.js';
+import { splitPythonLogLine, type PythonLayout } from './python-logging.js';
 import { createContinuationTracker } from './traceback.js';
 import type { AppRecordKind, AppRequestRecord } from './record.js';
 
@@ -113,14 +113,15 @@ export function buildMiddlewareRecord(m: MiddlewareMatch, ctx: LoggedContext): A
  * The app's own text log: middleware lines become records, tracebacks continuations, any other
  * logging line is ignored; a layout with an impossible time is rejected.
  */
-export function createAppTextLineParser(opts: ParserOptions): LineParser<AppRequestRecord> {
+export function createAppTextLineParser(opts: ParserOptions & { readonly appLayouts?: readonly PythonLayout[] }): LineParser<AppRequestRecord> {
+  const appLayouts = opts.appLayouts ?? [];
   const clock = createClockReader(opts.tz);
   const tracker = createContinuationTracker();
   return (raw) => {
     // Delivery wrappers (docker, journald …) are taken off before, once per file: src/ingest/reading.ts;
     // the ingest gives a record without a time the wrapper's.
     const inner = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const split = splitPythonLogLine(inner);
+    const split = splitPythonLogLine(inner, appLayouts);
     if (split) {
       let time: EpochMs | null = null;
       if (split.timeText !== null) {

@@ -11,7 +11,8 @@ import { MONTHS } from '../../src/domain/time.js';
 import { epochMs, type EpochMs } from '../../src/domain/units.js';
 import { createClockReader, type ClockReader } from '../app/clock.js';
 import { readTime, createAppNdjsonLineParser } from '../app/ndjson.js';
-import { splitPythonLogLine } from '../app/python-logging.js';
+import { splitPythonLogLine, type PythonLayout } from '../app/python-logging.js';
+import { readAccessLine, type CompiledAccessFormat } from './access-format.js';
 import { buildMiddlewareRecord, findMiddlewareMessage, findPrefixClock, locateMiddlewareMessage, matchMiddlewareMessage } from '../app/text.js';
 import { createContinuationTracker } from '../app/traceback.js';
 import { GUNICORN_ACCESS, GUNICORN_PREFIX, LAYOUTS, MESSAGES, SIGNALS, type MessagePattern } from './patterns.js';
@@ -107,7 +108,16 @@ function clfTime(text: string): EpochMs | null {
   return epochMs(Date.UTC(+m[3]!, month, +m[1]!, +m[4]!, +m[5]!, +m[6]!) - offset * 60_000);
 }
 
-export function createGunicornParser(opts: ParserOptions): LineParser<GunicornStreamRecord> {
+export interface GunicornParserOptions extends ParserOptions {
+  /** The app's own logging formats (--app-log-format, gunicorn's logconfig), tried before the built-in layouts */
+  readonly appLayouts?: readonly PythonLayout[];
+  /** gunicorn's access_log_format, when it is not the default */
+  readonly accessFormat?: CompiledAccessFormat | null;
+}
+
+export function createGunicornParser(opts: GunicornParserOptions): LineParser<GunicornStreamRecord> {
+  const appLayouts = opts.appLayouts ?? [];
+  const accessFormat = opts.accessFormat ?? null;
   const clock: ClockReader = createClockReader(opts.tz);
   const tracker = createContinuationTracker();
   const ndjson = createAppNdjsonLineParser(opts);
@@ -135,6 +145,15 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
     // the ingest gives a record without a time the wrapper's.
     const inner = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
 
+    // 0. gunicorn's access lines in the declared access_log_format.
+    if (accessFormat !== null) {
+      const a = readAccessLine(accessFormat, inner, clfTime);
+      if (a) {
+        tracker.reset();
+        return record({ table: 'app', row: a }, 'access_log_format');
+      }
+    }
+
     // 1. gunicorn's and uvicorn's own layouts.
     for (const l of LAYOUTS) {
       const m = l.re.exec(inner);
@@ -150,7 +169,7 @@ export function createGunicornParser(opts: ParserOptions): LineParser<GunicornSt
       return emit(l.name, g['msg'] ?? '', { time, timeText, level: toLogLevel(g['level']), pid: int(g['pid']) }, l.source, null);
     }
     // 2. Python logging layouts (the app's lines, or gunicorn/uvicorn through a custom logconfig).
-    const py = splitPythonLogLine(inner);
+    const py = splitPythonLogLine(inner, appLayouts);
     if (py) {
       let time: EpochMs | null = null;
       if (py.timeText !== null) {

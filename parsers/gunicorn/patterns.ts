@@ -109,9 +109,13 @@ export const MESSAGES: readonly MessagePattern[] = [
   },
 ];
 
-/** gunicorn's default access_log_format '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'. */
+/**
+ * gunicorn's default access_log_format '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"', and
+ * the default with atoms appended (the usual way to add %(D)s): without the declared format
+ * (--gunicorn-access-format) the appended atoms are not read.
+ */
 export const GUNICORN_ACCESS =
-  /^(?<client>\S+) \S+ \S+ \[(?<time>\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "(?<method>[A-Z]+) (?<uri>\S+) HTTP\/[\d.]+" (?<status>\d{3}) (?:\d+|-)(?: "[^"]*" "[^"]*")?$/;
+  /^(?<client>\S+) \S+ \S+ \[(?<time>\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "(?<method>[A-Z]+) (?<uri>\S+) HTTP\/[\d.]+" (?<status>\d{3}) (?:\d+|-)(?: "[^"]*" "[^"]*"(?: .*)?)?$/;
 
 /** Signal names gunicorn logs ("Handling signal: term", "was sent SIGKILL!") → numbers (Linux). */
 export const SIGNALS: Readonly<Record<string, number>> = {

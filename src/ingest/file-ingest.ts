@@ -25,6 +25,9 @@ export interface FileIngestOptions {
   readonly accessFormat: AccessFormat | null;
   /** `--layer-of`: stream name → layer, for streams whose names say nothing */
   readonly layerOf: Readonly<Record<string, LayerGroup>>;
+  /** Python logging formats of app text and gunicorn lines; gunicorn's access_log_format */
+  readonly appLogFormats?: readonly string[];
+  readonly gunicornAccessFormat?: string | null;
   /** Lines per transaction: large enough to amortise the commit, small enough to lose little on a kill. */
   readonly batchLines: number;
   readonly stdin?: NodeJS.ReadableStream;
@@ -147,7 +150,9 @@ async function placeAndIngest(
       const fix = choice.type === 'nginx-access' ? '' : `: pass --type ${SOURCE_TYPES.join('|')} (and --layer-of NAME=LAYER for a stream of several containers)`;
       return { ...summary, type: choice.type, decided: choice.decided, unplaced: `cannot read ${path}: ${choice.reason}${fix}` };
     }
-    const reading = choice.reading;
+    // Declared Python formats travel with the reading, so a resumed file is read with them.
+    const python = { app_log_formats: opts.appLogFormats ?? [], access_log_format: opts.gunicornAccessFormat ?? null };
+    const reading: FileReading = python.app_log_formats.length > 0 || python.access_log_format !== null ? { ...choice.reading, python } : choice.reading;
     if (choice.zoneNeeded && opts.tz === null) {
       opts.onWarning(`${path}: its timestamps carry no zone; read them as ${tz} (the machine's zone). Pass --tz <IANA zone> if the server ran in another.`);
     }

@@ -25,6 +25,10 @@ export interface IngestOptions {
   readonly logFormatEscape?: EscapeMode | null;
   /** Stream name → layer, for compose/kubectl/journald streams whose names say nothing (`--layer-of`) */
   readonly layerOf?: Readonly<Record<string, LayerGroup>>;
+  /** The app's Python logging formats (app text logs and gunicorn streams), tried before the common layouts */
+  readonly appLogFormats?: readonly string[];
+  /** gunicorn's access_log_format, when it is not the default */
+  readonly gunicornAccessFormat?: string | null;
   readonly batchLines?: number;
   readonly stdin?: NodeJS.ReadableStream;
   readonly onWarning?: (message: string) => void;
@@ -72,6 +76,8 @@ export async function ingestPaths(db: Db, paths: readonly string[], opts: Ingest
     host: opts.host ?? null,
     accessFormat: accessFormatOf(opts),
     layerOf: opts.layerOf ?? {},
+    appLogFormats: opts.appLogFormats ?? [],
+    gunicornAccessFormat: opts.gunicornAccessFormat ?? null,
     batchLines: opts.batchLines ?? DEFAULT_BATCH_LINES,
     onWarning,
     ...(opts.stdin ? { stdin: opts.stdin } : {}),

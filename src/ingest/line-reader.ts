@@ -73,6 +73,8 @@ export function createLineReader(reading: FileReading, opts: LineReaderOptions):
         tz: opts.tz,
         variant: layer === 'nginx-access' ? (reading.access === 'json' ? 'json' : null) : layer === 'app' ? reading.app : null,
         access: reading.access === 'json' ? null : reading.access,
+        appLogFormats: reading.python?.app_log_formats ?? [],
+        gunicornAccessFormat: reading.python?.access_log_format ?? null,
       });
       parsers.set(key, p);
     }

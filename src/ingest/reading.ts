@@ -31,11 +31,21 @@ export interface FileReading {
   readonly app: 'ndjson' | 'text';
   /** Stream name (compose service, container, unit, pod/container) → the layer it feeds. */
   readonly names: Readonly<Record<string, LayerGroup>>;
+  /** Declared Python formats of app text and gunicorn lines (--app-log-format, --gunicorn-access-format, --gunicorn-conf) */
+  readonly python?: PythonFormats | null;
 }
+
+/** The app's logging formats and gunicorn's access_log_format a file is read with. */
+export interface PythonFormats {
+  readonly app_log_formats: readonly string[];
+  readonly access_log_format: string | null;
+}
+
+const hasPython = (r: FileReading): boolean => r.python != null && (r.python.app_log_formats.length > 0 || r.python.access_log_format !== null);
 
 /** A reading with no wrapper and one layer stores what it always stored, so older databases resume as before. */
 export function isPlainReading(r: FileReading): boolean {
-  return r.chain.length === 0 && Object.keys(r.names).length === 0;
+  return r.chain.length === 0 && Object.keys(r.names).length === 0 && !hasPython(r);
 }
 
 const MARK = 'droptrace-reading:';
@@ -53,7 +63,7 @@ export function serializeReading(r: FileReading): string | null {
     }
   }
   const access = r.access === null || r.access === 'json' ? r.access : serializeAccessFormat(r.access);
-  return MARK + JSON.stringify({ chain: r.chain, main: r.main, access, app: r.app, names: r.names });
+  return MARK + JSON.stringify({ chain: r.chain, main: r.main, access, app: r.app, names: r.names, ...(hasPython(r) ? { python: r.python } : {}) });
 }
 
 const COMBINED: AccessFormat = {
@@ -65,7 +75,7 @@ const COMBINED: AccessFormat = {
 export function readingFromRow(type: string, format: string | null): FileReading {
   if (format !== null && format.startsWith(MARK)) {
     const o = JSON.parse(format.slice(MARK.length)) as {
-      chain: string[]; main: string; access: string | null; app: string; names: Record<string, string>;
+      chain: string[]; main: string; access: string | null; app: string; names: Record<string, string>; python?: PythonFormats;
     };
     const chain = o.chain.filter((c): c is WrapperId => c in WRAPPER_BY_ID);
     const names: Record<string, LayerGroup> = {};
@@ -76,6 +86,7 @@ export function readingFromRow(type: string, format: string | null): FileReading
       access: o.access === null ? null : o.access === 'json' ? 'json' : parseAccessFormat(o.access),
       app: o.app === 'ndjson' ? 'ndjson' : 'text',
       names,
+      python: o.python ?? null,
     };
   }
   const main = asSourceType(type);

@@ -13,6 +13,9 @@ import { createGcpLbParser } from '../../parsers/gcp-lb/parse.js';
 import { createHaproxyParser } from '../../parsers/haproxy/parse.js';
 import { createCloudflareParser } from '../../parsers/cloudflare/parse.js';
 import type { TableRecord } from '../store/writers.js';
+import { compilePythonLogFormat, isFormatProblem } from '../../parsers/app/python-format.js';
+import type { PythonLayout } from '../../parsers/app/python-logging.js';
+import { compileGunicornAccessFormat, type CompiledAccessFormat } from '../../parsers/gunicorn/access-format.js';
 import type { SourceType } from './detect.js';
 import { serializeAccessFormat, type AccessFormat } from './access-format.js';
 
@@ -21,6 +24,26 @@ export interface SourceParserOptions {
   readonly variant: 'json' | 'ndjson' | 'text' | null;
   /** nginx access format (log_format and escape mode); null for `combined` */
   readonly access: AccessFormat | null;
+  /** The app's Python logging formats (--app-log-format, gunicorn's logconfig): app text and gunicorn streams */
+  readonly appLogFormats?: readonly string[];
+  /** gunicorn's access_log_format (--gunicorn-access-format, gunicorn.conf.py): gunicorn streams */
+  readonly gunicornAccessFormat?: string | null;
+}
+
+/** Compiles declared formats once per file; they were validated where they were given (the CLI). */
+function compileAppLayouts(formats: readonly string[] | undefined): PythonLayout[] {
+  return (formats ?? []).map((f, i) => {
+    const c = compilePythonLogFormat(f, { name: i === 0 ? 'custom' : `custom${i + 1}` });
+    if (isFormatProblem(c)) throw new Error(`--app-log-format ${JSON.stringify(f)}: ${c.reason}`);
+    return c.layout;
+  });
+}
+
+function compileAccess(format: string | null | undefined): CompiledAccessFormat | null {
+  if (format === null || format === undefined) return null;
+  const c = compileGunicornAccessFormat(format);
+  if (isFormatProblem(c)) throw new Error(`gunicorn access_log_format ${JSON.stringify(format)}: ${c.reason}`);
+  return c;
 }
 
 export interface SourceParser {
@@ -54,7 +77,7 @@ export function createSourceParser(type: SourceType, o: SourceParserOptions): So
     case 'nginx-error':
       return { type, format: null, parse: tagged(createNginxErrorParser({ tz: o.tz }), 'nginx_error') };
     case 'gunicorn': {
-      const p = createGunicornParser({ tz: o.tz });
+      const p = createGunicornParser({ tz: o.tz, appLayouts: compileAppLayouts(o.appLogFormats), accessFormat: compileAccess(o.gunicornAccessFormat) });
       return {
         type,
         format: null,
@@ -83,6 +106,6 @@ export function createSourceParser(type: SourceType, o: SourceParserOptions): So
     case 'app':
       return o.variant === 'ndjson'
         ? { type, format: 'ndjson', parse: tagged(createAppNdjsonParser({ tz: o.tz }), 'app_requests') }
-        : { type, format: 'text', parse: tagged(createAppTextParser({ tz: o.tz }), 'app_requests') };
+        : { type, format: 'text', parse: tagged(createAppTextParser({ tz: o.tz, appLayouts: compileAppLayouts(o.appLogFormats) }), 'app_requests') };
   }
 }

@@ -46,3 +46,50 @@ test('without the app server\'s line the same request has no app evidence (the j
   assert.equal(r.app, null);
   assert.equal(r.app_server, null);
 });
+
+const ATOMS = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s %(L)s %(M)s %(T)s %(p)s %({x-request-id}i)s %({content-type}o)s';
+
+test('--gunicorn-conf: access_log_format with %(D)s gives the request time, pid and request id; a handler that outlived a 499 is wasted work', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'gunicorn.conf.py'), [
+    'bind = "127.0.0.1:8000"',
+    `access_log_format = '${ATOMS}'`,
+    'logconfig_dict = {',
+    '    "version": 1,',
+    '    "formatters": {',
+    '        "generic": {"format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"},',
+    '    },',
+    '}',
+  ].join('\n') + '\n');
+  // nginx in front: /slow's client gave up after 0.4 s (499) while the handler ran on for 1 s.
+  writeFileSync(join(dir, 'access.log'), [
+    '127.0.0.1 - - [05/Dec/2026:00:34:45 +0000] "GET /x HTTP/1.1" 200 3 "-" "curl/7.88.1" 0.002',
+    '127.0.0.1 - - [05/Dec/2026:00:34:45 +0000] "GET /slow?s=1 HTTP/1.1" 499 0 "-" "curl/7.88.1" 0.400',
+    '127.0.0.1 - - [05/Dec/2026:00:34:46 +0000] "GET /y?q=1 HTTP/1.1" 200 3 "http://ref.example/" "Mozilla/5.0 (X11)" 0.002',
+  ].join('\n') + '\n');
+  const db = join(dir, 'd.db');
+  const ingest = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, '--gunicorn-conf', join(dir, 'gunicorn.conf.py'),
+    '--log-format', '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time',
+    join(dir, 'access.log'), recorded('sync-access-logformat-atoms.log')]);
+  assert.equal(ingest.exitCode, 0, ingest.stderr);
+  assert.match(ingest.stderr, /gunicorn access_log_format from .*gunicorn\.conf\.py:2: .*carries request time, request id, pid/);
+  assert.match(ingest.stderr, /app log format from .*gunicorn\.conf\.py:6 \(logconfig_dict\)/);
+  const run = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson']);
+  const reqs = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Req & { wasted_work: boolean; app_server: { elapsed_s: number | null; pid: number | null; request_id: string | null } | null });
+  assert.deepEqual(reqs.map((r) => [r.uri, r.verdict, r.wasted_work, r.app_server?.elapsed_s ?? null, r.app_server?.pid ?? null, r.app_server?.request_id ?? null]), [
+    ['/x', 'ok', false, 0, 14951, null],
+    ['/slow?s=1', 'client_abort', true, 1.001, 14951, null],
+    ['/y?q=1', 'ok', false, 0.001, 14951, 'abc123'],
+  ]);
+});
+
+test('--app-log-format and --gunicorn-access-format errors are usage errors naming the field', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'x.log'), 'x\n');
+  const bad = await runCliCaptured(['ingest', '--db', join(dir, 'd.db'), '--app-log-format', '%(asctime)s %(levelname)s', join(dir, 'x.log')]);
+  assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr, /no %\(message\)s/);
+  const atom = await runCliCaptured(['ingest', '--db', join(dir, 'd.db'), '--gunicorn-access-format', '%(h)s %(Q)s %(s)s "%(r)s"', join(dir, 'x.log')]);
+  assert.equal(atom.exitCode, 2);
+  assert.match(atom.stderr, /%\(Q\)s at character 7 is not a gunicorn access_log_format atom/);
+});

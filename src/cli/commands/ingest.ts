@@ -8,6 +8,7 @@ import { ingestAndCorrelate } from '../../analyze.js';
 import { renderTable, stripControls } from '../../output/rows.js';
 import { SOURCE_TYPES, type SourceType } from '../../ingest/detect.js';
 import { resolveLogFormat, type LogFormatFlags } from '../log-format.js';
+import { collect, resolveAppLogFormats, type AppLogFormatFlags } from '../app-log-format.js';
 import { createProgress } from '../progress.js';
 import { existsSync } from 'node:fs';
 import { assertKnownZone } from '../../domain/time.js';
@@ -17,7 +18,7 @@ import { UsageError } from '../../errors.js';
 import { addShardOptions, isSharded, type ShardFlags } from '../shard-options.js';
 import { renderShardSummary, runShardedIngest, shardedSucceeded, shardSummaryJson } from '../shard-run.js';
 
-export interface IngestFlags extends LogFormatFlags, ShardFlags {
+export interface IngestFlags extends LogFormatFlags, ShardFlags, AppLogFormatFlags {
   readonly db: string;
   readonly type: SourceType | 'auto';
   readonly tz?: string;
@@ -38,7 +39,10 @@ export function addIngestOptions(cmd: Command): Command {
     .option('--nginx-conf <file>', 'nginx.conf to read --log-format-name from (includes followed)')
     .option('--tz <zone>', 'IANA zone of timestamps that carry no offset (nginx error log, Python asctime); default: this machine\'s zone, with a warning')
     .option('--host <name>', 'label rows with the host they came from')
-    .option('--layer-of <name=layer,...>', "the layer each stream name feeds in a compose/kubectl/journald export whose names say nothing, e.g. 'proxy_1=nginx,api=gunicorn' (layers: nginx, gunicorn, uvicorn, app)");
+    .option('--layer-of <name=layer,...>', "the layer each stream name feeds in a compose/kubectl/journald export whose names say nothing, e.g. 'proxy_1=nginx,api=gunicorn' (layers: nginx, gunicorn, uvicorn, app)")
+    .option('--app-log-format <format>', "the app's Python logging format, e.g. '%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s' ({}-style too); for app text logs and gunicorn streams; repeatable", collect)
+    .option('--gunicorn-access-format <format>', "gunicorn's access_log_format when it is not the default ('%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\" %(D)s' …)")
+    .option('--gunicorn-conf <file>', 'read access_log_format and the logging formats (logconfig_dict, logconfig ini) from gunicorn.conf.py, or a --log-config ini file');
   return addShardOptions(cmd);
 }
 
@@ -83,6 +87,8 @@ export async function runIngestCommand(paths: string[], flags: IngestFlags, io: 
   const logFormat = await resolveLogFormat(flags);
   const layerOf = flags.layerOf === undefined ? {} : parseLayerOf(flags.layerOf);
   if (typeof layerOf === 'string') throw new UsageError(`--layer-of: ${layerOf}`);
+  const appFormats = resolveAppLogFormats(flags);
+  for (const n of appFormats.notes) io.stderr.write(`note: ${n}\n`);
   const created = !existsSync(flags.db);
   const progress = createProgress(io);
   const opts: IngestOptions = {
@@ -91,6 +97,8 @@ export async function runIngestCommand(paths: string[], flags: IngestFlags, io: 
     host: flags.host ?? null,
     logFormat,
     layerOf,
+    appLogFormats: appFormats.appLogFormats,
+    gunicornAccessFormat: appFormats.gunicornAccessFormat,
     stdin: io.stdin,
     onWarning: (m) => io.stderr.write(`warning: ${stripControls(m)}\n`),
     onProgress: progress.update,

@@ -11,6 +11,7 @@ import { MIDDLEWARE_PATTERNS } from '../../../parsers/app/text.js';
 import { NDJSON_DURATIONS, NDJSON_FIELDS } from '../../../parsers/app/ndjson.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
 import { readExamples } from '../gunicorn/support.js';
+import { compilePythonLogFormat, isFormatProblem } from '../../../parsers/app/python-format.js';
 
 interface Example {
   readonly name: string;
@@ -18,6 +19,8 @@ interface Example {
   readonly line: string;
   readonly tz?: string;
   readonly before?: readonly string[];
+  /** --app-log-format the file is read with */
+  readonly appLogFormat?: string;
   readonly expect: {
     readonly kind: 'record' | 'continuation' | 'ignored' | 'reject';
     readonly pattern?: string;
@@ -30,8 +33,9 @@ interface Example {
 const file = readExamples<{ tz: string; examples: Example[] }>('app');
 
 function run(ex: Example) {
-  const make = ex.parser === 'text' ? createAppTextParser : createAppNdjsonParser;
-  const parse = make({ tz: ex.tz ?? file.tz });
+  const app = ex.appLogFormat === undefined ? null : compilePythonLogFormat(ex.appLogFormat);
+  if (isFormatProblem(app)) throw new Error(`${ex.name}: its format does not compile: ${app.reason}`);
+  const parse = ex.parser === 'text' ? createAppTextParser({ tz: ex.tz ?? file.tz, appLayouts: app ? [app.layout] : [] }) : createAppNdjsonParser({ tz: ex.tz ?? file.tz });
   for (const b of ex.before ?? []) parse(b);
   return parse(ex.line);
 }

@@ -11,12 +11,17 @@ import { PYTHON_LAYOUTS, matchingPythonLayouts } from '../../../parsers/app/pyth
 import { MIDDLEWARE_PATTERNS, matchMiddlewareMessage } from '../../../parsers/app/text.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
 import { readExamples } from './support.js';
+import { compilePythonLogFormat, isFormatProblem } from '../../../parsers/app/python-format.js';
+import { compileGunicornAccessFormat } from '../../../parsers/gunicorn/access-format.js';
 
 interface Example {
   readonly name: string;
   readonly line: string;
   readonly tz?: string;
   readonly before?: readonly string[];
+  /** --app-log-format / gunicorn's access_log_format the stream is read with */
+  readonly appLogFormat?: string;
+  readonly accessLogFormat?: string;
   readonly expect: {
     readonly kind: 'record' | 'continuation' | 'ignored' | 'reject';
     readonly table?: 'server' | 'app';
@@ -30,7 +35,10 @@ interface Example {
 const file = readExamples<{ tz: string; examples: Example[] }>('gunicorn');
 
 function run(ex: Example) {
-  const parse = createGunicornParser({ tz: ex.tz ?? file.tz });
+  const app = ex.appLogFormat === undefined ? null : compilePythonLogFormat(ex.appLogFormat);
+  const access = ex.accessLogFormat === undefined ? null : compileGunicornAccessFormat(ex.accessLogFormat);
+  if (isFormatProblem(app) || isFormatProblem(access)) throw new Error(`${ex.name}: its format does not compile: ${JSON.stringify(app ?? access)}`);
+  const parse = createGunicornParser({ tz: ex.tz ?? file.tz, appLayouts: app ? [app.layout] : [], accessFormat: access });
   for (const b of ex.before ?? []) parse(b);
   return parse(ex.line);
 }
@@ -59,7 +67,7 @@ test('gunicorn examples: names are unique', () => {
 
 test('gunicorn examples: every layout and message pattern has an example', () => {
   const used = new Set(file.examples.flatMap((e) => (e.expect.pattern ?? '').split('/')));
-  const missing = [...LAYOUTS.map((l) => l.name), ...PYTHON_LAYOUTS.map((l) => l.name), ...MESSAGES.map((m) => m.name), ...MIDDLEWARE_PATTERNS.map((m) => m.name)]
+  const missing = [...LAYOUTS.map((l) => l.name), ...PYTHON_LAYOUTS.map((l) => l.name), 'custom', 'access_log_format', ...MESSAGES.map((m) => m.name), ...MIDDLEWARE_PATTERNS.map((m) => m.name)]
     .filter((n) => !used.has(n));
   assert.deepEqual(missing, []);
 });
