@@ -93,3 +93,29 @@ test('--app-log-format and --gunicorn-access-format errors are usage errors nami
   assert.equal(atom.exitCode, 2);
   assert.match(atom.stderr, /%\(Q\)s at character 7 is not a gunicorn access_log_format atom/);
 });
+
+test('a gunicorn stream read with a declared access_log_format is resumed with it (the format travels with the file)', async (t) => {
+  const { appendFileSync, readFileSync } = await import('node:fs');
+  const { openStore } = await import('../../src/store/open.js');
+  const dir = tempDir(t);
+  const lines = readFileSync(recorded('sync-access-logformat-atoms.log'), 'utf8').split('\n');
+  const log = join(dir, 'gunicorn.log');
+  writeFileSync(log, lines.slice(0, 6).join('\n') + '\n');
+  const db = join(dir, 'd.db');
+  assert.equal((await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, '--gunicorn-access-format', ATOMS, log])).exitCode, 0);
+  appendFileSync(log, lines.slice(6).join('\n'));
+  // No format flag the second time: the stored reading has it.
+  const again = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, log]);
+  assert.equal(again.exitCode, 0, again.stderr);
+  const store = openStore(db);
+  try {
+    const rows = store.prepare("SELECT pattern, elapsed_ms FROM app_requests WHERE kind = 'access' ORDER BY line_no").all();
+    assert.deepEqual(rows, [
+      { pattern: 'access_log_format', elapsed_ms: 0 },
+      { pattern: 'access_log_format', elapsed_ms: 1001 },
+      { pattern: 'access_log_format', elapsed_ms: 1 },
+    ]);
+  } finally {
+    store.close();
+  }
+});
