@@ -27,7 +27,7 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
     .argument('[paths...]', 'log files, directories, globs, or - for stdin; with --db DIR one directory per stack');
   dbOption(addReportOptions(addIngestOptions(cmd), { withTz: false }))
     .option('--cmd <command>', 'the gunicorn/uvicorn command line (or a Dockerfile / compose file / Procfile / systemd unit): with --nginx-conf, the audited chain the recommendations cite')
-    .option('--gunicorn-conf <file>', 'gunicorn.conf.py, for the audited chain')
+    // --gunicorn-conf comes with the ingest options (its log formats); analyze also audits it.
     .option('--lb-idle-timeout <dur>', "the load balancer's idle timeout (60, 60s, 1m), for the audited chain")
     .addOption(new Option('--lb-provider <provider>', "the load balancer in front (its default idle timeout), for the audited chain").choices([...LB_PROVIDERS]))
     .option('--haproxy-conf <file>', 'haproxy.cfg of the HAProxy in front of nginx, for the audited chain')

@@ -42,7 +42,7 @@ export function addIngestOptions(cmd: Command): Command {
     .option('--layer-of <name=layer,...>', "the layer each stream name feeds in a compose/kubectl/journald export whose names say nothing, e.g. 'proxy_1=nginx,api=gunicorn' (layers: nginx, gunicorn, uvicorn, app)")
     .option('--app-log-format <format>', "the app's Python logging format, e.g. '%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s' ({}-style too); for app text logs and gunicorn streams; repeatable", collect)
     .option('--gunicorn-access-format <format>', "gunicorn's access_log_format when it is not the default ('%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\" %(D)s' …)")
-    .option('--gunicorn-conf <file>', 'read access_log_format and the logging formats (logconfig_dict, logconfig ini) from gunicorn.conf.py, or a --log-config ini file');
+    .option('--gunicorn-conf <file>', 'gunicorn.conf.py (or a --log-config ini file): its access_log_format and logging formats (logconfig_dict, logconfig ini) read the gunicorn and app lines; analyze also audits it for the chain');
   return addShardOptions(cmd);
 }
 
