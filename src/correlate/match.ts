@@ -53,6 +53,8 @@ export class AppWindow {
   private size = 0;
   /** Records in the window per format: with one format only, no record has a twin to look for. */
   private readonly perFormat: Record<AppRow['format'], number> = { text: 0, ndjson: 0, access: 0 };
+  /** Some app record carried a request id: the app logs them, so an id-less access line is only a twin. */
+  private idsLogged = false;
 
   constructor(
     private readonly source: Iterator<AppRow>,
@@ -82,6 +84,7 @@ export class AppWindow {
       if (next.row.request_id) push(this.byRequestId, next.row.request_id, next);
       this.size++;
       this.perFormat[next.row.format]++;
+      if (next.row.request_id) this.idsLogged = true;
     }
   }
 
@@ -111,8 +114,10 @@ export class AppWindow {
         const primary = byId[0]!;
         const others = byId.slice(1);
         for (const e of byId) this.claim(e);
-        this.claimTwin(primary, others);
-        return { primary, others, method: 'request_id', confidence: 1 };
+        const twins: AppOnNginxClock[] = [];
+        this.claimTwin(primary, twins);
+        const chosen = preferHandlerRecord(primary, twins);
+        return { primary: chosen.primary, others: [...others, ...chosen.others], method: 'request_id', confidence: 1 };
       }
     }
     const bucket = this.byKey.get(pathKey(a.method, a.path));
@@ -124,6 +129,9 @@ export class AppWindow {
     for (const e of bucket) {
       if (this.used.has(e.row.id)) continue;
       if (a.request_id && e.row.request_id && e.row.request_id !== a.request_id) continue;
+      // An access line without an id, where the app logs ids: it joins only as the twin of its own
+      // execution's record (claimTwin), or a request that never reached the app takes the next one's.
+      if (a.request_id && !e.row.request_id && e.row.format === 'access' && this.idsLogged) continue;
       // nginx answered with the app's response: an app record that states another status answered another request.
       if (answered && e.row.status !== null && a.status !== null && e.row.status !== a.status) continue;
       const cost = this.cost(e, start, end, coarse, answered);
@@ -133,12 +141,13 @@ export class AppWindow {
     }
     if (!best) return null;
     this.claim(best);
-    const others: AppOnNginxClock[] = [];
-    this.claimTwin(best, others);
+    const twins: AppOnNginxClock[] = [];
+    this.claimTwin(best, twins);
+    const { primary, others } = preferHandlerRecord(best, twins);
     const tol = coarse ? 2_500 : END_TOLERANCE_MS;
     const closeness = Math.max(0.05, 1 - bestCost / tol);
     const ambiguity = second === Infinity ? 1 : Math.min(1, (second - bestCost) / tol + 0.3);
-    return { primary: best, others, method: 'time_window', confidence: round2(closeness * ambiguity) };
+    return { primary, others, method: 'time_window', confidence: round2(closeness * ambiguity) };
   }
 
   private cost(e: AppOnNginxClock, start: number | null, end: number, coarse: boolean, answered: boolean): number | null {
@@ -184,6 +193,19 @@ export class AppWindow {
       }
     }
   }
+}
+
+/**
+ * The app server's access line can win the match (it states the status), but the handler's own
+ * record of the same execution knows more: its pid (stalls and worker deaths need it) and its
+ * elapsed time. When such a twin was found it becomes the primary, so a line a delivery wrapper
+ * happened to time never changes what the handler's record had already established.
+ */
+function preferHandlerRecord(primary: AppOnNginxClock, twins: AppOnNginxClock[]): { primary: AppOnNginxClock; others: AppOnNginxClock[] } {
+  if (primary.row.format !== 'access' || (primary.row.pid !== null && primary.row.elapsed_ms !== null)) return { primary, others: twins };
+  const handler = twins.find((t) => t.row.format !== 'access' && (t.row.pid !== null || t.row.elapsed_ms !== null));
+  if (!handler) return { primary, others: twins };
+  return { primary: handler, others: [primary, ...twins.filter((t) => t !== handler)] };
 }
 
 /** Completed handler records (NDJSON, the server's access line) outrank the middleware's lines as the "answer" of a request id. */

@@ -67,10 +67,14 @@ const count = (db: Db, sql: string) => (db.prepare(sql).get() as { n: number }).
  * Other lines without one (traceback lines) take the previous line's.
  */
 function timedStreams(db: Db): Stream[] {
+  // A tag the client sent twice (a retry after a 502) has two nginx ends: the access line belongs to
+  // the one whose status it states, else to the first.
   const endOfTag = new Map<string, number>();
-  for (const r of db.prepare('SELECT request, time_ms FROM nginx_access').all() as { request: string | null; time_ms: number }[]) {
+  for (const r of db.prepare('SELECT request, status, time_ms FROM nginx_access').all() as { request: string | null; status: number | null; time_ms: number }[]) {
     const tag = /dt=(t\d+)/.exec(r.request ?? '')?.[1];
-    if (tag !== undefined) endOfTag.set(tag, Math.min(endOfTag.get(tag) ?? Infinity, r.time_ms));
+    if (tag === undefined) continue;
+    endOfTag.set(`${tag} ${r.status}`, Math.min(endOfTag.get(`${tag} ${r.status}`) ?? Infinity, r.time_ms));
+    endOfTag.set(tag, Math.min(endOfTag.get(tag) ?? Infinity, r.time_ms));
   }
   return FILES.map(({ file, name, stream }) => {
     const path = join(SAMPLE, 'logs', file);
@@ -84,7 +88,9 @@ function timedStreams(db: Db): Stream[] {
     const lines: TimedLine[] = text.map((t, i) => {
       const own = times.get(i + 1);
       if (own !== undefined) return { text: t, ms: (last = own) };
-      const tagEnd = endOfTag.get(/dt=(t\d+)/.exec(t)?.[1] ?? '');
+      const tag = /dt=(t\d+)/.exec(t)?.[1] ?? '';
+      const status = /" (\d{3})\b/.exec(t)?.[1];
+      const tagEnd = endOfTag.get(`${tag} ${status}`) ?? endOfTag.get(tag);
       return { text: t, ms: tagEnd !== undefined ? tagEnd - 1 : last };
     });
     return { name, stream, lines };
