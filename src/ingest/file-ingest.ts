@@ -3,6 +3,7 @@
  * the line at the checkpoint), resumes after it, and commits rows together with the checkpoint in
  * the same transaction: a run killed at any point leaves a database the next run completes exactly.
  */
+import { suggestPythonLogFormat } from '../../parsers/app/suggest-format.js';
 import { createHash } from 'node:crypto';
 import { StoreError, type Db } from '../store/open.js';
 import { beginImmediate, rollbackQuietly, writeTransaction } from '../store/write-lock.js';
@@ -63,6 +64,8 @@ export interface FileSummary {
   delivery: string;
   /** Rows this content holds in the database after this run (earlier runs included) */
   storedRecords: number;
+  /** Most app/gunicorn lines fitted no logging layout: the `--app-log-format` that reads them, checked on them */
+  formatHint?: string;
 }
 
 const PRELUDE_BYTES = 64 * 1024;
@@ -295,6 +298,12 @@ async function runLines(
   let sinceCommit = 0;
   let bytesSeen = 0;
   let forgotPartial = false;
+  // Lines the gunicorn/app parsers kept as generic ('unknown') against those a layout split: a sample for the hint.
+  const genericLines: string[] = [];
+  let framedLines = 0;
+  const noteGeneric = (rec: TableRecord) => {
+    if (rec.table === 'server_log' && genericLines.length < 200 && typeof rec.row.message === 'string' && rec.row.message.trim() !== '') genericLines.push(rec.row.message);
+  };
   // Where the stored checkpoint stands: each commit moves it only from there (files.ts).
   let at: CheckpointAt = { bytesDone: resume.bytes_done, linesDone: resume.lines_done, partialHash: resume.partial_hash };
   let committedRecords = 0;
@@ -396,6 +405,8 @@ async function runLines(
     const provenanceEnd = currentEnd!;
     switch (result.kind) {
       case 'record':
+        if (result.pattern === 'unknown') noteGeneric(result.record);
+        else if (!result.pattern.startsWith('bare/') && (result.record.table === 'server_log' || result.record.table === 'app_requests')) framedLines++;
         flushPending();
         pendingPrevHash = lastLineHash;
         pendingPrevText = lastLineText;
@@ -491,7 +502,21 @@ async function runLines(
   if (forgotPartial) writeTransaction(db, () => registry.recount(fileId));
   summary.storedRecords += summary.records;
   if (damage !== null) summary.error = damage;
+  const hint = formatHintFor(genericLines, framedLines, opts.appLogFormats ?? []);
+  if (hint !== null) summary.formatHint = hint;
   return summary;
+}
+
+/**
+ * App or gunicorn lines that no logging layout split keep no time, level or pid (stalls need the
+ * pid): when they are most of the file, say which --app-log-format reads them, checked on them.
+ */
+function formatHintFor(generic: readonly string[], framed: number, given: readonly string[]): string | null {
+  if (given.length > 0 || generic.length < 3 || generic.length < framed) return null;
+  const s = suggestPythonLogFormat(generic);
+  if (s === null) return null;
+  return `${s.reads} of ${generic.length} sampled lines fit no logging layout droptrace knows (their time, level and pid are lost); ` +
+    `--app-log-format '${s.format}' reads them`;
 }
 
 const doneLinesCommitted = (at: CheckpointAt): number => at.linesDone;

@@ -121,6 +121,7 @@ export function summaryJson(result: IngestResult) {
       continuation: f.continuation, ignored: f.ignored, decided: f.decided, error: f.error ?? f.unplaced ?? null,
       layers: f.layers, delivery: f.delivery || null,
       failure: result.failures.find((x) => x.path === f.path)?.reason ?? null,
+      hint: f.formatHint ?? null,
     })),
     problems: result.problems,
   };
@@ -133,6 +134,7 @@ export function renderIngestSummary(result: IngestResult): string {
     skipped: f.skipped, layers: layerCounts(f.layers), decided: f.error ?? f.unplaced ?? f.offeredAs ?? f.decided,
   }));
   let out = renderTable(rows, ['path', 'type', 'lines', 'records', 'rejected', 'skipped', 'layers', 'decided'], 90);
+  for (const f of result.files) if (f.formatHint !== undefined) out += `\nhint: ${f.path}: ${f.formatHint}\n`;
   const rejected = result.files.reduce((n, f) => n + f.rejected, 0);
   if (rejected > 0) out += `\n${rejected} malformed line(s) kept in the rejects table: droptrace query "SELECT f.path, r.line_no, r.reason FROM rejects r JOIN files f ON f.id = r.file_id LIMIT 20"\n`;
   return out;
