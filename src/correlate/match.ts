@@ -53,7 +53,7 @@ export class AppWindow {
   private size = 0;
   /** Records in the window per format: with one format only, no record has a twin to look for. */
   private readonly perFormat: Record<AppRow['format'], number> = { text: 0, ndjson: 0, access: 0 };
-  /** Some app record carried a request id: the app logs them, so an id-less access line is only a twin. */
+  /** Some app record carried a request id: the app logs them, so an id-less record is only a twin. */
   private idsLogged = false;
 
   constructor(
@@ -129,9 +129,10 @@ export class AppWindow {
     for (const e of bucket) {
       if (this.used.has(e.row.id)) continue;
       if (a.request_id && e.row.request_id && e.row.request_id !== a.request_id) continue;
-      // An access line without an id, where the app logs ids: it joins only as the twin of its own
-      // execution's record (claimTwin), or a request that never reached the app takes the next one's.
-      if (a.request_id && !e.row.request_id && e.row.format === 'access' && this.idsLogged) continue;
+      // A record without an id (an access line, a middleware line in a layout with no id), where the app
+      // logs ids: it joins only as the twin of its own execution's record (claimTwin), or a request that
+      // never reached the app (a refused connect) takes the next one's.
+      if (a.request_id && !e.row.request_id && this.idsLogged) continue;
       // nginx answered with the app's response: an app record that states another status answered another request.
       if (answered && e.row.status !== null && a.status !== null && e.row.status !== a.status) continue;
       const cost = this.cost(e, start, end, coarse, answered);
