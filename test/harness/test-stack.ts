@@ -65,6 +65,10 @@ async function runLbProfile(dir: string): Promise<number> {
   return problems.length > 0 ? 1 : 0;
 }
 
+/** A problem that only says a scripted event did not happen this time (and the label it would have left). */
+const isMissedEvent = (p: string): boolean =>
+  /^event \S+ did not happen/.test(p) || /^truth: no request labelled /.test(p) || /^access\.log: no \d{3}$/.test(p);
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let profiles = Object.keys(PROFILES) as ProfileName[];
@@ -88,10 +92,22 @@ async function main(): Promise<void> {
   let failed = 0;
   for (const profile of profiles) {
     const dir = join(outRoot, profile);
-    const started = Date.now();
-    const { summary } = await runStack({ outDir: dir, profile, seconds, clients: 3, rate: 2 });
-    const rec = readRecording(dir);
-    const problems = checkRecording(rec);
+    let started = Date.now();
+    let { summary } = await runStack({ outDir: dir, profile, seconds, clients: 3, rate: 2 });
+    let rec = readRecording(dir);
+    let problems = checkRecording(rec);
+    // A scripted event is a race against real timers (a keep-alive close, a blocked loop): on a busy
+    // machine it can miss. Such a recording proves nothing either way, so it is recorded once more;
+    // any other problem, or a second miss, fails the profile.
+    if (problems.length > 0 && problems.every(isMissedEvent)) {
+      process.stdout.write(`
+${profile}: ${problems.join('; ')}: recording it once more
+`);
+      started = Date.now();
+      ({ summary } = await runStack({ outDir: dir, profile, seconds, clients: 3, rate: 2 }));
+      rec = readRecording(dir);
+      problems = checkRecording(rec);
+    }
     process.stdout.write(`\n${formatCounts(rec)}\n${formatSummary(summary).split('\n').slice(2).join('\n')}\n`);
     process.stdout.write(`  recorded in ${((Date.now() - started) / 1000).toFixed(0)} s → ${dir}\n`);
     for (const p of await compareWithAnalyzer(dir, profile)) process.stdout.write(`  BELOW TARGET ${p}\n`);
