@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpus, TIMING_FORMAT, type Corpus } from './corpus.js';
 import { measure, median, rssMethod, type Measured } from './measure.js';
-import { benchFleet } from './fleet-bench.js';
+import { benchFleet, type FleetRow } from './fleet-bench.js';
 
 interface Options {
   sizes: number[];
@@ -58,14 +58,9 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-interface Row {
+/** A fleet row, with the input size it was measured at. */
+interface Row extends FleetRow {
   readonly size: string;
-  readonly stage: string;
-  readonly lines: number;
-  readonly ms: number;
-  readonly rssKiB: number;
-  readonly runs: number;
-  readonly note: string;
 }
 
 const fmtSize = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));

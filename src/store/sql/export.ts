@@ -6,6 +6,7 @@
  * @from/@to: the owned window.
  */
 import { SELECT_REQUESTS } from './requests.js';
+import type { FileRow } from '../files.js';
 
 /**
  * SELECT_REQUESTS (the `requests` contract's rows, read by toRecord) over owned requests, plus the
@@ -81,16 +82,8 @@ export const COUNT_LB_LINES = 'SELECT count(*) AS n FROM lb_access';
 
 export const EXPORT_FILES = 'SELECT id, path, host, type, format, tz, records, rejected FROM files ORDER BY id';
 
-export interface ExportFileRow {
-  readonly id: number;
-  readonly path: string;
-  readonly host: string | null;
-  readonly type: string;
-  readonly format: string | null;
-  readonly tz: string | null;
-  readonly records: number;
-  readonly rejected: number;
-}
+/** The columns EXPORT_FILES reads: a slice of the files table's row. */
+export type ExportFileRow = Pick<FileRow, 'id' | 'path' | 'host' | 'type' | 'format' | 'tz' | 'records' | 'rejected'>;
 
 /** Per file, over owned rows: what the report's "what the logs cannot tell" counts (report-inputs.ts). */
 export const EXPORT_ACCESS_CAPABILITIES = `
