@@ -3,11 +3,11 @@
  */
 export { openStore, type Db } from './store/open.js';
 export { ingestPaths, type IngestOptions, type IngestResult } from './ingest/ingest.js';
-export { ingestAndCorrelate, type IngestAndCorrelateResult } from './analyze.js';
-export { correlatePending, rebuildCorrelation, hasPendingCorrelation, correlateStoreIfPending, type CatchUp } from './pending-correlation.js';
+export { ingestAndCorrelate, type IngestAndCorrelateResult } from './correlate/analyze.js';
+export { correlatePending, rebuildCorrelation, hasPendingCorrelation, correlateStoreIfPending, type CatchUp } from './correlate/pending-correlation.js';
 export { correlate, type CorrelateOptions, type CorrelateResult } from './correlate/correlate.js';
-export { iterateRequests, type RequestRecord, type RequestFilter } from './requests.js';
-export { findRequests, traceRequest, renderTrace, type RequestTrace } from './trace.js';
-export { runQuery } from './query.js';
+export { iterateRequests, type RequestRecord, type RequestFilter } from './lookup/requests.js';
+export { findRequests, traceRequest, renderTrace, type RequestTrace } from './lookup/trace.js';
+export { runQuery } from './lookup/query.js';
 export { VERDICTS, FLAGS, type Verdict, type Flag } from './domain/verdicts.js';
 export { detectSource, type SourceType } from './ingest/detect.js';

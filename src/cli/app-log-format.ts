@@ -3,7 +3,7 @@
  * app text logs and gunicorn streams are read with, each compiled once here so that a format error
  * is a usage error (exit 2) naming the field, before anything is ingested.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import { compilePythonLogFormat, isFormatProblem } from '../../parsers/app/python-format.js';
 import { compileGunicornAccessFormat } from '../../parsers/gunicorn/access-format.js';
 import { readGunicornLogFormats } from '../ingest/gunicorn-formats.js';

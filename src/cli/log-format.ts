@@ -1,5 +1,5 @@
 /** --log-format / --log-format-name + --nginx-conf → the access format (its string and escape mode, one value). */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import { parseAccessFormat, type AccessFormat } from '../ingest/access-format.js';
 
 export interface LogFormatFlags {

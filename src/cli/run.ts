@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT, type CliIO } from './io.js';
-import { UsageError, QueryError } from '../errors.js';
+import { UsageError, QueryError } from '../domain/errors.js';
 import { stripControls } from '../output/rows.js';
 import { StoreError } from '../store/open.js';
 import { UnknownZoneError } from '../domain/time.js';

@@ -3,7 +3,7 @@
  * how many at once. Reads them into a plan; the work is src/shard/.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import { parseDurationArg, parseTimeArg } from '../domain/time-arg.js';
 import { planShards, splitWindow, stacksFromDirectories, stacksFromManifest, type Shard } from '../shard/plan.js';
 import { defaultJobs } from '../shard/pool.js';

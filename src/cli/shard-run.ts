@@ -11,7 +11,7 @@ import type { ShardJob } from '../shard/run-shard.js';
 import { parseJobs, planFromFlags, type ShardFlags } from './shard-options.js';
 import { renderTable } from '../output/rows.js';
 import { parseLayerOf } from '../ingest/reading.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 
 export async function runShardedIngest(paths: string[], flags: IngestFlags & ShardFlags, io: CliIO): Promise<PoolOutcome> {
   if (flags.tz !== undefined) assertKnownZone(flags.tz);

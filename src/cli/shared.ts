@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { closeStore, openStore, type Db, type OpenOptions } from '../store/open.js';
 import { DEFAULT_WAIT_MS, type WaitPolicy } from '../store/write-lock.js';
 import { parseDurationArg } from '../domain/time-arg.js';
-import { correlateStoreIfPending } from '../pending-correlation.js';
+import { correlateStoreIfPending } from '../correlate/pending-correlation.js';
 import type { CliIO } from './io.js';
 
 export const DEFAULT_DB = './droptrace.db';

@@ -2,7 +2,7 @@
  * Correlation: every nginx request gets a verdict with its evidence. Runs on the time range the rows
  * stored since the last correlation touch (requests ending at or after the earliest new row, minus a
  * margin: pending-correlation.ts), and in full with `droptrace correlate --rebuild`. The sweep reads
- * and matches on this thread; a large sweep's verdict rows are written by another (verdict-writer.ts).
+ * and matches on this thread; a large sweep's verdict rows are written by another (store/verdicts/verdict-writer.ts).
  */
 import { openReader, type Db } from '../store/open.js';
 import { writeTransaction } from '../store/write-lock.js';
@@ -12,16 +12,16 @@ import {
   DELETE_VERDICTS_FROM, DELETE_ALL_VERDICTS, DROP_VERDICT_INDEXES, CREATE_VERDICT_INDEXES, CREATE_SWEEP_INDEXES,
   SELECT_ACCESS_FOR_SWEEP, SELECT_ALL_ACCESS_FOR_SWEEP, SELECT_APP_FOR_SWEEP, SELECT_ALL_APP_FOR_SWEEP, SELECT_ERRORS_FOR_SWEEP,
 } from '../store/sql/correlation.js';
-import type { AccessRow, ErrorRow, WorkerEventRow } from './rows.js';
+import type { AccessRow, ErrorRow, WorkerEventRow } from '../store/sweep-rows.js';
 import { AppWindow, ErrorWindow, UNKNOWN_START_LOOKBACK_MS, pathKey } from './match.js';
 import { foldWorkerDeaths, type WorkerDeath } from './workers.js';
 import { buildVerdictRow } from './verdict-row.js';
 import type { ProcessStart } from './classify.js';
-import { VerdictWriter } from './verdict-writer.js';
+import { VerdictWriter } from '../store/verdicts/verdict-writer.js';
 import { skewFromCoincidence, skewFromRequestIds, type SkewEstimate } from './skew.js';
 import { markStalls, couldBlock } from './stalls.js';
 import { recordRevisions, snapshotReportedVerdicts } from './revisions.js';
-import { iterateRows, ACCESS_COLUMNS, APP_COLUMNS, buildAccessRow, buildAppRow } from './raw-rows.js';
+import { iterateRows, ACCESS_COLUMNS, APP_COLUMNS, buildAccessRow, buildAppRow } from '../store/raw-rows.js';
 import { correlateLb } from './lb.js';
 
 export interface CorrelateOptions {

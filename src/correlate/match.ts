@@ -7,7 +7,14 @@
  * request ends, the middleware when the handler returns (with its elapsed time), so a request nginx
  * answered ends within milliseconds of its handler, and a request nginx gave up on started with it.
  */
-import type { AccessRow, AppOnNginxClock, AppRow, ErrorRow } from './rows.js';
+import type { AccessRow, AppRow, ErrorRow } from '../store/sweep-rows.js';
+
+/** An app record placed on nginx's clock (skew removed). */
+export interface AppOnNginxClock {
+  readonly row: AppRow;
+  readonly start: number;
+  readonly end: number;
+}
 
 export interface AppMatch {
   readonly primary: AppOnNginxClock;

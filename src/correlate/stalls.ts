@@ -6,7 +6,7 @@
  * requests nginx had sent meanwhile starting at once (findStalls).
  */
 import type { Db } from '../store/open.js';
-import { iterateRows } from './raw-rows.js';
+import { iterateRows } from '../store/raw-rows.js';
 import { SELECT_STALL_CANDIDATES, SELECT_STALL_CANDIDATES_OF_PIDS, RESET_STALLS_FROM, MARK_STALLED } from '../store/sql/correlation.js';
 
 interface Handled {
@@ -18,7 +18,7 @@ interface Handled {
   readonly app_elapsed_ms: number | null;
 }
 
-/** The stall candidates' columns, read as arrays (raw-rows.ts: a million verdicts may be read back). */
+/** The stall candidates' columns, read as arrays (store/raw-rows.ts: a million verdicts may be read back). */
 const HANDLED_COLUMNS = ['access_id', 'pid', 'start_ms', 'end_ms', 'app_end_ms', 'app_elapsed_ms'] as const;
 const buildHandled = (r: unknown[]): Handled => ({
   access_id: r[0] as number, pid: r[1] as number, start_ms: r[2] as number | null, end_ms: r[3] as number,

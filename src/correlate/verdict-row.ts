@@ -2,47 +2,11 @@
  * One nginx request's verdict row: the evidence the sweep gathered (its app records, error-log lines,
  * the worker deaths near its attempts) classified and laid out as request_verdicts stores it.
  */
-import type { AccessRow, ErrorRow, StoredAttempt, AppOnNginxClock } from './rows.js';
-import { secondResolution, type AppMatch } from './match.js';
+import type { AccessRow, ErrorRow, StoredAttempt } from '../store/sweep-rows.js';
+import type { VerdictRow } from '../store/verdicts/row.js';
+import { secondResolution, type AppMatch, type AppOnNginxClock } from './match.js';
 import { assignDeaths, findDeathNear, type FailedAttemptEnd, type WorkerDeath } from './workers.js';
 import { classify, type AttemptTrace, type ProcessStart } from './classify.js';
-
-/** A request_verdicts row; the fields are its columns (store/sql/correlation.ts VERDICT_COLUMNS). */
-export interface VerdictRow {
-  readonly access_id: number;
-  readonly start_ms: number | null;
-  readonly end_ms: number;
-  readonly verdict: string;
-  readonly silent: number;
-  readonly wasted_work: number;
-  readonly retried: number;
-  readonly stalled: number;
-  readonly keepalive_race: number;
-  readonly app_id: number | null;
-  readonly app_ids: string | null;
-  readonly app_match: string | null;
-  readonly app_confidence: number | null;
-  readonly app_status: number | null;
-  readonly app_elapsed_ms: number | null;
-  readonly app_pid: number | null;
-  readonly app_completed: number | null;
-  readonly app_end_ms: number | null;
-  readonly worker_event_id: number | null;
-  readonly worker_pid: number | null;
-  readonly worker_event: string | null;
-  readonly worker_time_ms: number | null;
-  readonly error_ids: string | null;
-  readonly attempts: string | null;
-  readonly stalled_by: number | null;
-  readonly wasted_ms: number | null;
-  readonly explanation: string;
-  /** 1: fits a keep-alive race the access log cannot show (no $upstream_* timing) */
-  readonly keepalive_suspect: number;
-  /** exact | inferred | cannot_tell: what supports the verdict */
-  readonly evidence_level: string;
-  /** JSON VerdictEvidence: the verdict's and each flag's support */
-  readonly evidence: string;
-}
 
 function parseAttempts(json: string | null): StoredAttempt[] | null {
   if (json === null) return null;

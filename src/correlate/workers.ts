@@ -4,7 +4,7 @@
  * separate lines, sometimes seconds apart: they are folded into one death per worker pid first
  * (src/domain/worker-deaths.ts, the fold the report's incidents use too).
  */
-import type { WorkerEventRow } from './rows.js';
+import type { WorkerEventRow } from '../store/sweep-rows.js';
 import { foldDeathLines, type DeathCause } from '../domain/worker-deaths.js';
 
 export interface WorkerDeath {

@@ -5,7 +5,7 @@
  */
 import { MONTHS, createZoneResolver, parseOffsetMinutes, wallClockWithOffset, type WallClock } from './time.js';
 import { epochMs, type EpochMs } from './units.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from './errors.js';
 
 const FORMATS: readonly { re: RegExp; build: (m: RegExpExecArray) => { w: WallClock; offset: string | null } }[] = [
   // 2024-01-02T03:04:05.123Z, 2024-01-02 03:04:05,123 +0000, 2024-01-02 (midnight)

@@ -7,8 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeStore, openStore, type Db } from '../store/open.js';
-import { correlateStoreIfPending } from '../pending-correlation.js';
-import { toRecord, type RequestRow } from '../requests.js';
+import { correlateStoreIfPending } from '../correlate/pending-correlation.js';
+import { toRecord, type RequestRow } from '../lookup/requests.js';
 import {
   EXPORT_REQUESTS, ALL_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
   EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, COUNT_LB_LINES, type ExportFileRow, type ExportIncidentRow,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { StatementType } from '@duckdb/node-api';
 import { openDuck, plain, type Duck } from '../export/duck.js';
 import { DATASET_TABLES, createDatasetView, createStageTable, type DatasetTable } from '../store/sql/dataset.js';
-import { QueryError } from '../errors.js';
+import { QueryError } from '../domain/errors.js';
 import { StoreError } from '../store/open.js';
 
 export interface OpenDataset {

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 
 /** Throws a UsageError when `out` is one of `inputs` (the same file by device and inode, or the same path). */
 export function refuseOutputOverInput(out: string, inputs: readonly { path: string; what: string }[], cwd: string): void {

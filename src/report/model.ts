@@ -25,7 +25,7 @@ import { SELECT_LAST_MARK, SELECT_NEWEST_REVISION, INSERT_MARK, DELETE_LISTED_RE
 import { readRevisions } from './revisions.js';
 import { REPORT_VERSION, type ReportModel, type ReportModel as Report, type Fingerprint } from './types.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
-import { loadChainSettings, matchDirective, describeDirective, timeoutChanges } from '../chain-history.js';
+import { loadChainSettings, matchDirective, describeDirective, timeoutChanges } from './chain-history.js';
 import { TotalsTally, EndpointTally, FingerprintTally, WastedTally, RaceTally, LbVerdictTally, SlowestHandler, OverTimeTally } from './sections.js';
 import { IncidentTally, StallTally } from './incidents.js';
 import { TimelineTally } from './timeline.js';

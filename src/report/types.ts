@@ -3,7 +3,7 @@
  * (docs/report-json.md documents it; `version` changes only when a field is renamed or removed —
  * fields are added freely). Renderers read it and never touch the database.
  */
-import type { DirectiveMatch, TimeoutChange } from '../chain-history.js';
+import type { DirectiveMatch, TimeoutChange } from './chain-history.js';
 import type { Support } from '../domain/evidence.js';
 import type { ChainModel } from './chain-model.js';
 

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { closeStore, openStore } from '../store/open.js';
 import { ingestPaths, type IngestOptions } from '../ingest/ingest.js';
-import { correlatePending } from '../pending-correlation.js';
+import { correlatePending } from '../correlate/pending-correlation.js';
 import type { FileSummary } from '../ingest/file-ingest.js';
 import type { Shard } from './plan.js';
 import { overlapWarning, trimToWindow } from './window.js';

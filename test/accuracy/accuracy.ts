@@ -7,8 +7,8 @@ import { existsSync, readFileSync, readdirSync, mkdtempSync, rmSync } from 'node
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openStore, type Db } from '../../src/store/open.js';
-import { ingestAndCorrelate } from '../../src/analyze.js';
-import { iterateRequests, type RequestRecord } from '../../src/requests.js';
+import { ingestAndCorrelate } from '../../src/correlate/analyze.js';
+import { iterateRequests, type RequestRecord } from '../../src/lookup/requests.js';
 import { PROFILES, isProfileName, type Profile } from '../harness/profiles.js';
 
 export interface TruthRow {

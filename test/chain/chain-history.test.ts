@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { matchDirective, describeDirective } from '../../src/chain-history.js';
+import { matchDirective, describeDirective } from '../../src/report/chain-history.js';
 import type { StoredChainSetting } from '../../src/store/sql/chain.js';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
 

@@ -5,7 +5,7 @@ import { assignDeaths, foldWorkerDeaths, findDeathNear } from '../../src/correla
 import { buildVerdictRow } from '../../src/correlate/verdict-row.js';
 import { skewFromCoincidence, skewFromRequestIds } from '../../src/correlate/skew.js';
 import { findStalls } from '../../src/correlate/stalls.js';
-import type { WorkerEventRow } from '../../src/correlate/rows.js';
+import type { WorkerEventRow } from '../../src/store/sweep-rows.js';
 
 const ev = (id: number, time: number, event: string, worker: number, message = '', signal: number | null = null): WorkerEventRow =>
   ({ id, time_ms: time, event, pid: 1, worker_pid: worker, signal, exit_code: null, message });

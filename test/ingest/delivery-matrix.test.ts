@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open.js';
-import { ingestAndCorrelate } from '../../src/analyze.js';
+import { ingestAndCorrelate } from '../../src/correlate/analyze.js';
 import { recordingProfile } from '../accuracy/accuracy.js';
 import { repoRoot } from '../helpers.js';
 import { MIXED, SINGLE, type Stream, type TimedLine } from './render-delivery.js';

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open.js';
-import { ingestAndCorrelate } from '../../src/analyze.js';
+import { ingestAndCorrelate } from '../../src/correlate/analyze.js';
 import { ingestPaths } from '../../src/ingest/ingest.js';
 import { PROFILES } from '../harness/profiles.js';
 import { repoRoot } from '../helpers.js';

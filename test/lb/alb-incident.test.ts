@@ -12,8 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { openStore } from '../../src/store/open.js';
 import { ingestPaths } from '../../src/ingest/ingest.js';
 import { correlate } from '../../src/correlate/correlate.js';
-import { iterateRequests } from '../../src/requests.js';
-import { traceRequest } from '../../src/trace.js';
+import { iterateRequests } from '../../src/lookup/requests.js';
+import { traceRequest } from '../../src/lookup/trace.js';
 import { tempDir, runCliCaptured } from '../helpers.js';
 import { buildAlbIncident, TIMING_FORMAT } from './alb-incident.js';
 

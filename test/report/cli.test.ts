@@ -7,7 +7,7 @@ import { repoRoot, runCliCaptured, tempDir, combinedLines } from '../helpers.js'
 import { buildFixtureDb, T0 } from './fixture.js';
 import { openStore } from '../../src/store/open.js';
 import { buildReportModel, renderReport } from '../../src/report/index.js';
-import { correlateStoreIfPending } from '../../src/pending-correlation.js';
+import { correlateStoreIfPending } from '../../src/correlate/pending-correlation.js';
 import { snapshotReportedVerdicts } from '../../src/correlate/revisions.js';
 
 function fixture(t: { after: (fn: () => void) => void }): string {

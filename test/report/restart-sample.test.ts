@@ -27,7 +27,7 @@ test('a_restart_window_is_a_finding_in_the_timeline_and_on_gunicorns_clock', asy
 });
 
 test('every_flag_set_on_a_request_carries_its_support_in_the_export', async (t) => {
-  const { iterateRequests } = await import('../../src/requests.js');
+  const { iterateRequests } = await import('../../src/lookup/requests.js');
   const db = await ingestedSample(t, 'timing');
   correlate(db);
   let checked = 0;

@@ -6,14 +6,14 @@ import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { dbOption, waitFrom, withStore } from '../shared.js';
-import { auditIntoStore } from '../../analyze.js';
+import { auditIntoStore } from '../../correlate/analyze.js';
 import { existsSync } from 'node:fs';
 import { LB_PROVIDERS, type LbProvider } from '../../audit/haproxy-conf.js';
 import { addIngestOptions, ingestSucceeded, runIngestCommand, renderIngestSummary, type IngestFlags } from './ingest.js';
 import { addReportOptions, resolveReportFlags, runReportCommand, type ReportFlags } from './report.js';
 import { isSharded } from '../shard-options.js';
 import { renderShardSummary, runShardedIngest, shardedSucceeded } from '../shard-run.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../domain/errors.js';
 
 interface AuditFlags {
   readonly cmd?: string; readonly gunicornConf?: string; readonly lbIdleTimeout?: string; readonly nginxConf?: string;

@@ -4,7 +4,7 @@ import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { withStore, dbOption, waitFrom } from '../shared.js';
 import { ingestPaths, type IngestOptions, type IngestResult } from '../../ingest/ingest.js';
-import { ingestAndCorrelate } from '../../analyze.js';
+import { ingestAndCorrelate } from '../../correlate/analyze.js';
 import { renderTable, stripControls } from '../../output/rows.js';
 import { SOURCE_TYPES, type SourceType } from '../../ingest/detect.js';
 import { resolveLogFormat, type LogFormatFlags } from '../log-format.js';
@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { assertKnownZone } from '../../domain/time.js';
 import { removeEmptyStore } from '../../store/open.js';
 import { parseLayerOf } from '../../ingest/reading.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../domain/errors.js';
 import { addShardOptions, isSharded, type ShardFlags } from '../shard-options.js';
 import { renderShardSummary, runShardedIngest, shardedSucceeded, shardSummaryJson } from '../shard-run.js';
 

@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { EXIT, type CliIO } from '../io.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../domain/errors.js';
 import { runProbe, renderProbeJson, renderProbeText, realProbeDeps, describeExpectation, DEFAULT_MAX_BODY_BYTES } from '../../probe/index.js';
 import { durationSetting } from '../../audit/index.js';
 import { addAuditInputOptions, processIO, readAll } from './audit.js';

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
-import { runQuery } from '../../query.js';
+import { runQuery } from '../../lookup/query.js';
 import { renderRows, type RowFormat, type Row } from '../../output/rows.js';
 import { queryDataset } from '../../fleet/dataset.js';
 

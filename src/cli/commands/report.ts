@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { CliIO } from '../io.js';
 import { EXIT, useColor } from '../io.js';
 import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../domain/errors.js';
 import { readTransaction, writeTransaction } from '../../store/write-lock.js';
 import { databaseFiles, refuseOutputOverInput } from '../../output/guard.js';
 import { ingestedPaths } from '../../store/files.js';

@@ -160,7 +160,7 @@ export const CREATE_VERDICT_INDEXES = `
 
 /**
  * request_verdicts' columns in the order the INSERT binds them; `text` ones are strings, the others
- * numbers (null either way). Verdict rows travel to the writer packed by this list (verdict-batch.ts).
+ * numbers (null either way). Verdict rows travel to the writer packed by this list (store/verdicts/verdict-batch.ts).
  */
 export const VERDICT_COLUMNS = [
   ['access_id', 'number'], ['start_ms', 'number'], ['end_ms', 'number'], ['verdict', 'text'], ['silent', 'number'],

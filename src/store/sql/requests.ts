@@ -1,7 +1,8 @@
 /**
  * The per-request export (`droptrace requests`): verdicts joined with the access line, the load
  * balancer's line (a request only the LB logged has no access line), the error-log lines, the app
- * server's access line joined to it (app_server) and the provenance. Row type: Row in src/requests.ts.
+ * server's access line joined to it (app_server) and the provenance. Row type: RequestRow in
+ * src/lookup/requests.ts.
  */
 export const SELECT_REQUESTS = `
   SELECT v.access_id AS id, v.start_ms, v.end_ms, coalesce(a.method, l.method) AS method, coalesce(a.uri, l.uri) AS uri,

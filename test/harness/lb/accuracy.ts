@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { openStore } from '../../../src/store/open.js';
 import { ingestPaths } from '../../../src/ingest/ingest.js';
 import { correlate } from '../../../src/correlate/correlate.js';
-import { iterateRequests } from '../../../src/requests.js';
+import { iterateRequests } from '../../../src/lookup/requests.js';
 import { NGINX_LB_FORMAT } from './confs.js';
 import type { LbTruth } from './lb-stack.js';
 

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { tempDir } from '../../helpers.js';
 import { checkGolden } from '../golden-file.js';
 import { openStore, type Db } from '../../../src/store/open.js';
-import { ingestAndCorrelate, auditIntoStore } from '../../../src/analyze.js';
+import { ingestAndCorrelate, auditIntoStore } from '../../../src/correlate/analyze.js';
 import { buildReportModel, renderReport, type ReportModel } from '../../../src/report/index.js';
 import { conflicts } from '../../../src/report/recommendations.js';
-import { iterateRequests } from '../../../src/requests.js';
+import { iterateRequests } from '../../../src/lookup/requests.js';
 import { combined, timing, TIMING_FORMAT, nginxError, gunicorn, uvicorn, slowRequest, type AccessLine } from './lines.js';
 
 const T0 = Date.UTC(2026, 11, 5, 10, 0, 0);

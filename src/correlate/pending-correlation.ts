@@ -5,13 +5,13 @@
  * in a row (a nightly cron over four logs) then cost one correlation, not one per ingest.
  */
 import { existsSync } from 'node:fs';
-import { openStore, schemaVersion, type Db } from './store/open.js';
-import { LOG_TABLES, MIGRATIONS } from './store/sql/schema.js';
-import { correlate, ensureSweepIndexes, type CorrelateResult } from './correlate/correlate.js';
-import { writeTransaction, type WaitPolicy } from './store/write-lock.js';
+import { openStore, schemaVersion, type Db } from '../store/open.js';
+import { LOG_TABLES, MIGRATIONS } from '../store/sql/schema.js';
+import { correlate, ensureSweepIndexes, type CorrelateResult } from './correlate.js';
+import { writeTransaction, type WaitPolicy } from '../store/write-lock.js';
 import {
   EARLIEST_AFFECTED, HAS_VERDICTS, MAX_IDS, SELECT_CORRELATION_MARK, SET_CORRELATION_MARK, type TableIds,
-} from './store/sql/watermarks.js';
+} from '../store/sql/watermarks.js';
 
 /** Whether any log table holds rows above the mark. */
 const isPending = (mark: TableIds, now: TableIds): boolean => LOG_TABLES.some((t) => now[t] > mark[t]);

@@ -3,12 +3,12 @@
  * --correlate`) run, so the verdicts are up to date when the command returns. Plain `droptrace
  * ingest` only ingests; the commands that read verdicts catch up (pending-correlation.ts).
  */
-import type { Db } from './store/open.js';
-import { ingestPaths, type IngestOptions, type IngestResult } from './ingest/ingest.js';
-import type { CorrelateResult } from './correlate/correlate.js';
+import type { Db } from '../store/open.js';
+import { ingestPaths, type IngestOptions, type IngestResult } from '../ingest/ingest.js';
+import type { CorrelateResult } from './correlate.js';
 import { correlatePending } from './pending-correlation.js';
-import { runAudit, chainSnapshotRows, type AuditOptions } from './audit/index.js';
-import { saveChainSnapshot } from './chain-history.js';
+import { runAudit, chainSnapshotRows, type AuditOptions } from '../audit/index.js';
+import { saveChainSnapshot } from '../audit/snapshot-store.js';
 
 export interface IngestAndCorrelateResult {
   readonly ingest: IngestResult;

@@ -3,8 +3,8 @@
  * transaction, on its own connection, and says how far it got through the shared counter.
  */
 import { workerData } from 'node:worker_threads';
-import { openWorkerConnection, type Db } from '../store/open.js';
-import { INSERT_VERDICT } from '../store/sql/correlation.js';
+import { openWorkerConnection, type Db } from '../open.js';
+import { INSERT_VERDICT } from '../sql/correlation.js';
 import { insertVerdicts, type PackedVerdicts } from './verdict-batch.js';
 import { CONTROL, STATE, type WriterThreadData } from './verdict-writer-protocol.js';
 

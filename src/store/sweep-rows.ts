@@ -59,10 +59,3 @@ export interface StoredAttempt {
   readonly response_ms: number | null;
   readonly group: number;
 }
-
-/** An app record placed on nginx's clock (skew removed). */
-export interface AppOnNginxClock {
-  readonly row: AppRow;
-  readonly start: number;
-  readonly end: number;
-}

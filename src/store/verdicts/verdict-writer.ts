@@ -15,10 +15,10 @@
  */
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/open.js';
-import { INSERT_VERDICT } from '../store/sql/correlation.js';
+import type { Db } from '../open.js';
+import { INSERT_VERDICT } from '../sql/correlation.js';
 import { VerdictBatch, insertVerdicts, type PackedVerdicts } from './verdict-batch.js';
-import type { VerdictRow } from './verdict-row.js';
+import type { VerdictRow } from './row.js';
 import { CONTROL, STATE, type WriterThreadData } from './verdict-writer-protocol.js';
 
 /**

@@ -5,7 +5,7 @@
  * changed query fails loudly instead of shifting fields.
  */
 import type { Statement } from 'better-sqlite3';
-import type { AccessRow, AppRow } from './rows.js';
+import type { AccessRow, AppRow } from './sweep-rows.js';
 
 type Raw = unknown[];
 

@@ -8,8 +8,8 @@
  * SQLite stores as NULL anyway. A text's length is -1 for null.
  */
 import type { Statement } from 'better-sqlite3';
-import { VERDICT_COLUMNS } from '../store/sql/correlation.js';
-import type { VerdictRow } from './verdict-row.js';
+import { VERDICT_COLUMNS } from '../sql/correlation.js';
+import type { VerdictRow } from './row.js';
 
 const NUMBER_COLUMNS = VERDICT_COLUMNS.filter(([, kind]) => kind === 'number').length;
 const TEXT_COLUMNS = VERDICT_COLUMNS.length - NUMBER_COLUMNS;

@@ -2,10 +2,10 @@
  * `droptrace trace`: one request's timeline across the layers, each line with its layer, time and
  * source file:line — what a postmortem quotes.
  */
-import { stripControls } from './output/rows.js';
-import type { Db } from './store/open.js';
-import { describeSupport, withStall, type Support, type VerdictEvidence } from './domain/evidence.js';
-import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_LIST, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_LB, TRACE_LB_ONLY, TRACE_WORKER, TRACE_WORKER_EVENT } from './store/sql/trace.js';
+import { stripControls } from '../output/rows.js';
+import type { Db } from '../store/open.js';
+import { describeSupport, withStall, type Support, type VerdictEvidence } from '../domain/evidence.js';
+import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_LIST, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_LB, TRACE_LB_ONLY, TRACE_WORKER, TRACE_WORKER_EVENT } from '../store/sql/trace.js';
 
 export interface TraceEvent {
   readonly time: string | null;

@@ -1,32 +1,11 @@
 /**
- * The timeout chain over time: snapshots saved by `droptrace audit --db`, and what reports ask of
- * them — which configured clock a pile of failures matches, and when a clock changed between
- * snapshots with the failure rate before and after (a deploy that silently reset a timeout).
+ * The timeout chain over time, as reports read it: which configured clock a pile of failures
+ * matches, and when a clock changed between snapshots with the failure rate before and after (a
+ * deploy that silently reset a timeout). The snapshots are saved by `droptrace audit --db` and
+ * `analyze --nginx-conf` (audit/snapshot-store.ts).
  */
-import type { Db } from './store/open.js';
-import {
-  INSERT_CHAIN_SETTING, INSERT_CHAIN_SNAPSHOT, SELECT_CHAIN_SETTINGS, SELECT_CHAIN_SNAPSHOTS, SELECT_FAILURE_RATE, SELECT_SNAPSHOT_SETTINGS,
-  type StoredChainSetting, type StoredChainSnapshot,
-} from './store/sql/chain.js';
-import { writeTransaction } from './store/write-lock.js';
-import type { ChainSnapshotRow } from './audit/snapshot.js';
-
-export function saveChainSnapshot(db: Db, rows: readonly ChainSnapshotRow[], inputs: string, takenMs: number): number {
-  return writeTransaction(db, () => {
-    const id = Number(db.prepare(INSERT_CHAIN_SNAPSHOT).run(takenMs, inputs).lastInsertRowid);
-    const ins = db.prepare(INSERT_CHAIN_SETTING);
-    for (const r of rows) ins.run({ snapshot_id: id, layer: r.layer, server: r.server, location: r.location, setting: r.setting, value_s: r.value_s, value: r.value, source: r.source });
-    return id;
-  });
-}
-
-/** A saved snapshot by id, or the newest by time ('latest'), with its rows; null when there is none. */
-export function loadChainSnapshot(db: Db, ref: 'latest' | number): (StoredChainSnapshot & { rows: ChainSnapshotRow[] }) | null {
-  const snaps = db.prepare(SELECT_CHAIN_SNAPSHOTS).all() as StoredChainSnapshot[];
-  const snap = ref === 'latest' ? snaps[snaps.length - 1] : snaps.find((s) => s.id === ref);
-  if (!snap) return null;
-  return { ...snap, rows: db.prepare(SELECT_SNAPSHOT_SETTINGS).all(snap.id) as ChainSnapshotRow[] };
-}
+import type { Db } from '../store/open.js';
+import { SELECT_CHAIN_SETTINGS, SELECT_FAILURE_RATE, type StoredChainSetting } from '../store/sql/chain.js';
 
 export function loadChainSettings(db: Db): StoredChainSetting[] {
   return db.prepare(SELECT_CHAIN_SETTINGS).all() as StoredChainSetting[];

@@ -3,10 +3,10 @@
  * when its log is given, nginx's otherwise). The NDJSON form is a stable contract
  * (documented in the README): fields are only ever added, never renamed or removed.
  */
-import type { Db } from './store/open.js';
-import { SELECT_REQUESTS } from './store/sql/requests.js';
-import { VERDICTS, type Verdict, type Flag } from './domain/verdicts.js';
-import { withStall, type Support, type VerdictEvidence } from './domain/evidence.js';
+import type { Db } from '../store/open.js';
+import { SELECT_REQUESTS } from '../store/sql/requests.js';
+import { VERDICTS, type Verdict, type Flag } from '../domain/verdicts.js';
+import { withStall, type Support, type VerdictEvidence } from '../domain/evidence.js';
 
 export interface RequestFilter {
   readonly verdict?: Verdict | null;

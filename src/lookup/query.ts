@@ -1,7 +1,7 @@
 /** `droptrace query`: read-only SQL over the store. */
-import type { Db } from './store/open.js';
-import { QueryError } from './errors.js';
-import type { Row } from './output/rows.js';
+import type { Db } from '../store/open.js';
+import { QueryError } from '../domain/errors.js';
+import type { Row } from '../output/rows.js';
 
 export interface QueryResult {
   readonly columns: string[];
