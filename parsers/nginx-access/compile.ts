@@ -11,6 +11,17 @@ import { lookupVariable, type VariableField, type VariableKind } from './variabl
 
 export type EscapeMode = 'default' | 'json' | 'none';
 
+/**
+ * The access format of a file: its `log_format` string and its `escape=` mode, one value. They are
+ * decided together (a flag, a named format in nginx.conf, a preset), travel together to the parser and
+ * are stored together, so the mode is never lost between them.
+ */
+export interface AccessFormat {
+  /** The log_format string, variables and literal text as nginx.conf writes them (quotes joined). */
+  readonly format: string;
+  readonly escape: EscapeMode;
+}
+
 export interface CompileOptions {
   /** The `escape=` parameter of the log_format (nginx ≥ 1.11.8); default "default". */
   readonly escape?: EscapeMode;
@@ -32,10 +43,8 @@ export type FormatSegment =
   | { readonly type: 'literal'; readonly text: string }
   | { readonly type: 'variable'; readonly group: number; readonly sticky: RegExp };
 
-export interface CompiledFormat {
+export interface CompiledFormat extends AccessFormat {
   readonly kind: 'compiled-format';
-  readonly format: string;
-  readonly escape: EscapeMode;
   readonly regex: RegExp;
   readonly groups: readonly CompiledGroup[];
   readonly segments: readonly FormatSegment[];

@@ -2,6 +2,8 @@
  * Well-known access-log formats as plain nginx `log_format` strings: a preset is data, compiled by the
  * same compile.ts as the user's own format (GoAccess keeps its presets the same way).
  */
+import type { AccessFormat } from './compile.js';
+
 export const PRESETS = {
   /** nginx's built-in default. */
   combined:
@@ -20,6 +22,11 @@ export const PRESETS = {
 } as const;
 
 export type PresetName = keyof typeof PRESETS;
+
+/** A preset as the access format of a file: presets are all written with nginx's default escaping. */
+export function presetAccessFormat(name: PresetName): AccessFormat {
+  return { format: PRESETS[name], escape: 'default' };
+}
 
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 

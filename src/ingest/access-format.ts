@@ -4,15 +4,11 @@
  * first lines), travel together to the parser, and are stored together in `files.format`, so a
  * resumed file is read again exactly as it was first read.
  */
-import { PRESETS, PRESET_NAMES } from '../../parsers/nginx-access/presets.js';
+import { PRESETS, PRESET_NAMES, presetAccessFormat, type PresetName } from '../../parsers/nginx-access/presets.js';
 import { createNginxAccessParser } from '../../parsers/nginx-access/parse.js';
-import type { EscapeMode } from '../../parsers/nginx-access/compile.js';
+import type { AccessFormat, EscapeMode } from '../../parsers/nginx-access/compile.js';
 
-export interface AccessFormat {
-  /** The log_format string, variables and literal text as nginx.conf writes them (quotes joined). */
-  readonly format: string;
-  readonly escape: EscapeMode;
-}
+export type { AccessFormat };
 
 const ESCAPE_PREFIX = /^\s*escape=(default|json|none)\s+/;
 
@@ -45,7 +41,7 @@ const MIN_SHARE = 0.5;
  */
 export function chooseAccessPreset(headLines: readonly string[], tz: string, insist = false): AccessFormatChoice {
   const lines = headLines.filter((l) => l.trim() !== '').slice(0, 50);
-  let best: { name: string; parsed: number } | null = null;
+  let best: { name: PresetName; parsed: number } | null = null;
   for (const name of PRESET_NAMES) {
     const parse = createNginxAccessParser({ tz, format: PRESETS[name] });
     let parsed = 0;
@@ -54,7 +50,7 @@ export function chooseAccessPreset(headLines: readonly string[], tz: string, ins
     if (!best || parsed > best.parsed) best = { name, parsed };
   }
   if (best && (insist || (lines.length > 0 && best.parsed > lines.length * MIN_SHARE))) {
-    return { ok: true, name: best.name, access: { format: PRESETS[best.name as keyof typeof PRESETS], escape: 'default' }, parsed: best.parsed, of: lines.length };
+    return { ok: true, name: best.name, access: presetAccessFormat(best.name), parsed: best.parsed, of: lines.length };
   }
   return {
     ok: false,

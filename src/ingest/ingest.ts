@@ -12,17 +12,14 @@ import { ingestFile, type FileIngestOptions, type FileSummary } from './file-ing
 import type { SourceType } from './detect.js';
 import { assertKnownZone } from '../domain/time.js';
 import { parseAccessFormat, type AccessFormat } from './access-format.js';
-import type { EscapeMode } from '../../parsers/nginx-access/compile.js';
 import type { LayerGroup } from './reading.js';
 
 export interface IngestOptions {
   readonly type?: SourceType | 'auto';
   readonly tz?: string | null;
   readonly host?: string | null;
-  /** The nginx access format: one value, or a format string (with an optional `escape=MODE ` in front) */
+  /** The nginx access format: one value, or a format string as typed after --log-format (an optional `escape=MODE ` in front) */
   readonly logFormat?: AccessFormat | string | null;
-  /** With a string `logFormat`: its escape mode (when the string does not say it) */
-  readonly logFormatEscape?: EscapeMode | null;
   /** Stream name → layer, for compose/kubectl/journald streams whose names say nothing (`--layer-of`) */
   readonly layerOf?: Readonly<Record<string, LayerGroup>>;
   /** The app's Python logging formats (app text logs and gunicorn streams), tried before the common layouts */
@@ -52,12 +49,9 @@ export interface IngestResult {
 
 export const DEFAULT_BATCH_LINES = 20_000;
 
-export function accessFormatOf(opts: Pick<IngestOptions, 'logFormat' | 'logFormatEscape'>): AccessFormat | null {
+export function accessFormatOf(opts: Pick<IngestOptions, 'logFormat'>): AccessFormat | null {
   const f = opts.logFormat ?? null;
-  if (f === null) return null;
-  if (typeof f !== 'string') return f;
-  const parsed = parseAccessFormat(f);
-  return parsed.format !== f || opts.logFormatEscape == null ? parsed : { format: f, escape: opts.logFormatEscape };
+  return typeof f === 'string' ? parseAccessFormat(f) : f;
 }
 
 export async function ingestPaths(db: Db, paths: readonly string[], opts: IngestOptions = {}): Promise<IngestResult> {

@@ -8,6 +8,7 @@ import type { WrapperId } from '../../parsers/delivery/wrappers.js';
 import { WRAPPER_BY_ID } from '../../parsers/delivery/wrappers.js';
 import { LB_SOURCE_TYPES, SOURCE_TYPES, type LbSourceType, type SourceType } from './detect.js';
 import { parseAccessFormat, serializeAccessFormat, type AccessFormat } from './access-format.js';
+import { presetAccessFormat } from '../../parsers/nginx-access/presets.js';
 
 /**
  * What a stream name can feed: nginx (access and error lines, told apart per line), gunicorn's stderr
@@ -57,7 +58,7 @@ const MARK = 'droptrace-reading:';
 export function serializeReading(r: FileReading): string | null {
   if (isPlainReading(r)) {
     switch (r.main) {
-      case 'nginx-access': return r.access === 'json' ? 'json' : serializeAccessFormat(r.access ?? COMBINED);
+      case 'nginx-access': return r.access === 'json' ? 'json' : serializeAccessFormat(r.access ?? presetAccessFormat('combined'));
       case 'app': return r.app;
       default: return null;
     }
@@ -65,11 +66,6 @@ export function serializeReading(r: FileReading): string | null {
   const access = r.access === null || r.access === 'json' ? r.access : serializeAccessFormat(r.access);
   return MARK + JSON.stringify({ chain: r.chain, main: r.main, access, app: r.app, names: r.names, ...(hasPython(r) ? { python: r.python } : {}) });
 }
-
-const COMBINED: AccessFormat = {
-  format: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"',
-  escape: 'default',
-};
 
 /** The reading a stored file was read with: `files.type` and `files.format` back to a FileReading. */
 export function readingFromRow(type: string, format: string | null): FileReading {

@@ -18,6 +18,7 @@ import type { PythonLayout } from '../../parsers/app/python-logging.js';
 import { compileGunicornAccessFormat, type CompiledAccessFormat } from '../../parsers/gunicorn/access-format.js';
 import type { SourceType } from './detect.js';
 import { serializeAccessFormat, type AccessFormat } from './access-format.js';
+import { presetAccessFormat } from '../../parsers/nginx-access/presets.js';
 
 export interface SourceParserOptions {
   readonly tz: string;
@@ -53,9 +54,6 @@ export interface SourceParser {
   parse(line: string): ParseResult<TableRecord>;
 }
 
-export const COMBINED_FORMAT =
-  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
-
 /** Re-tags a parser's records with their table, allocating only for records. */
 function tagged<R>(parse: (line: string) => ParseResult<R>, table: TableRecord['table']): (line: string) => ParseResult<TableRecord> {
   return (line) => {
@@ -71,7 +69,7 @@ export function createSourceParser(type: SourceType, o: SourceParserOptions): So
       if (o.variant === 'json') {
         return { type, format: 'json', parse: tagged(createNginxJsonAccessParser({ tz: o.tz }), 'nginx_access') };
       }
-      const access = o.access ?? { format: COMBINED_FORMAT, escape: 'default' };
+      const access = o.access ?? presetAccessFormat('combined');
       return { type, format: serializeAccessFormat(access), parse: tagged(createNginxAccessParser({ tz: o.tz, format: access.format, escape: access.escape }), 'nginx_access') };
     }
     case 'nginx-error':

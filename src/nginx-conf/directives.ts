@@ -46,10 +46,6 @@ export const UPSTREAM_DIRECTIVES: readonly DirectiveSpec[] = [
   { name: 'keepalive_requests', kind: 'count', default: '1000', contexts: [], note: '100 before nginx 1.19.10' },
 ];
 
-/** nginx's built-in `combined` format, used by an access_log that names no format. */
-export const COMBINED_FORMAT =
-  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
-
 /** Debian's compiled-in log paths; `nginx -V` shows yours (--error-log-path, --http-log-path). */
 export const DEFAULT_ERROR_LOG = '/var/log/nginx/error.log';
 export const DEFAULT_ACCESS_LOG = '/var/log/nginx/access.log';

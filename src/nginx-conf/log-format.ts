@@ -4,11 +4,13 @@
  * built in and cannot be redefined.
  */
 import { cite, loadNginxConf, type Directive } from './load.js';
-import { COMBINED_FORMAT } from './directives.js';
+import { PRESETS } from '../../parsers/nginx-access/presets.js';
 import { NginxConfError, type ConfProblem } from './conf-error.js';
 import type { LogFormat } from './model.js';
+import type { AccessFormat } from '../../parsers/nginx-access/compile.js';
 
-export const BUILTIN_COMBINED: LogFormat = { name: 'combined', format: COMBINED_FORMAT, escape: 'default', source: 'default (nginx built-in)' };
+/** nginx's built-in `combined` format, used by an access_log that names no format. */
+export const BUILTIN_COMBINED: LogFormat = { name: 'combined', format: PRESETS.combined, escape: 'default', source: 'default (nginx built-in)' };
 
 export function logFormatFrom(d: Directive): LogFormat | undefined {
   const [name, ...rest] = d.args;
@@ -62,7 +64,7 @@ export function lookupLogFormat(confPath: string, name: string): LogFormatLookup
 }
 
 /** Reads a named log_format from an nginx.conf and its includes; throws NginxConfError (file:line and fix) otherwise. */
-export function findLogFormat(confPath: string, name: string): { format: string; escape: 'default' | 'json' | 'none'; source: string } {
+export function findLogFormat(confPath: string, name: string): AccessFormat & { readonly source: string } {
   const r = lookupLogFormat(confPath, name);
   if (!r.ok) throw new NginxConfError(r.error);
   return { format: r.value.format, escape: r.value.escape, source: r.value.source };

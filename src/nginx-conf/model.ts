@@ -3,6 +3,7 @@
  * each with where it came from (file:line) or "default". Built by effective.ts from the tree.
  */
 import type { ErrorLevel } from './directives.js';
+import type { AccessFormat } from '../../parsers/nginx-access/compile.js';
 
 export interface Setting {
   /** As written in nginx.conf (all arguments joined by a space), or nginx's default. */
@@ -32,11 +33,9 @@ export interface ErrorLog {
   readonly source: string;
 }
 
-export interface LogFormat {
+/** A `log_format` directive: its access format (the strings concatenated, as nginx does) and where it stands. */
+export interface LogFormat extends AccessFormat {
   readonly name: string;
-  /** The format strings concatenated, as nginx concatenates them. */
-  readonly format: string;
-  readonly escape: 'default' | 'json' | 'none';
   readonly source: string;
 }
 

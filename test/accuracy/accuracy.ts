@@ -10,6 +10,7 @@ import { openStore, type Db } from '../../src/store/open.js';
 import { ingestAndCorrelate } from '../../src/correlate/analyze.js';
 import { iterateRequests, type RequestRecord } from '../../src/lookup/requests.js';
 import { PROFILES, isProfileName, type Profile } from '../harness/profiles.js';
+import type { AccessFormat } from '../../src/ingest/access-format.js';
 
 export interface TruthRow {
   readonly tag: string;
@@ -116,12 +117,20 @@ export function recordingProfile(dir: string): Profile {
   throw new Error(`${dir}: cannot tell the harness profile (no truth/summary.json with "profile")`);
 }
 
+/**
+ * The access format a recording's access.log is read with: its profile's log_format, or none for
+ * nginx's combined and for an escape=json format (a JSON access log is recognised by its lines).
+ */
+export function profileAccessFormat(profile: Profile): AccessFormat | null {
+  const f = profile.logFormat;
+  return f && f.escape !== 'json' ? { format: f.text, escape: f.escape } : null;
+}
+
 /** Ingests and correlates a recording's logs with its profile's log_format and zone, as the quick start does. */
 export async function ingestRecording(db: Db, profile: Profile, logs: readonly string[], tzOverride?: string): Promise<void> {
   await ingestAndCorrelate(db, logs, {
     tz: tzOverride ?? profile.tz,
-    logFormat: profile.logFormat && profile.logFormat.escape !== 'json' ? profile.logFormat.text : null,
-    logFormatEscape: profile.logFormat?.escape ?? null,
+    logFormat: profileAccessFormat(profile),
   });
 }
 

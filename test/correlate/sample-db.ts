@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, type Db } from '../../src/store/open.js';
 import { ingestPaths } from '../../src/ingest/ingest.js';
-import { recordingProfile } from '../accuracy/accuracy.js';
+import { profileAccessFormat, recordingProfile } from '../accuracy/accuracy.js';
 import { repoRoot, tempDir } from '../helpers.js';
 
 /** A recording from samples/, ingested (not correlated) into a new database. */
@@ -14,8 +14,7 @@ export async function ingestedSample(t: { after: (fn: () => void) => void }, nam
   t.after(() => db.close());
   await ingestPaths(db, readdirSync(join(dir, 'logs')).map((f) => join(dir, 'logs', f)), {
     tz: profile.tz,
-    logFormat: profile.logFormat && profile.logFormat.escape !== 'json' ? profile.logFormat.text : null,
-    logFormatEscape: profile.logFormat?.escape ?? null,
+    logFormat: profileAccessFormat(profile),
   });
   return db;
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open.js';
 import { ingestAndCorrelate } from '../../src/correlate/analyze.js';
-import { recordingProfile } from '../accuracy/accuracy.js';
+import { profileAccessFormat, recordingProfile } from '../accuracy/accuracy.js';
 import { repoRoot } from '../helpers.js';
 import { MIXED, SINGLE, type Stream, type TimedLine } from './render-delivery.js';
 
@@ -32,8 +32,7 @@ async function ingest(paths: readonly string[], dbPath: string): Promise<Db> {
   const db = openStore(dbPath);
   await ingestAndCorrelate(db, paths, {
     tz: profile.tz,
-    logFormat: profile.logFormat && profile.logFormat.escape !== 'json' ? profile.logFormat.text : null,
-    logFormatEscape: profile.logFormat?.escape ?? null,
+    logFormat: profileAccessFormat(profile),
   });
   return db;
 }
