@@ -3,7 +3,9 @@
  */
 export { openStore, type Db } from './store/open.js';
 export { ingestPaths, type IngestOptions, type IngestResult } from './ingest/ingest.js';
-export { ingestAndCorrelate, type IngestAndCorrelateResult } from './correlate/analyze.js';
+export {
+  analyze, ingestAndCorrelate, type AnalyzeOptions, type AnalyzeSteps, type AnalyzeResult, type IngestAndCorrelateResult,
+} from './correlate/analyze.js';
 export { correlatePending, rebuildCorrelation, hasPendingCorrelation, correlateStoreIfPending, type CatchUp } from './correlate/pending-correlation.js';
 export { correlate, type CorrelateOptions, type CorrelateResult } from './correlate/correlate.js';
 export { iterateRequests, type RequestRecord, type RequestFilter } from './lookup/requests.js';

@@ -1,16 +1,20 @@
 /**
- * `droptrace analyze`: the main job in one command — ingest, correlate, report. Ingest warnings and
- * its summary go to stderr, so stdout holds only the report (pipe it, or --out it).
+ * `droptrace analyze`: the main job in one command — ingest, correlate, report (correlate/analyze.ts,
+ * over one open store). Ingest warnings and its summary go to stderr, so stdout holds only the report
+ * (pipe it, or --out it).
  */
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { dbOption, waitFrom, withStore } from '../shared.js';
-import { auditIntoStore } from '../../correlate/analyze.js';
-import { existsSync } from 'node:fs';
+import { analyze } from '../../correlate/analyze.js';
 import { LB_PROVIDERS, type LbProvider } from '../../audit/haproxy-conf.js';
-import { addIngestOptions, ingestSucceeded, runIngestCommand, renderIngestSummary, type IngestFlags } from './ingest.js';
-import { addReportOptions, resolveReportFlags, runReportCommand, type ReportFlags } from './report.js';
+import type { AuditOptions } from '../../audit/index.js';
+import { addIngestOptions, ingestSucceeded, removeIfNothingStored, renderIngestSummary, startIngest, type IngestFlags } from './ingest.js';
+import {
+  addReportOptions, emitReport, refuseOutputOverDatabase, refuseOutputOverIngested, reportProgress, resolveReportFlags, runReportCommand,
+  type ReportFlags,
+} from './report.js';
 import { isSharded } from '../shard-options.js';
 import { renderShardSummary, runShardedIngest, shardedSucceeded } from '../shard-run.js';
 import { UsageError } from '../../domain/errors.js';
@@ -32,27 +36,48 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
     .addOption(new Option('--lb-provider <provider>', "the load balancer in front (its default idle timeout), for the audited chain").choices([...LB_PROVIDERS]))
     .option('--haproxy-conf <file>', 'haproxy.cfg of the HAProxy in front of nginx, for the audited chain')
     .action(async (paths: string[], flags: IngestFlags & ReportFlags & AuditFlags) => {
-      resolveReportFlags(flags);
+      const resolved = resolveReportFlags(flags);
       if (isSharded(flags)) {
         const outcome = await runShardedIngest(paths, { ...flags, correlate: true }, io);
         io.stderr.write(renderShardSummary(outcome));
         if (!shardedSucceeded(outcome, io)) io.setExitCode(EXIT.error);
         if (outcome.results.length === 0) return;
-        await runReportCommand(flags, io);
+        await runReportCommand(flags, io, resolved);
         return;
       }
       if (paths.length === 0) throw new UsageError('analyze: pass the log files to read (or --db DIR with --manifest)');
-      const result = await runIngestCommand(paths, { ...flags, correlate: true }, io);
-      io.stderr.write(renderIngestSummary(result));
-      if (!ingestSucceeded(result, io)) io.setExitCode(EXIT.error);
-      if (!existsSync(flags.db)) return; // nothing was stored (the errors above say why): no report to make
-      if (flags.nginxConf !== undefined || flags.cmd !== undefined || flags.gunicornConf !== undefined) {
-        const audit = await withStore(flags.db, { wait: waitFrom(flags, io) }, (db) => auditIntoStore(db, {
-          nginxConf: flags.nginxConf, cmd: flags.cmd, gunicornConf: flags.gunicornConf, lbIdleTimeout: flags.lbIdleTimeout,
-          lbProvider: flags.lbProvider, haproxyConf: flags.haproxyConf,
-        }));
-        if (audit.error !== null) io.stderr.write(`warning: the configs could not be audited, the advice reads the logs only: ${audit.error}\n`);
-      }
-      await runReportCommand(flags, io, [...result.failures, ...result.problems]);
+      const run = await startIngest(flags, io);
+      const progress = reportProgress(io);
+      const result = await withStore(flags.db, { wait: waitFrom(flags, io) }, (db) => analyze(db, paths, {
+        ingest: run.opts,
+        audit: auditOptions(flags),
+        report: { fromMs: resolved.fromMs, toMs: resolved.toMs, sinceLast: flags.sinceLast ?? false, onStage: progress, markFormat: flags.format },
+        createdStore: run.created,
+      }, {
+        ingested: ({ ingest }) => {
+          run.finished(ingest);
+          io.stderr.write(renderIngestSummary(ingest));
+          if (!ingestSucceeded(ingest, io)) io.setExitCode(EXIT.error);
+        },
+        audited: (audit) => {
+          if (audit.error !== null) io.stderr.write(`warning: the configs could not be audited, the advice reads the logs only: ${audit.error}\n`);
+        },
+        report: (built) => {
+          refuseOutputOverDatabase(flags, io);
+          refuseOutputOverIngested(flags, db, io);
+          if (progress) io.stderr.write('\r\u001b[K');
+          emitReport(built, flags, resolved, io);
+        },
+      }));
+      removeIfNothingStored(run, result.ingest, flags.db);
     });
+}
+
+/** The configs to audit into the chain the recommendations cite; null when none was given. */
+function auditOptions(flags: AuditFlags): AuditOptions | null {
+  if (flags.nginxConf === undefined && flags.cmd === undefined && flags.gunicornConf === undefined) return null;
+  return {
+    nginxConf: flags.nginxConf, cmd: flags.cmd, gunicornConf: flags.gunicornConf, lbIdleTimeout: flags.lbIdleTimeout,
+    lbProvider: flags.lbProvider, haproxyConf: flags.haproxyConf,
+  };
 }

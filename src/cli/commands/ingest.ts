@@ -4,7 +4,7 @@ import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { withStore, dbOption, waitFrom } from '../shared.js';
 import { ingestPaths, type IngestOptions, type IngestResult } from '../../ingest/ingest.js';
-import { ingestAndCorrelate } from '../../correlate/analyze.js';
+import { ingestAndCorrelate, nothingStored } from '../../correlate/analyze.js';
 import { renderTable, stripControls } from '../../output/rows.js';
 import { SOURCE_TYPES, type SourceType } from '../../ingest/detect.js';
 import { resolveLogFormat, type LogFormatFlags } from '../log-format.js';
@@ -82,7 +82,28 @@ export function ingestSucceeded(result: IngestResult, io: CliIO): boolean {
 }
 
 export async function runIngestCommand(paths: string[], flags: IngestFlags, io: CliIO): Promise<IngestResult> {
-  // before the database is created: a usage error leaves nothing behind
+  const run = await startIngest(flags, io);
+  const result = await withStore(flags.db, { wait: waitFrom(flags, io) }, async (db) => {
+    if (!flags.correlate) return ingestPaths(db, paths, run.opts);
+    const r = await ingestAndCorrelate(db, paths, run.opts);
+    return r.ingest;
+  });
+  run.finished(result);
+  removeIfNothingStored(run, result, flags.db);
+  return result;
+}
+
+/** An ingest about to open the store: its options, and what to say and tidy once it is done. */
+export interface StartedIngest {
+  readonly opts: IngestOptions;
+  /** Whether the run creates the store (a store left with no file row is removed after it closes) */
+  readonly created: boolean;
+  /** Ends the progress line and names the inputs that failed midway. */
+  finished(result: IngestResult): void;
+}
+
+/** The ingest flags checked and read before the database is created: a usage error leaves nothing behind. */
+export async function startIngest(flags: IngestFlags, io: CliIO): Promise<StartedIngest> {
   if (flags.tz !== undefined) assertKnownZone(flags.tz);
   const logFormat = await resolveLogFormat(flags);
   const layerOf = flags.layerOf === undefined ? {} : parseLayerOf(flags.layerOf);
@@ -103,15 +124,19 @@ export async function runIngestCommand(paths: string[], flags: IngestFlags, io: 
     onWarning: (m) => io.stderr.write(`warning: ${stripControls(m)}\n`),
     onProgress: progress.update,
   };
-  const result = await withStore(flags.db, { wait: waitFrom(flags, io) }, async (db) => {
-    if (!flags.correlate) return ingestPaths(db, paths, opts);
-    const r = await ingestAndCorrelate(db, paths, opts);
-    return r.ingest;
-  });
-  progress.done();
-  for (const p of result.problems) io.stderr.write(`error: ${stripControls(`${p.path}: ${p.reason}`)}\n`);
-  if (created && result.files.every((f) => f.fileId === null)) removeEmptyStore(flags.db);
-  return result;
+  return {
+    opts,
+    created,
+    finished(result) {
+      progress.done();
+      for (const p of result.problems) io.stderr.write(`error: ${stripControls(`${p.path}: ${p.reason}`)}\n`);
+    },
+  };
+}
+
+/** After the store is closed: a store this run created and filled with nothing is removed. */
+export function removeIfNothingStored(run: StartedIngest, result: IngestResult, db: string): void {
+  if (run.created && nothingStored(result)) removeEmptyStore(db);
 }
 
 export function summaryJson(result: IngestResult) {

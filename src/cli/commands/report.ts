@@ -7,6 +7,7 @@ import { EXIT, useColor } from '../io.js';
 import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
 import { UsageError } from '../../domain/errors.js';
 import { readTransaction, writeTransaction } from '../../store/write-lock.js';
+import type { Db } from '../../store/open.js';
 import { databaseFiles, refuseOutputOverInput } from '../../output/guard.js';
 import { ingestedPaths } from '../../store/files.js';
 import { isShardDirectory } from '../../shard/shard-file.js';
@@ -58,8 +59,16 @@ export function registerReportCommand(program: Command, io: CliIO): void {
   });
 }
 
+/** The report's flags, checked and read once. */
+export interface ResolvedReportFlags {
+  readonly zone: string;
+  readonly rules: FailOnRule[];
+  readonly fromMs: number | null;
+  readonly toMs: number | null;
+}
+
 /** The report's flags checked and read: a usage error here comes before any work (analyze ingests first). */
-export function resolveReportFlags(flags: ReportFlags): { zone: string; rules: FailOnRule[]; fromMs: number | null; toMs: number | null } {
+export function resolveReportFlags(flags: ReportFlags): ResolvedReportFlags {
   const zone = flags.tz ?? localZone();
   assertKnownZone(zone);
   const rules = parseRules(flags.failOn ?? []);
@@ -70,39 +79,52 @@ export function resolveReportFlags(flags: ReportFlags): { zone: string; rules: F
   return { zone, rules, ...resolveWindow(flags, zone) };
 }
 
-/** `notRead`: under `analyze`, the inputs of the run that gave nothing, listed among the report's inputs. */
-export async function runReportCommand(flags: ReportFlags, io: CliIO, notRead: readonly { path: string; reason: string }[] = []): Promise<void> {
-  const { zone, rules, fromMs, toMs } = resolveReportFlags(flags);
-  const progress = io.stderr.isTTY === true ? (s: string) => void io.stderr.write(`\r\u001b[Kreport: ${s}…`) : undefined;
+/** `resolved`: the flags as analyze read them before its ingest (read here otherwise). */
+export async function runReportCommand(flags: ReportFlags, io: CliIO, resolved = resolveReportFlags(flags)): Promise<void> {
+  const { fromMs, toMs } = resolved;
+  const progress = reportProgress(io);
   if (flags.dataset !== undefined || isShardDirectory(flags.db)) {
     // several shards: the fleet report over the dataset (a --db directory is exported to a temp one first)
     const fleet = await reportFleet(flags, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress }, io);
     if (progress) io.stderr.write('\r\u001b[K');
-    emitReport(fleet.built, flags, rules, zone, io);
+    emitReport(fleet.built, flags, resolved, io);
     if (flags.sinceLast) fleet.commitMarks();
     return;
   }
   catchUpCorrelation(flags.db, io, waitFrom(flags, io));
-  const out = flags.out === undefined ? undefined : resolve(io.cwd, flags.out);
-  if (out !== undefined) refuseOutputOverInput(out, databaseFiles(flags.db), io.cwd);
+  refuseOutputOverDatabase(flags, io);
   await withStore(flags.db, { readonly: !flags.sinceLast, wait: waitFrom(flags, io) }, (db) => {
-    if (out !== undefined) refuseOutputOverInput(out, ingestedPaths(db).map((p) => ({ path: p, what: `a log file ingested into ${flags.db} (${p})` })), io.cwd);
+    refuseOutputOverIngested(flags, db, io);
     // --since-last: the previous mark is read, the report written and the new mark left under the
     // write lock, so two nightly reports at once never cover the same requests. Otherwise one read
     // transaction: totals and details from the same committed verdicts.
     const inTransaction = flags.sinceLast ? writeTransaction : readTransaction;
     inTransaction(db, () => {
-      const b = buildReportModel(db, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress, notRead });
+      const b = buildReportModel(db, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress });
       if (progress) io.stderr.write('\r\u001b[K');
-      emitReport(b, flags, rules, zone, io);
+      emitReport(b, flags, resolved, io);
       if (flags.sinceLast) recordReportMark(db, b, flags.format);
       return b;
     });
   });
 }
 
+/** "report: stage…" on a terminal while the model is built. */
+export function reportProgress(io: CliIO): ((stage: string) => void) | undefined {
+  return io.stderr.isTTY === true ? (s: string) => void io.stderr.write(`\r\u001b[Kreport: ${s}…`) : undefined;
+}
+
+/** --out must not name the database's files (checked before the store is opened) nor a log it holds. */
+export function refuseOutputOverDatabase(flags: ReportFlags, io: CliIO): void {
+  if (flags.out !== undefined) refuseOutputOverInput(resolve(io.cwd, flags.out), databaseFiles(flags.db), io.cwd);
+}
+
+export function refuseOutputOverIngested(flags: ReportFlags, db: Db, io: CliIO): void {
+  if (flags.out !== undefined) refuseOutputOverInput(resolve(io.cwd, flags.out), ingestedPaths(db).map((p) => ({ path: p, what: `a log file ingested into ${flags.db} (${p})` })), io.cwd);
+}
+
 /** The rendered report to stdout or --out, then the --fail-on rules. */
-function emitReport(built: BuiltReport, flags: ReportFlags, rules: readonly FailOnRule[], zone: string, io: CliIO): void {
+export function emitReport(built: BuiltReport, flags: ReportFlags, { rules, zone }: ResolvedReportFlags, io: CliIO): void {
   const color = flags.out === undefined && useColor(io);
   const text = renderReport(built.model, flags.format, { color, zone });
   if (flags.out !== undefined) {
