@@ -3,12 +3,19 @@
  * an install needs no toolchain and no download). The only file that knows its API, besides the
  * reads in src/fleet/.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Column } from '../store/sql/dataset.js';
 
 export type Duck = DuckDBConnection;
 
+/**
+ * The engine's module, loaded on first use: it takes ~80 ms to load, which every other command
+ * (and every shard process of an ingest) would pay at start for nothing.
+ */
+export const duckModule = (): Promise<typeof import('@duckdb/node-api')> => import('@duckdb/node-api');
+
 export async function openDuck(): Promise<{ conn: Duck; close: () => void }> {
+  const { DuckDBInstance } = await duckModule();
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   // times are UTC everywhere in droptrace; TIMESTAMPTZ columns and date_trunc follow the session's zone

@@ -4,8 +4,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { StatementType } from '@duckdb/node-api';
-import { openDuck, plain, type Duck } from '../export/duck.js';
+import { duckModule, openDuck, plain, type Duck } from '../export/duck.js';
 import { DATASET_TABLES, createDatasetView, createStageTable, type DatasetTable } from '../store/sql/dataset.js';
 import { QueryError } from '../domain/errors.js';
 import { StoreError } from '../store/open.js';
@@ -53,6 +52,7 @@ export async function queryDataset(dir: string, sql: string): Promise<DatasetQue
     } catch (err) {
       throw new QueryError(`SQL error: ${(err as Error).message}. The dataset's tables are requests, incidents and inputs (README, "A fleet")`);
     }
+    const { StatementType } = await duckModule();
     if (stmt.statementType !== StatementType.SELECT && stmt.statementType !== StatementType.EXPLAIN) {
       throw new QueryError('droptrace query --dataset runs read-only SQL (SELECT, WITH …, EXPLAIN); this statement would write or change settings');
     }
