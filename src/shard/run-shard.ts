@@ -3,15 +3,16 @@
  * keep only its window (widened by the overlap), and correlate when asked. Returns a summary small
  * enough to cross a process boundary.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { closeStore, openStore } from '../store/open.js';
+import { closeStore, openStore, settleScratch } from '../store/open.js';
 import { ingestPaths, type IngestOptions } from '../ingest/ingest.js';
 import { correlatePending } from '../correlate/pending-correlation.js';
 import type { FileSummary } from '../ingest/file-ingest.js';
 import type { Shard } from './plan.js';
 import { overlapWarning, trimToWindow } from './window.js';
 import { writeShardRecord } from './shard-file.js';
+import { discardPartial, partialPath, publishPartial, removeStalePartials } from './build-file.js';
 
 /** The ingest options that can be sent to another process (no streams, no callbacks). */
 export type ShardIngestOptions = Pick<IngestOptions, 'type' | 'tz' | 'host' | 'logFormat' | 'layerOf' | 'batchLines'>;
@@ -45,7 +46,11 @@ export async function runShard(job: ShardJob, onProgress?: (p: ShardProgress) =>
   const t0 = Date.now();
   const { shard } = job;
   mkdirSync(dirname(shard.db), { recursive: true });
-  const db = openStore(shard.db);
+  // A new shard is built aside and renamed into place whole (build-file.ts); an existing one resumes.
+  const fresh = !existsSync(shard.db);
+  if (fresh) removeStalePartials(shard.db);
+  const db = openStore(fresh ? partialPath(shard.db) : shard.db, { scratch: fresh });
+  let result: ShardResult;
   try {
     const warnings: string[] = [];
     const ingest = await ingestPaths(db, shard.paths, {
@@ -59,6 +64,7 @@ export async function runShard(job: ShardJob, onProgress?: (p: ShardProgress) =>
       ...(onProgress ? { onProgress: (p) => onProgress({ key: shard.key, ...p }) } : {}),
     });
     const trimmed = shard.window === null ? 0 : trimToWindow(db, shard.window);
+    if (fresh) settleScratch(db);
     let requests: number | null = null;
     if (job.correlate) {
       const r = correlatePending(db);
@@ -69,9 +75,14 @@ export async function runShard(job: ShardJob, onProgress?: (p: ShardProgress) =>
         onWarning?.(`${shard.key}: ${w}`);
       }
     }
-    writeShardRecord(shard);
-    return { key: shard.key, files: ingest.files, problems: ingest.problems, warnings, trimmed, requests, ms: Date.now() - t0 };
-  } finally {
+    result = { key: shard.key, files: ingest.files, problems: ingest.problems, warnings, trimmed, requests, ms: 0 };
+  } catch (err) {
     closeStore(db);
+    if (fresh) discardPartial(shard.db);
+    throw err;
   }
+  closeStore(db);
+  if (fresh) publishPartial(shard.db);
+  writeShardRecord(shard);
+  return { ...result, ms: Date.now() - t0 };
 }

@@ -18,6 +18,13 @@ export interface OpenOptions {
   readonly mustExist?: boolean;
   /** How long a writer waits for another process's write lock (write-lock.ts); default 5 minutes. */
   readonly wait?: WaitPolicy;
+  /**
+   * A new file no other connection opens until the caller renames it into place (a shard built
+   * from scratch, src/shard/build-file.ts): its rollback journal stays in memory and nothing is
+   * synced, so its pages are written once instead of to the WAL and again at each checkpoint. A
+   * crash leaves a file the caller discards. `settleScratch` turns it into an ordinary database.
+   */
+  readonly scratch?: boolean;
 }
 
 export function openStore(path: string, opts: OpenOptions = {}): Db {
@@ -67,11 +74,12 @@ function configure(db: Db, opts: OpenOptions): void {
     // race for it: retried within the --wait bound.
     retryWhileBusy(db, () => {
       if (schemaVersion(db) === 0) db.pragma('page_size = 16384');
-      db.pragma('journal_mode = WAL');
+      // a scratch file's journal in memory, not OFF: a batch the ingest rolls back must still go
+      db.pragma(opts.scratch ? 'journal_mode = MEMORY' : 'journal_mode = WAL');
     });
     // NORMAL in WAL mode is durable across process crashes (only an OS crash can lose the last
     // commits), which is the failure an ingest checkpoint has to survive.
-    db.pragma('synchronous = NORMAL');
+    db.pragma(opts.scratch ? 'synchronous = OFF' : 'synchronous = NORMAL');
   }
   // Memory must not grow with the input (docs/performance.md): the sorts behind index builds and
   // ordered sweeps spill to temp files past the cache budget (the OS caches them), and 16 MiB of
@@ -81,6 +89,16 @@ function configure(db: Db, opts: OpenOptions): void {
   db.pragma('foreign_keys = OFF'); // provenance references are checked by construction, not per row
   if (!opts.readonly) migrate(db);
   else checkVersion(db);
+}
+
+/**
+ * A scratch database (OpenOptions.scratch) becomes an ordinary one: WAL and NORMAL syncs from here
+ * on, so a second connection can read it while this one writes (correlation does), and it opens
+ * as every other database does once renamed into place.
+ */
+export function settleScratch(db: Db): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
 }
 
 /**

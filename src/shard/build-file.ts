@@ -1,0 +1,71 @@
+/**
+ * Where a shard's database is written. A shard whose file does not exist yet is built under a
+ * temporary name beside it (`web-07.db.partial-<host>-<pid>`) with no journal on disk and no syncs, then
+ * synced and renamed into place: a worker killed mid-shard leaves no `web-07.db` at all (the next
+ * run builds it again from the start), and commands that read the --db directory never see half a
+ * shard. A shard that exists already is opened in place and resumed, as any database is.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+
+const PARTIAL = '.partial-';
+// the host too: shards of many machines may share one directory, and pods' pids repeat
+const host = (): string => hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+
+/** The temporary name this process builds `db` under. */
+export function partialPath(db: string): string {
+  return `${db}${PARTIAL}${host()}-${process.pid}`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the partial files of `db` (and their journals) that a killed run on this host left. One
+ * another host left is not ours to judge (it may be building now): it stays, and is never read.
+ */
+export function removeStalePartials(db: string): void {
+  const dir = dirname(db);
+  if (!existsSync(dir)) return;
+  const prefix = `${basename(db)}${PARTIAL}${host()}-`;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) continue; // another run is building it now
+    rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** Removes this process's partial file, after a failure. */
+export function discardPartial(db: string): void {
+  const tmp = partialPath(db);
+  for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`, `${tmp}-journal`]) rmSync(f, { force: true });
+}
+
+/**
+ * The closed partial file becomes the shard: synced first (its pages were written without syncs),
+ * so that after an OS crash the name points at the whole file or at nothing.
+ */
+export function publishPartial(db: string): void {
+  const tmp = partialPath(db);
+  const fd = openSync(tmp, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, db);
+  const dirFd = openSync(dirname(db), 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
