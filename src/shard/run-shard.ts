@@ -7,7 +7,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { closeStore, openStore, settleScratch } from '../store/open.js';
 import { ingestPaths, type IngestOptions } from '../ingest/ingest.js';
-import { correlatePending } from '../correlate/pending-correlation.js';
 import type { FileSummary } from '../ingest/file-ingest.js';
 import type { Shard } from './plan.js';
 import { overlapWarning, trimToWindow } from './window.js';
@@ -67,6 +66,8 @@ export async function runShard(job: ShardJob, onProgress?: (p: ShardProgress) =>
     if (fresh) settleScratch(db);
     let requests: number | null = null;
     if (job.correlate) {
+      // loaded only here: an ingest-only shard process starts without the correlation's modules
+      const { correlatePending } = await import('../correlate/pending-correlation.js');
       const r = correlatePending(db);
       requests = r === null ? null : r.requests;
       const w = shard.window === null ? null : overlapWarning(db, shard.window);
