@@ -1,7 +1,8 @@
 /**
  * The fleet stages of `npm run bench` (issue 18): shards on every core and what they cost.
  *  - fleet: two stacks of N requests each (four files apiece), `droptrace ingest --db DIR/` with
- *    `--jobs 1` then `--jobs 2`: the speed-up and the aggregate ingest rate, next to lnav and GoAccess
+ *    `--jobs 1` and `--jobs 2` alternated (fleet-speed.ts: the speed-up and the aggregate ingest rate,
+ *    each against its target with PASS or BELOW), next to lnav and GoAccess
  *    on the same two access logs; then `--correlate`, `export` and the fleet `report --dataset`.
  *  - fleet-sim: four stacks with 1, 2 and 4 shard workers on this machine: seconds per 10^6 requests,
  *    the figure docs/performance.md projects to 10^9.
@@ -11,6 +12,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateStacks } from '../fleet/stacks.js';
 import { TIMING_FORMAT } from './corpus.js';
+import { benchFleetSpeed } from './fleet-speed.js';
 import type { Measured } from './measure.js';
 
 export interface FleetRow {
@@ -44,12 +46,9 @@ export async function benchFleet(o: FleetBenchOptions, requests: number, dir: st
     const stacks = await generateStacks(join(dir, 'two'), ['web-01', 'web-02'], requests, { seed: o.seed });
     const lines = stacks.reduce((n, s) => n + s.lines, 0);
     const dirs = stacks.map((s) => s.dir);
-    const one = await repeat(o.runs, fresh, process.execPath, [cli, 'ingest', ...dirs, '--db', shards, '--jobs', '1', ...INGEST], 'fleet: 2 stacks, --jobs 1');
-    rows.push({ stage: 'fleet: ingest 2 stacks --jobs 1', lines, ms: one.ms, rssKiB: one.rssKiB, runs: o.runs, note: '' });
-    const two = await repeat(o.runs, fresh, process.execPath, [cli, 'ingest', ...dirs, '--db', shards, '--jobs', '2', ...INGEST], 'fleet: 2 stacks, --jobs 2');
-    rows.push({ stage: 'fleet: ingest 2 stacks --jobs 2', lines, ms: two.ms, rssKiB: two.rssKiB, runs: o.runs, note: `speed-up ${(one.ms / two.ms).toFixed(2)}× vs --jobs 1 (target ≥ 1.8×); aggregate ${Math.round(lines / (two.ms / 1000)).toLocaleString('en-US')} lines/s (target ≥ 400k)` });
-    const cor = await repeat(o.runs, fresh, process.execPath, [cli, 'ingest', ...dirs, '--db', shards, '--jobs', '2', '--correlate', ...INGEST], 'fleet: 2 stacks, --jobs 2 --correlate');
-    rows.push({ stage: 'fleet: ingest --correlate 2 stacks --jobs 2', lines, ms: cor.ms, rssKiB: cor.rssKiB, runs: o.runs, note: '' });
+    const speed = await benchFleetSpeed(o.runs, lines, (jobs, extra) => [cli, 'ingest', ...dirs, '--db', shards, '--jobs', String(jobs), ...extra, ...INGEST], fresh, repeat);
+    rows.push(...speed);
+    const two = speed[1]!;
     const dataset = join(dir, 'dataset');
     const exp = await repeat(o.runs, () => rmSync(dataset, { recursive: true, force: true }), process.execPath, [cli, 'export', '--db', shards, '--dataset', dataset], 'fleet: export');
     rows.push({ stage: 'fleet: export --dataset (2 shards)', lines: requests * 2, ms: exp.ms, rssKiB: exp.rssKiB, runs: o.runs, note: 'rows in = requests' });
