@@ -65,7 +65,13 @@ export function createLineReader(reading: FileReading, opts: LineReaderOptions):
   /** Per stream: did its last nginx line go to the error parser (for the error log's continuation lines)? */
   const lastWasError = new Set<string>();
 
+  /** The unnamed stream's parsers by layer (every line of a plain file): no key to build per line. */
+  const unnamed: Partial<Record<SourceType, SourceParser>> = {};
   const parserFor = (stream: string, layer: SourceType): SourceParser => {
+    if (stream === '') return (unnamed[layer] ??= parserForKey(stream, layer));
+    return parserForKey(stream, layer);
+  };
+  const parserForKey = (stream: string, layer: SourceType): SourceParser => {
     const key = `${stream}\u0000${layer}`;
     let p = parsers.get(key);
     if (!p) {
@@ -134,6 +140,8 @@ export function createLineReader(reading: FileReading, opts: LineReaderOptions):
     read(raw) {
       const d = unwrapWith(reading.chain, raw, ctx);
       if (d.matched > 0) wrapped.count++;
+      // nothing held and nothing to hold (every line of a plain file): no key to build and hash
+      if (!d.partial && held.size === 0 && !d.text.includes('\n')) return [route(d)];
       const key = `${d.name ?? ''}\u0000${d.stream ?? ''}`;
       const before = held.get(key);
       if (d.partial) {
