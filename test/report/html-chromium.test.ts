@@ -1,41 +1,19 @@
 /**
  * The HTML report in a real headless Chromium: the charts render (svg with bars), and nothing from
  * log content runs — the fixture's hostile URI would create an element and its query would set
- * document.title. Skipped, with a message, when chromium is not installed. Saves the screenshot to
- * docs/report-screenshot.png (DROPTRACE_SCREENSHOT=0 to leave it alone).
+ * document.title. Skipped, with a message, when chromium is not installed. Screenshots into its temp
+ * dir only: `npm run screenshot` (test/report/screenshot.ts) refreshes docs/report-screenshot.png.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync, copyFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { repoRoot, tempDir } from '../helpers.js';
-import { buildFixtureDb, T0 } from './fixture.js';
-import { buildReportModel, renderReport } from '../../src/report/index.js';
-
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
-
-function chromium(args: string[], profile: string): string {
-  return execFileSync(CHROMIUM!, [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--no-first-run', `--user-data-dir=${profile}`, ...args,
-  ], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
-}
+import { tempDir } from '../helpers.js';
+import { CHROMIUM, chromium, screenshot, writeFixtureReport } from './chromium.js';
 
 test('html report in headless chromium: charts render, log content never runs', { skip: CHROMIUM ? false : 'chromium not installed (apt-get install chromium): skipping the browser test' }, (t) => {
   const dir = tempDir(t);
-  const { db } = buildFixtureDb(dir);
-  let html: string;
-  try {
-    const { model } = buildReportModel(db, { nowMs: Date.UTC(2024, 4, 2, 3, 0, 0), fromMs: T0, toMs: T0 + 600_000 });
-    html = renderReport(model, 'html', { zone: 'UTC' });
-  } finally {
-    db.close();
-  }
-  const file = join(dir, 'report.html');
-  writeFileSync(file, html);
-  const url = pathToFileURL(file).href;
+  const url = writeFixtureReport(dir);
 
   const dom = chromium(['--dump-dom', url], join(dir, 'profile-dom'));
   assert.match(dom, /<svg class="chart"/);
@@ -49,7 +27,6 @@ test('html report in headless chromium: charts render, log content never runs', 
   assert.match(dom, /<title>droptrace report/);
 
   const png = join(dir, 'shot.png');
-  chromium([`--screenshot=${png}`, '--window-size=1280,2000', url], join(dir, 'profile-shot'));
+  screenshot(url, png, join(dir, 'profile-shot'));
   assert.ok(existsSync(png), 'chromium wrote the screenshot');
-  if (process.env['DROPTRACE_SCREENSHOT'] !== '0') copyFileSync(png, join(repoRoot(), 'docs', 'report-screenshot.png'));
 });
