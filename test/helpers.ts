@@ -1,21 +1,12 @@
-/** Shared test helpers: the repo root, temp dirs, a CLI run with captured output. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+/** Shared test helpers: the repo root (test/support/repo-root.ts), temp dirs, a CLI run with captured output. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { CliIO } from '../src/cli/io.js';
 import { runCli } from '../src/cli/run.js';
 
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the test');
-    dir = up;
-  }
-  return dir;
-}
+export { repoRoot } from './support/repo-root.js';
 
 export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'droptrace-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -6,18 +6,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-
-/** mulberry32: tiny, fast, good enough to vary log lines; not for anything cryptographic. */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random.js';
 
 /** The timing log_format: combined plus what correlation needs (times, upstream attempts, ids). */
 export const TIMING_FORMAT =
@@ -104,7 +93,7 @@ class BlockWriter {
 
 /** `startMs`: when the first request ends (fleet tests give each stack its own hour). */
 export async function generateCorpus(dir: string, lines: number, seed: number, startMs = Date.UTC(2024, 2, 10, 0, 0, 0)): Promise<Corpus> {
-  const rnd = createPrng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const files = {
     combined: join(dir, 'access-combined.log'),

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checksum, createPrng, generateStack, runDroptrace, type Stack } from './stack.js';
+import { checksum, generateStack, runDroptrace, type Stack } from './stack.js';
+import { seededRandom } from '../support/random.js';
 
 const LINES = 10_000;
 const SEED = 14;
@@ -71,7 +72,7 @@ for (const c of CASES) {
     await runDroptrace([...c.args(), '--db', ref]);
     const twice = stateOf(ref);
 
-    const rnd = createPrng(SEED * 100 + c.name.length);
+    const rnd = seededRandom(SEED * 100 + c.name.length);
     const outcome = { before: 0, partial: 0, whole: 0, finished: 0 };
     for (let k = 0; k < c.kills; k++) {
       const db = freshCopy(c.base, `kill-${k}`);

@@ -9,7 +9,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateCorpus, TIMING_FORMAT, type Corpus } from '../bench/corpus.js';
-export { createPrng } from '../bench/corpus.js';
 import { repoRoot } from '../helpers.js';
 
 export const CLI = join(repoRoot(), 'dist/src/cli/main.js');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { createGunicornParser } from '../../parsers/gunicorn/parse.js';
 import { foldDeathLines, type WorkerLine } from '../../src/domain/worker-deaths.js';
-import { corporaDir, readCorpus, type CorpusRow } from '../parsers/gunicorn/support.js';
+import { corporaDir, readCorpus, type CorpusRow } from '../parsers/corpora.js';
 
 /** Lines → the server_log rows the fold reads (ids in order; a line without a time takes the previous one). */
 function rowsOf(lines: readonly string[]): WorkerLine[] {

@@ -5,18 +5,7 @@
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, SendInput } from './client.js';
-
-/** mulberry32: a tiny seeded PRNG, good enough for picking routes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random.js';
 
 function pickRequest(random: () => number, agent: Agent): SendInput {
   const r = random();
@@ -64,7 +53,7 @@ export class BackgroundTraffic {
   }
 
   private async loop(seed: number): Promise<void> {
-    const random = prng(seed);
+    const random = seededRandom(seed);
     // One keep-alive connection per client, as a browser or an API client would hold.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     await sleep(random() * 300);

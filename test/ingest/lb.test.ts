@@ -11,11 +11,10 @@ import { gzipSync } from 'node:zlib';
 import { openStore } from '../../src/store/open.js';
 import { ingestPaths } from '../../src/ingest/ingest.js';
 import { detectSource } from '../../src/ingest/detect.js';
-import { readExamples } from '../parsers/gunicorn/support.js';
+import { readExamples } from '../parsers/examples.js';
 import { tempDir } from '../helpers.js';
 
-interface Examples { examples: { name: string; line: string; expect: { kind: string } }[] }
-const recordLines = (folder: string) => readExamples<Examples>(folder).examples.filter((e) => e.expect.kind === 'record').map((e) => e.line);
+const recordLines = (folder: string) => readExamples(folder).examples.filter((e) => e.expect.kind === 'record').map((e) => e.line);
 
 const CASES = [
   { folder: 'aws-alb', type: 'alb' },
@@ -52,11 +51,11 @@ test('alb_gz_object_as_s3_delivers_it_is_ingested_with_provenance', async (t) =>
 test('haproxy_syslog_file_needs_a_zone_and_rejects_loudly', async (t) => {
   const dir = tempDir(t);
   const path = join(dir, 'haproxy.log');
-  const lines = readExamples<Examples>('haproxy').examples.map((e) => e.line);
+  const lines = readExamples('haproxy').examples.map((e) => e.line);
   writeFileSync(path, lines.join('\n') + '\n');
   const db = openStore(join(dir, 'd.db'));
   const r = await ingestPaths(db, [path], { tz: 'UTC' });
-  const ex = readExamples<Examples>('haproxy').examples;
+  const ex = readExamples('haproxy').examples;
   assert.equal(r.files[0]!.type, 'haproxy');
   assert.equal(r.files[0]!.records, ex.filter((e) => e.expect.kind === 'record').length);
   assert.equal(r.files[0]!.rejected, ex.filter((e) => e.expect.kind === 'reject').length);

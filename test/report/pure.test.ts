@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { collapsePath, isIdSegment } from '../../src/report/endpoints.js';
 import { findClusters, nameKnob, buildHistogram } from '../../src/report/fingerprints.js';
 import { parseFailOnRule, evaluateRule, type FailOnRule } from '../../src/report/fail-on.js';
+import { seededRandom } from '../support/random.js';
 
 test('collapsePath: numeric, uuid and long hex segments become :id, the query is dropped', () => {
   assert.equal(collapsePath('/api/items/42'), '/api/items/:id');
@@ -135,8 +136,7 @@ function naiveClusters(durationsS: readonly number[]): { centerS: number; lowS: 
 }
 
 test('findClusters: on 0.1 s bins it finds exactly the piles, bounds and medians of sorting every duration (500 random sets)', () => {
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = seededRandom(7);
   for (let k = 0; k < 500; k++) {
     const d: number[] = [];
     for (let i = 0; i < 40; i++) d.push(Math.round(rand() * 90_000) / 1000);

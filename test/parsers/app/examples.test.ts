@@ -1,5 +1,5 @@
 /**
- * Every example in parsers/app/examples.json, by name, plus coverage both ways: each middleware
+ * Every example in parsers/app/examples.json (run by test/parsers/examples.ts), plus coverage both ways: each middleware
  * pattern, each Python layout the text parser knows... (those the app file is likely to use) and the
  * NDJSON field table have an example; no text example matches two layouts or two middleware patterns.
  */
@@ -10,51 +10,26 @@ import { matchingPythonLayouts } from '../../../parsers/app/python-logging.js';
 import { MIDDLEWARE_PATTERNS } from '../../../parsers/app/text.js';
 import { NDJSON_DURATIONS, NDJSON_FIELDS } from '../../../parsers/app/ndjson.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
-import { readExamples } from '../gunicorn/support.js';
+import { readExamples, runExamples, type ExamplesFile, type LineExample } from '../examples.js';
 import { compilePythonLogFormat, isFormatProblem } from '../../../parsers/app/python-format.js';
+import type { AppRequestRecord } from '../../../parsers/app/record.js';
 
-interface Example {
-  readonly name: string;
+interface Example extends LineExample {
   readonly parser: 'text' | 'ndjson';
-  readonly line: string;
-  readonly tz?: string;
-  readonly before?: readonly string[];
   /** --app-log-format the file is read with */
   readonly appLogFormat?: string;
-  readonly expect: {
-    readonly kind: 'record' | 'continuation' | 'ignored' | 'reject';
-    readonly pattern?: string;
-    readonly timeIso?: string;
-    readonly fields?: Record<string, unknown>;
-    readonly reasonIncludes?: string;
-  };
 }
 
-const file = readExamples<{ tz: string; examples: Example[] }>('app');
+const file = readExamples<Example>('app');
 
-function run(ex: Example) {
+function parserFor(ex: Example, f: ExamplesFile<Example>) {
   const app = ex.appLogFormat === undefined ? null : compilePythonLogFormat(ex.appLogFormat);
   if (isFormatProblem(app)) throw new Error(`${ex.name}: its format does not compile: ${app.reason}`);
-  const parse = ex.parser === 'text' ? createAppTextParser({ tz: ex.tz ?? file.tz, appLayouts: app ? [app.layout] : [] }) : createAppNdjsonParser({ tz: ex.tz ?? file.tz });
-  for (const b of ex.before ?? []) parse(b);
-  return parse(ex.line);
+  const tz = ex.tz ?? f.tz ?? 'UTC';
+  return ex.parser === 'text' ? createAppTextParser({ tz, appLayouts: app ? [app.layout] : [] }) : createAppNdjsonParser({ tz });
 }
 
-for (const ex of file.examples) {
-  test(`app example: ${ex.name}`, () => {
-    const r = run(ex);
-    assert.equal(r.kind, ex.expect.kind, `${ex.name}: ${JSON.stringify(r)}`);
-    if (r.kind === 'reject') {
-      assert.ok(r.reason.length > 10);
-      if (ex.expect.reasonIncludes) assert.ok(r.reason.includes(ex.expect.reasonIncludes), r.reason);
-    }
-    if (r.kind !== 'record') return;
-    if (ex.expect.pattern) assert.equal(r.pattern, ex.expect.pattern);
-    const row = r.record as unknown as Record<string, unknown>;
-    if (ex.expect.timeIso) assert.equal(row['time'] === null ? null : new Date(row['time'] as number).toISOString(), ex.expect.timeIso);
-    for (const [k, v] of Object.entries(ex.expect.fields ?? {})) assert.deepEqual(row[k], v, `${ex.name}: field ${k}`);
-  });
-}
+runExamples<Example, AppRequestRecord>('app', file, { parserFor });
 
 test('app examples: every middleware pattern has an example', () => {
   const used = new Set(file.examples.flatMap((e) => (e.expect.pattern ?? '').split('/')));

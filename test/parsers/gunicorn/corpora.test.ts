@@ -13,7 +13,7 @@ import { SIGNALS } from '../../../parsers/gunicorn/patterns.js';
 import type { GunicornEvent, GunicornStreamRecord, ServerLogRecord } from '../../../parsers/gunicorn/record.js';
 import type { ParseResult } from '../../../parsers/result.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
-import { corporaDir, readCorpus, type CorpusRow } from './support.js';
+import { corporaDir, readCorpus, type CorpusRow } from '../corpora.js';
 
 /** The corpus's event names → the droptrace events that mean the same. */
 const EVENTS: Readonly<Record<string, readonly GunicornEvent[]>> = {

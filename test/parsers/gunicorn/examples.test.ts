@@ -1,7 +1,7 @@
 /**
- * Every example in parsers/gunicorn/examples.json, by name, plus coverage both ways (lnav's rule):
- * each layout and each message pattern has an example, and no example line matches two layouts or
- * two message patterns.
+ * Every example in parsers/gunicorn/examples.json (run by test/parsers/examples.ts), plus coverage both
+ * ways (lnav's rule): each layout and each message pattern has an example, and no example line matches
+ * two layouts or two message patterns.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,60 +10,27 @@ import { LAYOUTS, MESSAGES } from '../../../parsers/gunicorn/patterns.js';
 import { PYTHON_LAYOUTS, matchingPythonLayouts } from '../../../parsers/app/python-logging.js';
 import { MIDDLEWARE_PATTERNS, matchMiddlewareMessage } from '../../../parsers/app/text.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
-import { readExamples } from './support.js';
+import { readExamples, readLine, runExamples, type ExamplesFile, type LineExample } from '../examples.js';
 import { compilePythonLogFormat, isFormatProblem } from '../../../parsers/app/python-format.js';
 import { compileGunicornAccessFormat } from '../../../parsers/gunicorn/access-format.js';
+import type { GunicornStreamRecord } from '../../../parsers/gunicorn/record.js';
 
-interface Example {
-  readonly name: string;
-  readonly line: string;
-  readonly tz?: string;
-  readonly before?: readonly string[];
+interface Example extends LineExample {
   /** --app-log-format / gunicorn's access_log_format the stream is read with */
   readonly appLogFormat?: string;
   readonly accessLogFormat?: string;
-  readonly expect: {
-    readonly kind: 'record' | 'continuation' | 'ignored' | 'reject';
-    readonly table?: 'server' | 'app';
-    readonly pattern?: string;
-    readonly timeIso?: string;
-    readonly fields?: Record<string, unknown>;
-    readonly reasonIncludes?: string;
-  };
 }
 
-const file = readExamples<{ tz: string; examples: Example[] }>('gunicorn');
+const file = readExamples<Example>('gunicorn');
 
-function run(ex: Example) {
+function parserFor(ex: Example, f: ExamplesFile<Example>) {
   const app = ex.appLogFormat === undefined ? null : compilePythonLogFormat(ex.appLogFormat);
   const access = ex.accessLogFormat === undefined ? null : compileGunicornAccessFormat(ex.accessLogFormat);
   if (isFormatProblem(app) || isFormatProblem(access)) throw new Error(`${ex.name}: its format does not compile: ${JSON.stringify(app ?? access)}`);
-  const parse = createGunicornParser({ tz: ex.tz ?? file.tz, appLayouts: app ? [app.layout] : [], accessFormat: access });
-  for (const b of ex.before ?? []) parse(b);
-  return parse(ex.line);
+  return createGunicornParser({ tz: ex.tz ?? f.tz ?? 'UTC', appLayouts: app ? [app.layout] : [], accessFormat: access });
 }
 
-for (const ex of file.examples) {
-  test(`gunicorn example: ${ex.name}`, () => {
-    const r = run(ex);
-    assert.equal(r.kind, ex.expect.kind, `${ex.name}: ${JSON.stringify(r)}`);
-    if (r.kind === 'reject') {
-      assert.ok(r.reason.length > 10);
-      if (ex.expect.reasonIncludes) assert.ok(r.reason.includes(ex.expect.reasonIncludes), r.reason);
-    }
-    if (r.kind !== 'record') return;
-    assert.equal(r.record.table, ex.expect.table);
-    if (ex.expect.pattern) assert.equal(r.pattern, ex.expect.pattern);
-    const row = r.record.row as unknown as Record<string, unknown>;
-    if (ex.expect.timeIso) assert.equal(row['time'] === null ? null : new Date(row['time'] as number).toISOString(), ex.expect.timeIso);
-    for (const [k, v] of Object.entries(ex.expect.fields ?? {})) assert.deepEqual(row[k], v, `${ex.name}: field ${k}`);
-  });
-}
-
-test('gunicorn examples: names are unique', () => {
-  const names = file.examples.map((e) => e.name);
-  assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), []);
-});
+runExamples<Example, GunicornStreamRecord>('gunicorn', file, { parserFor, row: (r) => r.row, table: (r) => r.table });
 
 test('gunicorn examples: every layout and message pattern has an example', () => {
   const used = new Set(file.examples.flatMap((e) => (e.expect.pattern ?? '').split('/')));
@@ -77,7 +44,7 @@ test('gunicorn examples: no line matches two layouts, no message two patterns', 
     const inner = unwrapLine(ex.line).inner;
     const layouts = [...matchingLayouts(inner), ...matchingPythonLayouts(inner)];
     assert.ok(layouts.length <= 1, `${ex.name} matches layouts ${layouts.join(', ')}`);
-    const r = run(ex);
+    const r = readLine(ex, file, parserFor);
     if (r.kind !== 'record') continue;
     const message = r.record.table === 'server' ? r.record.row.message : null;
     if (message === null) continue;

@@ -11,7 +11,7 @@ import { PRESETS } from '../../../parsers/nginx-access/presets.js';
 import type { NginxAccessRecord } from '../../../parsers/nginx-access/record.js';
 import type { ParseResult } from '../../../parsers/result.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
-import { corporaDir, readCorpus, type CorpusRow } from './support.js';
+import { corporaDir, readCorpus, type CorpusRow } from '../corpora.js';
 
 type Getter = (r: NginxAccessRecord) => unknown;
 /** line substring → source field → [droptrace's value, why droptrace differs from the source]. */
@@ -279,7 +279,7 @@ for (const [file, spec] of Object.entries(FILES)) {
       t.skip('../shared/corpora not found: clone the corpora beside the repo to run the conformance tests');
       return;
     }
-    const rows = readCorpus(`${dir}/nginx-access`, file);
+    const rows = readCorpus(`${dir}/nginx-access/${file}`);
     const stats = { rows: rows.length, parsed: 0, withExpected: 0, matchedExpected: 0, rejects: 0, expectErrorRejected: 0, differs: 0, overridden: 0 };
     const failures: string[] = [];
     for (const row of rows) {

@@ -1,31 +1,23 @@
 /**
  * Seeded property test (VRL's fuzz idea): mutate real example lines and assert that the parsers never
- * throw, never hang (regexes stay linear — a 1 MB line must parse quickly) and that every reject has
- * a reason. The seed is fixed so a failure replays; set FUZZ_SEED to explore other seeds.
+ * throw, never hang (regexes stay linear — a 1 MB line must parse quickly) and that every result is
+ * sane (test/parsers/sane-result.ts: reasons, no NaN in records, matchedUpTo within the line). The seed
+ * is fixed so a failure replays; set FUZZ_SEED to explore other seeds.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNginxAccessParser, createNginxJsonAccessParser } from '../../../parsers/nginx-access/parse.js';
 import { createNginxErrorParser } from '../../../parsers/nginx-error/parse.js';
 import { PRESET_NAMES } from '../../../parsers/nginx-access/presets.js';
-import type { LineParser, ParseResult } from '../../../parsers/result.js';
-import { readJson } from './support.js';
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { LineParser } from '../../../parsers/result.js';
+import type { EscapeMode } from '../../../parsers/nginx-access/compile.js';
+import { readExamples } from '../examples.js';
+import { seededRandom } from '../../support/random.js';
+import { assertSaneResult } from '../sane-result.js';
 
 const INSERTS = ['"', '\\', '\u0000', '\\x22', ' ', '-', '[', ']', ', ', ' : ', '{', '\r', '\u2028', 'é', '"-"', '999999999999999999999'];
 
-export function mutate(line: string, rnd: () => number): string {
+function mutate(line: string, rnd: () => number): string {
   const at = Math.floor(rnd() * (line.length + 1));
   switch (Math.floor(rnd() * 7)) {
     case 0: return line.slice(0, at);
@@ -43,17 +35,11 @@ export function mutate(line: string, rnd: () => number): string {
   }
 }
 
-export function checkResult(r: ParseResult<unknown>, line: string): void {
-  assert.ok(['record', 'continuation', 'ignored', 'reject'].includes(r.kind), `bad kind for ${JSON.stringify(line.slice(0, 80))}`);
-  if (r.kind === 'reject') assert.ok(r.reason.trim().length > 0, `reject without reason for ${JSON.stringify(line.slice(0, 80))}`);
-}
-
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20240102);
 const ROUNDS = 4000;
 
-interface Example { readonly name: string; readonly format: string; readonly escape?: 'default' | 'json' | 'none'; readonly line: string }
-const accessExamples = readJson<{ examples: Example[] }>('parsers/nginx-access/examples.json').examples;
-const errorExamples = readJson<{ examples: { line: string }[] }>('parsers/nginx-error/examples.json').examples;
+const accessExamples = readExamples<{ readonly format: string; readonly escape?: EscapeMode; readonly line: string }>('nginx-access').examples;
+const errorExamples = readExamples('nginx-error').examples;
 
 function parsersForAccess(): Map<string, LineParser<unknown>> {
   const m = new Map<string, LineParser<unknown>>();
@@ -76,7 +62,7 @@ test(`fuzz: access parsers never throw and every reject has a reason (seed ${SEE
     const n = 1 + Math.floor(rnd() * 3);
     for (let k = 0; k < n; k++) line = mutate(line, rnd);
     const p = parsers.get(`${e.escape ?? 'default'}|${e.format}`)!;
-    checkResult(p(line), line);
+    assertSaneResult(p(line), line);
   }
 });
 
@@ -87,7 +73,7 @@ test(`fuzz: error parser never throws and every reject has a reason (seed ${SEED
     let line = errorExamples[Math.floor(rnd() * errorExamples.length)]!.line;
     const n = 1 + Math.floor(rnd() * 3);
     for (let k = 0; k < n; k++) line = mutate(line, rnd);
-    checkResult(parse(line), line);
+    assertSaneResult(parse(line), line);
   }
 });
 
@@ -119,7 +105,7 @@ test('no catastrophic backtracking: 1 MB hostile lines parse in bounded time', (
       const t0 = performance.now();
       const r = p(line);
       const ms = performance.now() - t0;
-      checkResult(r, line);
+      assertSaneResult(r, line);
       assert.ok(ms < 1500, `${ms.toFixed(0)} ms for a ${line.length}-char line starting ${JSON.stringify(line.slice(0, 40))}`);
     }
   }

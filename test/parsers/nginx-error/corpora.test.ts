@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { completeNginxErrorRecord, createNginxErrorParser } from '../../../parsers/nginx-error/parse.js';
 import type { NginxErrorRecord } from '../../../parsers/nginx-error/record.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
-import { corporaDir, readCorpus } from '../nginx-access/support.js';
+import { corporaDir, readCorpus } from '../corpora.js';
 
 type Getter = (r: NginxErrorRecord) => unknown;
 type Mapping = Readonly<Record<string, readonly [Getter, ((v: unknown) => unknown)?] | string>>;
@@ -104,7 +104,7 @@ for (const [file, spec] of Object.entries(FILES)) {
       t.skip('../shared/corpora not found: clone the corpora beside the repo to run the conformance tests');
       return;
     }
-    const rows = readCorpus(`${dir}/nginx-error`, file);
+    const rows = readCorpus(`${dir}/nginx-error/${file}`);
     const stats = { rows: rows.length, records: 0, continuations: 0, rejects: 0, withExpected: 0, matchedExpected: 0, expectErrorRejected: 0, overridden: 0 };
     const failures: string[] = [];
     for (const row of rows) {

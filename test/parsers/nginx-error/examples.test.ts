@@ -1,61 +1,29 @@
 /**
- * Every example in parsers/nginx-error/examples.json: record fields, continuation or reject reason.
- * Coverage both ways: every pattern and every NginxErrorKind rule has an example, and a record
- * example matches exactly one pattern.
+ * Every example in parsers/nginx-error/examples.json (run by test/parsers/examples.ts): record fields,
+ * continuation or reject reason. Coverage both ways: every pattern and every NginxErrorKind rule has an
+ * example, and a record example matches exactly one pattern.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNginxErrorParser } from '../../../parsers/nginx-error/parse.js';
 import { ERROR_PATTERNS, type ErrorPatternName } from '../../../parsers/nginx-error/patterns.js';
 import { CLASSIFY_RULES } from '../../../parsers/nginx-error/classify.js';
+import type { NginxErrorRecord } from '../../../parsers/nginx-error/record.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
-import { diffFields, normaliseRecord, readJson } from '../nginx-access/support.js';
+import { readExamples, runExamples } from '../examples.js';
 
-interface Example {
-  readonly name: string;
-  readonly line: string;
-  readonly tz?: string;
-  readonly expect?: Record<string, unknown>;
-  readonly continuation?: boolean;
-  readonly reject?: string;
-}
-
-const { examples } = readJson<{ examples: Example[] }>('parsers/nginx-error/examples.json');
+const file = readExamples('nginx-error');
+const { examples } = file;
 const patternNames = Object.keys(ERROR_PATTERNS) as ErrorPatternName[];
 
-test('examples have unique names and one expectation each', () => {
-  const names = examples.map((e) => e.name);
-  assert.equal(new Set(names).size, names.length);
-  for (const e of examples) {
-    const kinds = [e.expect !== undefined, e.continuation === true, e.reject !== undefined].filter(Boolean).length;
-    assert.equal(kinds, 1, `${e.name}: give exactly one of expect, continuation, reject`);
-  }
+runExamples<(typeof examples)[number], NginxErrorRecord>('nginx-error', file, {
+  parserFor: (e, f) => createNginxErrorParser({ tz: e.tz ?? f.tz ?? 'UTC' }),
 });
-
-for (const e of examples) {
-  test(`example ${e.name}`, () => {
-    const r = createNginxErrorParser({ tz: e.tz ?? 'UTC' })(e.line);
-    if (e.reject !== undefined) {
-      assert.equal(r.kind, 'reject', JSON.stringify(r));
-      if (r.kind === 'reject') assert.ok(r.reason.includes(e.reject), `reason ${JSON.stringify(r.reason)}`);
-      return;
-    }
-    if (e.continuation) {
-      assert.equal(r.kind, 'continuation', JSON.stringify(r));
-      return;
-    }
-    assert.equal(r.kind, 'record', JSON.stringify(r));
-    if (r.kind !== 'record') return;
-    const actual = { ...normaliseRecord(r.record), pattern: r.pattern };
-    const diffs = diffFields(actual, e.expect ?? {});
-    assert.deepEqual(diffs, [], `[field, expected, actual] ${JSON.stringify(diffs)}`);
-  });
-}
 
 test('every pattern has an example and each record example matches exactly one pattern', () => {
   const seen = new Set<string>();
   for (const e of examples) {
-    if (e.expect === undefined) continue;
+    if (e.expect.kind !== 'record') continue;
     let line = unwrapLine(e.line).inner;
     const compose = /^[\w.-]+ +\| /.exec(line);
     if (compose && !patternNames.some((p) => ERROR_PATTERNS[p].test(line))) line = line.slice(compose[0].length);
