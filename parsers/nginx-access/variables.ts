@@ -94,9 +94,6 @@ export const VARIABLES: Readonly<Record<string, VariableSpec>> = {
   gzip_ratio: v('string', 'extra', null, 'a ratio or "-"'),
 };
 
-/** Variables that tell which request this was, used by formatCapabilities(). */
-export const TIME_VARIABLES = ['msec', 'time_iso8601', 'time_local'] as const;
-
 export function lookupVariable(name: string): VariableSpec | undefined {
   return Object.prototype.hasOwnProperty.call(VARIABLES, name) ? VARIABLES[name] : undefined;
 }

@@ -207,9 +207,6 @@ function verdictSupport(verdict: Verdict, t: Trace, death: WorkerDeath | null): 
   }
 }
 
-/** A worker that died with no line about it: the close nginx saw, the handler never finished, a new server process after. */
-const RESTART_AFTER_MS = 30_000;
-
 function secsAfter(t: Trace): string {
   return `${(Math.max(0, t.restartAfter!.time - t.endMs) / 1000).toFixed(1)} s`;
 }

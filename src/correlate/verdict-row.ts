@@ -17,6 +17,12 @@ function parseAttempts(json: string | null): StoredAttempt[] | null {
   }
 }
 
+/**
+ * How long after a 502 a new app-server process still counts as the restart of the worker that died with
+ * no line about it (the close nginx saw, the handler never finished, a new server process after).
+ */
+const RESTART_AFTER_MS = 30_000;
+
 /** The first new app-server process at or after `from`, within `withinMs` (starts are sorted by time). */
 export function firstStartAfter(starts: readonly ProcessStart[], from: number, withinMs: number): ProcessStart | null {
   for (const s of starts) {
@@ -61,7 +67,7 @@ export function buildVerdictRow(
   const c = classify({
     status: a.status, endMs: a.time_ms, requestJunk: a.request_junk === 1, attempts, app: appEvidence, appMatch: app?.method ?? null, errorKinds, deathNearEnd,
     // only a 502 with no worker death near it can be a death without a line; whole-second times may put the start "before" the end
-    restartAfter: a.status === 502 && starts.length > 0 ? firstStartAfter(starts, a.time_ms - slack, 30_000 + slack) : null,
+    restartAfter: a.status === 502 && starts.length > 0 ? firstStartAfter(starts, a.time_ms - slack, RESTART_AFTER_MS + slack) : null,
   });
   const p = app?.primary;
   const wastedMs = c.wastedWork && appEvidence ? Math.max(0, appEvidence.end - a.time_ms) : null;

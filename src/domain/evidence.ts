@@ -6,8 +6,6 @@
  */
 export type EvidenceLevel = 'exact' | 'inferred' | 'cannot_tell';
 
-export const EVIDENCE_LEVELS: readonly EvidenceLevel[] = ['exact', 'inferred', 'cannot_tell'];
-
 export interface Support {
   readonly level: EvidenceLevel;
   /** exact: the log line that says it; inferred: the rule applied */
@@ -26,9 +24,6 @@ export interface VerdictEvidence {
   /** one entry per flag set on the request */
   flags: { -readonly [K in 'silent' | 'wasted_work' | 'retried' | 'stalled' | 'keepalive_race']?: Support };
 }
-
-/** How a level reads in prose: "cannot tell", not "cannot_tell". */
-export const levelText = (l: EvidenceLevel): string => (l === 'cannot_tell' ? 'cannot tell' : l);
 
 /** "inferred: <rule>" / "cannot tell: needs <missing>" — one line for text renderers. */
 export function describeSupport(s: Support): string {

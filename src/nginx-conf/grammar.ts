@@ -98,7 +98,6 @@ for (const row of NGINX_DIRECTIVE_ROWS) {
 }
 
 export const rulesFor = (name: string): readonly DirectiveRule[] | undefined => RULES.get(name);
-export const allDirectiveNames = (): IterableIterator<string> => RULES.keys();
 
 const THIRD_PARTY: readonly { readonly module: string; readonly exact: boolean; readonly test: (name: string) => boolean }[] = THIRD_PARTY_MODULES.flatMap(([module, names]) =>
   names.split(' ').map((pattern) => ({

@@ -3,7 +3,6 @@
  * of terminal control sequences before they reach a terminal (a user agent can carry them).
  */
 export type RowFormat = 'table' | 'json' | 'ndjson' | 'csv';
-export const ROW_FORMATS: readonly RowFormat[] = ['table', 'json', 'ndjson', 'csv'];
 
 export type Row = Readonly<Record<string, unknown>>;
 

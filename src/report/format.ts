@@ -1,5 +1,5 @@
 /** Small formatting shared by the text, markdown and HTML renderers: times in a zone, shares, durations. */
-import type { Histogram, RequestRef, VerdictCount, SettingChange, RestartWindow } from './types.js';
+import type { Histogram, VerdictCount, SettingChange, RestartWindow } from './types.js';
 import { describeSupport, type Support } from '../domain/evidence.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -24,11 +24,6 @@ export const LISTED = 10;
 
 export const pct = (share: number): string => `${(share * 100).toFixed(share > 0 && share < 0.001 ? 3 : 2)}%`;
 export const secs = (s: number | null): string => (s === null ? '?' : `${s.toFixed(3)} s`);
-
-/** "#12 GET /api/items/7 → 499 after 60.001 s (logs/access.log:45)" */
-export function describeRef(r: RequestRef): string {
-  return `#${r.id} ${r.method ?? '-'} ${r.uri ?? '-'} → ${r.status ?? '-'} after ${secs(r.duration_s)} (${r.source})`;
-}
 
 /** Merges histogram bins until at most `maxRows` remain (for text charts). */
 export function coarsen(h: Histogram, maxRows: number): Histogram {

@@ -82,7 +82,6 @@ test('disk full during ingest: SQLITE_FULL is named with the file; once space is
 });
 
 test('a database on a read-only file system: the error names the path and EROFS', async (t) => {
-  const dir = tempDir(t);
   const mnt = mountPoint(t);
   if (!canMount(mnt)) return t.skip('mount is not allowed here (needs root)');
   mountTmpfs(mnt, '8m');
