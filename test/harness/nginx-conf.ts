@@ -1,6 +1,7 @@
 /**
- * Renders the nginx.conf of one run. Every path in it is relative to the run's folder, which nginx
- * gets as its prefix (`-p`), so the file can be copied into samples/ as it is.
+ * Renders the nginx.conf of one run, and the frame the LB stack's nginx.conf (test/harness/lb/confs.ts)
+ * shares with it. Every path in it is relative to the run's folder, which nginx gets as its prefix
+ * (`-p`), so the file can be copied into samples/ as it is.
  */
 import type { Profile } from './profiles.js';
 
@@ -50,26 +51,7 @@ export function renderNginxConf(input: NginxConfInput): string {
     // failure would turn the next seconds of unrelated traffic into "no live upstreams" 502s.
     (port) => `        server 127.0.0.1:${port} max_fails=0;`,
   );
-  return [
-    `# droptrace harness, profile ${profile.name}: ${profile.description}`,
-    '# paths are relative to the prefix given with `nginx -p <run dir>`',
-    'worker_processes 1;',
-    'daemon off;',
-    'user root;',
-    'pid run/nginx.pid;',
-    `error_log logs/error.log ${profile.errorLogLevel};`,
-    '',
-    'events {',
-    '    worker_connections 512;',
-    '}',
-    '',
-    'http {',
-    '    client_body_temp_path run/client_body;',
-    '    proxy_temp_path run/proxy;',
-    '    fastcgi_temp_path run/fastcgi;',
-    '    uwsgi_temp_path run/uwsgi;',
-    '    scgi_temp_path run/scgi;',
-    '',
+  return renderNginxFrame(`profile ${profile.name}: ${profile.description}`, profile.errorLogLevel, [
     ...logFormatLines,
     `    access_log ${accessLog};`,
     ...extraAccessLogs,
@@ -103,6 +85,37 @@ export function renderNginxConf(input: NginxConfInput): string {
     '            proxy_next_upstream_tries 0;',
     '        }',
     '    }',
+  ]);
+}
+
+/**
+ * The frame every harness nginx.conf shares (the stack's and the LB stack's): one foreground worker, and
+ * its pid, logs and temp files under the run's folder given as prefix (`nginx -p <run dir>`), so nginx
+ * writes nothing outside the run and the file can be copied into samples/ as it is. `http` is the body of
+ * the http{} block, already indented.
+ */
+export function renderNginxFrame(title: string, errorLogLevel: string, http: readonly string[]): string {
+  return [
+    `# droptrace harness, ${title}`,
+    '# paths are relative to the prefix given with `nginx -p <run dir>`',
+    'worker_processes 1;',
+    'daemon off;',
+    'user root;',
+    'pid run/nginx.pid;',
+    `error_log logs/error.log ${errorLogLevel};`,
+    '',
+    'events {',
+    '    worker_connections 512;',
+    '}',
+    '',
+    'http {',
+    '    client_body_temp_path run/client_body;',
+    '    proxy_temp_path run/proxy;',
+    '    fastcgi_temp_path run/fastcgi;',
+    '    uwsgi_temp_path run/uwsgi;',
+    '    scgi_temp_path run/scgi;',
+    '',
+    ...http,
     '}',
     '',
   ].join('\n');

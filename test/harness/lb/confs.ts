@@ -6,6 +6,8 @@
  * race. A backend whose server's port is closed: HAProxy's 503. HAProxy logs the httplog fields plus
  * `%bi:%bp` and `%ID` (sent to nginx as X-Request-ID) through syslog.
  */
+import { renderNginxFrame } from '../nginx-conf.js';
+
 export interface LbPorts {
   readonly haproxy: number;
   readonly nginx: number;
@@ -62,20 +64,7 @@ export function renderHaproxyCfg(p: LbPorts): string {
 export const NGINX_LB_FORMAT = '$remote_addr $remote_port [$time_local] "$request" $status $body_bytes_sent rt=$request_time us="$upstream_status" rid=$http_x_request_id msec=$msec';
 
 export function renderLbNginxConf(p: LbPorts): string {
-  return [
-    '# droptrace harness, lb profile: nginx behind HAProxy (paths relative to `nginx -p <run dir>`)',
-    'worker_processes 1;',
-    'daemon off;',
-    'user root;',
-    'pid run/nginx.pid;',
-    'error_log logs/error.log info;',
-    'events { worker_connections 512; }',
-    'http {',
-    '    client_body_temp_path run/client_body;',
-    '    proxy_temp_path run/proxy;',
-    '    fastcgi_temp_path run/fastcgi;',
-    '    uwsgi_temp_path run/uwsgi;',
-    '    scgi_temp_path run/scgi;',
+  return renderNginxFrame('lb profile: nginx behind HAProxy', 'info', [
     `    log_format lb '${NGINX_LB_FORMAT}';`,
     '    access_log logs/access.log lb;',
     `    keepalive_timeout ${LB_TIMEOUTS.nginxKeepaliveS}s;`,
@@ -86,7 +75,5 @@ export function renderLbNginxConf(p: LbPorts): string {
     `            proxy_read_timeout ${LB_TIMEOUTS.nginxProxyReadS}s;`,
     '        }',
     '    }',
-    '}',
-    '',
-  ].join('\n');
+  ]);
 }
