@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-/** The only file that touches `process`: argv in, exit code out. */
+/**
+ * The CLI's entry: the process as a CliIO (stdio, env, cwd, exit code) and argv, handed to runCli; the
+ * commands write through that CliIO. `process` is also read where only the process has it: audit's
+ * processIO (for callers that give no CliIO), probe's SIGINT, the shard child's IPC
+ * (src/shard/worker.ts), stdin as openInput's default, and pids in temp-file names.
+ */
 import { runCli } from './run.js';
 import type { CliIO } from './io.js';
 

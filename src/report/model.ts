@@ -1,6 +1,8 @@
 /**
- * Builds the ReportModel: the only report code that runs SQL. One streamed pass over the window's
- * requests feeds every section's tally (sections.ts, incidents.ts, timeline.ts); a second pass over
+ * Builds the ReportModel. It runs the report's SQL, apart from the chain snapshots (chain-history.ts)
+ * and the revised verdicts (revisions.ts), which read their own; the section builders only tally the
+ * rows they are given. One streamed pass over the window's requests feeds every section's tally
+ * (sections.ts, incidents.ts, timeline.ts); a second pass over
  * the failed requests of the verdicts that have timeout piles collects the piles' examples. Memory
  * follows what the report shows, not the window's size. The other layers (worker deaths, error
  * lines) are few and read whole for the window's time range.

@@ -1,6 +1,7 @@
 /**
- * Opens (or creates) a droptrace database and brings its schema up to date. The only file that
- * knows better-sqlite3's full API; the rest of droptrace talks to the narrow `Db` type below.
+ * Opens (or creates) a droptrace database and brings its schema up to date. `Db` below is
+ * better-sqlite3's own Database type, not a narrower port: the rest of droptrace imports the type from
+ * here, and better-sqlite3 itself is imported only under src/store/ (its `Statement` type by the writers).
  */
 import { accessSync, constants, existsSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
