@@ -1,6 +1,7 @@
 /**
- * The command tree. Only maps commands and flags to library calls; every command's logic lives in
- * the library (src/index.ts) so tests can call it without a process.
+ * The command tree: each command is registered from src/cli/commands/, which maps its flags to calls
+ * into the library (src/ outside cli/, the public part re-exported by src/index.ts), so tests can call
+ * the same functions without a process.
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,10 @@
 /**
  * The schema, as an ordered list of migrations: migration N brings `PRAGMA user_version` from N-1 to
- * N. Never edit a shipped migration; add one. This is the one home of DDL (queries live beside it in
- * sql/, one file per question).
+ * N. Never edit a shipped migration; add one. MIGRATIONS is the one list of DDL: the ingest tables are
+ * written here, and a later feature's tables beside that feature's queries in sql/ (correlation.ts,
+ * chain.ts, report-marks.ts, watermarks.ts, lb.ts), imported into the list below. The queries live in
+ * sql/, one file per question, except the ingest's own writes (store/writers.ts, store/files.ts) and
+ * open.ts's pragmas and schema checks.
  *
  * Conventions: times are UTC epoch milliseconds (`*_ms`) next to the text the log printed
  * (`time_text`); durations are milliseconds (`*_ms`); every log row carries its provenance
