@@ -1,10 +1,10 @@
 /**
  * The schema, as an ordered list of migrations: migration N brings `PRAGMA user_version` from N-1 to
- * N. Never edit a shipped migration; add one. MIGRATIONS is the one list of DDL: the ingest tables are
- * written here, and a later feature's tables beside that feature's queries in sql/ (correlation.ts,
- * chain.ts, report-marks.ts, watermarks.ts, lb.ts), imported into the list below. The queries live in
- * sql/, one file per question, except the ingest's own writes (store/writers.ts, store/files.ts) and
- * open.ts's pragmas and schema checks.
+ * N. Never edit a shipped migration; add one. MIGRATIONS (and QUERY_INDEXES below) hold all DDL:
+ * the ingest tables are written here, a later feature's tables beside that feature's queries in sql/
+ * (correlation.ts, chain.ts, report-marks.ts, watermarks.ts, lb.ts) and imported into the list. The
+ * queries live in sql/, one file per question, except the ingest's own writes (store/writers.ts,
+ * store/files.ts) and open.ts's pragmas and schema checks.
  *
  * Conventions: times are UTC epoch milliseconds (`*_ms`) next to the text the log printed
  * (`time_text`); durations are milliseconds (`*_ms`); every log row carries its provenance
@@ -149,7 +149,7 @@ export const MIGRATIONS: readonly string[] = [
 /**
  * Indexes for the correlation joins. They are created after bulk ingest rather than in the schema:
  * maintaining them row by row during a large ingest costs more than building them once (see
- * store/indexes.ts).
+ * buildQueryIndexes in ingest/ingest.ts).
  */
 export const QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS nginx_access_time ON nginx_access(time_ms)',
