@@ -1,7 +1,9 @@
 /**
  * The public corpora the conformance tests read in place (`<repo>/../shared/corpora`, never copied into
- * the repository): where they are, and their rows (one JSON object a line).
+ * the repository): where they are, their rows (one JSON object a line), and a test that skips, saying
+ * so, where they are absent.
  */
+import { test, type TestContext } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/repo-root.js';
@@ -32,4 +34,16 @@ export interface CorpusRow {
 
 export function readCorpus(path: string): CorpusRow[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as CorpusRow);
+}
+
+/** A test over the corpora in `dir`: skipped, with the reason and the fix, where they are absent. */
+export function corpusTest(name: string, fn: (t: TestContext, dir: string) => void): void {
+  test(name, (t) => {
+    const dir = corporaDir();
+    if (dir === null) {
+      t.skip('../shared/corpora not found: place the shared corpora beside the repository to run the conformance tests');
+      return;
+    }
+    fn(t, dir);
+  });
 }

@@ -5,7 +5,6 @@
  * continuations see their stream. Every row is counted; every source field is either compared or
  * listed in NOT_COMPARED with the reason; every deliberate difference is in EXCEPTIONS by line.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createGunicornParser } from '../../../parsers/gunicorn/parse.js';
@@ -13,7 +12,7 @@ import { SIGNALS } from '../../../parsers/gunicorn/patterns.js';
 import type { GunicornEvent, GunicornStreamRecord, ServerLogRecord } from '../../../parsers/gunicorn/record.js';
 import type { ParseResult } from '../../../parsers/result.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
-import { corporaDir, readCorpus, type CorpusRow } from '../corpora.js';
+import { corpusTest, readCorpus, type CorpusRow } from '../corpora.js';
 
 /** The corpus's event names → the droptrace events that mean the same. */
 const EVENTS: Readonly<Record<string, readonly GunicornEvent[]>> = {
@@ -202,25 +201,16 @@ function describe(r: ParseResult<GunicornStreamRecord>): string {
   return `${r.kind}: ${r.reason}`;
 }
 
-const dir = corporaDir();
-for (const file of ['gunicorn/gunicorn-docs.ndjson', 'gunicorn/public-reports.ndjson', 'uvicorn/uvicorn-docs.ndjson', 'uvicorn/public-reports.ndjson']) {
-  test(`corpora conformance: ${file}`, (t) => {
-    if (dir === null) {
-      t.skip('../shared/corpora not found: place the shared corpora beside the repository to run conformance');
-      return;
-    }
+const FILES = ['gunicorn/gunicorn-docs.ndjson', 'gunicorn/public-reports.ndjson', 'uvicorn/uvicorn-docs.ndjson', 'uvicorn/public-reports.ndjson'];
+for (const file of FILES) {
+  corpusTest(`corpora conformance: ${file}`, (t, dir) => {
     const tally = conform(readCorpus(join(dir, file)));
     t.diagnostic(`${file}: ${tally.rows} rows; expected ${tally.expectedOk}/${tally.expected}; continuation ${tally.continuationOk}/${tally.continuation}; foreign ${tally.foreignOk}/${tally.foreign}; other ${tally.other}`);
     assert.deepEqual(tally.failures, []);
   });
 }
 
-test('corpora conformance: every listed exception still names a corpus line', (t) => {
-  if (dir === null) {
-    t.skip('../shared/corpora not found');
-    return;
-  }
-  const all = ['gunicorn/gunicorn-docs.ndjson', 'gunicorn/public-reports.ndjson', 'uvicorn/uvicorn-docs.ndjson', 'uvicorn/public-reports.ndjson']
-    .flatMap((f) => readCorpus(join(dir, f)).map((r) => r.line));
+corpusTest('corpora conformance: every listed exception still names a corpus line', (_t, dir) => {
+  const all = FILES.flatMap((f) => readCorpus(join(dir, f)).map((r) => r.line));
   for (const s of Object.keys(EXCEPTIONS)) assert.ok(all.some((l) => l.includes(s)), `exception "${s}" matches no corpus line`);
 });

@@ -4,14 +4,13 @@
  * says why. Where droptrace deliberately differs, the test asserts droptrace's form and says why.
  * Nothing here is skipped silently: every row is counted, every exception is listed by line.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNginxAccessParser, createNginxJsonAccessParser } from '../../../parsers/nginx-access/parse.js';
 import { PRESETS } from '../../../parsers/nginx-access/presets.js';
 import type { NginxAccessRecord } from '../../../parsers/nginx-access/record.js';
 import type { ParseResult } from '../../../parsers/result.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
-import { corporaDir, readCorpus, type CorpusRow } from '../corpora.js';
+import { corpusTest, readCorpus, type CorpusRow } from '../corpora.js';
 
 type Getter = (r: NginxAccessRecord) => unknown;
 /** line substring → source field → [droptrace's value, why droptrace differs from the source]. */
@@ -271,14 +270,8 @@ const keyMatches = (line: string, key: string): boolean =>
 const matchesAny = (line: string, table: Readonly<Record<string, string>> | undefined): string | undefined =>
   table === undefined ? undefined : Object.entries(table).find(([k]) => keyMatches(line, k))?.[1];
 
-const dir = corporaDir();
-
 for (const [file, spec] of Object.entries(FILES)) {
-  test(`corpus nginx-access/${file}`, (t) => {
-    if (dir === null) {
-      t.skip('../shared/corpora not found: clone the corpora beside the repo to run the conformance tests');
-      return;
-    }
+  corpusTest(`corpus nginx-access/${file}`, (t, dir) => {
     const rows = readCorpus(`${dir}/nginx-access/${file}`);
     const stats = { rows: rows.length, parsed: 0, withExpected: 0, matchedExpected: 0, rejects: 0, expectErrorRejected: 0, differs: 0, overridden: 0 };
     const failures: string[] = [];

@@ -3,12 +3,11 @@
  * out say why. droptrace's `message` is the text WITHOUT the client/server/request tail (as VRL);
  * Elastic keeps the tail inside message, so for Elastic rows the test compares message + tail.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { completeNginxErrorRecord, createNginxErrorParser } from '../../../parsers/nginx-error/parse.js';
 import type { NginxErrorRecord } from '../../../parsers/nginx-error/record.js';
 import { unwrapLine } from '../../../parsers/wrapper.js';
-import { corporaDir, readCorpus } from '../corpora.js';
+import { corpusTest, readCorpus } from '../corpora.js';
 
 type Getter = (r: NginxErrorRecord) => unknown;
 type Mapping = Readonly<Record<string, readonly [Getter, ((v: unknown) => unknown)?] | string>>;
@@ -96,14 +95,8 @@ const FILES: Readonly<Record<string, FileSpec>> = {
   'public-reports.ndjson': { tz: 'UTC', mapping: REPORTS },
 };
 
-const dir = corporaDir();
-
 for (const [file, spec] of Object.entries(FILES)) {
-  test(`corpus nginx-error/${file}`, (t) => {
-    if (dir === null) {
-      t.skip('../shared/corpora not found: clone the corpora beside the repo to run the conformance tests');
-      return;
-    }
+  corpusTest(`corpus nginx-error/${file}`, (t, dir) => {
     const rows = readCorpus(`${dir}/nginx-error/${file}`);
     const stats = { rows: rows.length, records: 0, continuations: 0, rejects: 0, withExpected: 0, matchedExpected: 0, expectErrorRejected: 0, overridden: 0 };
     const failures: string[] = [];
