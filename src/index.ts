@@ -1,5 +1,6 @@
 /**
- * droptrace as a library: what the CLI calls and what tests and other tools can call directly.
+ * droptrace as a library: the public API that tests and other tools can call directly. The CLI's
+ * commands call these and, for their own wiring (flags, progress, shards), the modules behind them.
  */
 export { openStore, type Db } from './store/open.js';
 export { ingestPaths, type IngestOptions, type IngestResult } from './ingest/ingest.js';
