@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { AUDIT_RULES } from '../../src/audit/index.js';
+import { join } from 'node:path';
+import { repoRoot } from '../support/repo-root.js';
 
-const doc = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+const doc = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
 
 test('README.md documents every rule as AUDIT_RULES defines it', () => {

@@ -5,14 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { parseHaproxyConf, parseHaproxyTime, haproxyEdges } from '../../src/audit/haproxy-conf.js';
 import { runAudit } from '../../src/audit/index.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { audit, conf, rulesFired, writeTemp } from './helpers.js';
+import { repoRoot } from '../support/repo-root.js';
 
-const CFG = fileURLToPath(new URL('../../../test/fixtures/haproxy/haproxy.cfg', import.meta.url));
+const CFG = join(repoRoot(), 'test', 'fixtures', 'haproxy', 'haproxy.cfg');
 
 test('haproxy_times_are_milliseconds_without_a_unit', () => {
   assert.deepEqual(['8000', '30s', '5m', '1h', '250ms', 'x'].map(parseHaproxyTime), [8, 30, 300, 3600, 0.25, null]);

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { generateCorpus, TIMING_FORMAT, type Corpus } from './corpus.js';
 import { measure, median, rssMethod, type Measured } from './measure.js';
 import { benchFleet, type FleetRow } from './fleet-bench.js';
+import { repoRoot } from '../support/repo-root.js';
 
 interface Options {
   sizes: number[];
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} not found: run npm run build first`);
   const help = execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
   const reportExists = /^\s+report\b/m.test(help);
-  const sqlite = execFileSync(process.execPath, ['-e', "const D=require('better-sqlite3');console.log(new D(':memory:').prepare('select sqlite_version() v').get().v)"], { encoding: 'utf8', cwd: fileURLToPath(new URL('../../../', import.meta.url)) }).trim();
+  const sqlite = execFileSync(process.execPath, ['-e', "const D=require('better-sqlite3');console.log(new D(':memory:').prepare('select sqlite_version() v').get().v)"], { encoding: 'utf8', cwd: repoRoot() }).trim();
   const root = mkdtempSync(join(tmpdir(), 'droptrace-bench-'));
   const rows: Row[] = [];
   try {

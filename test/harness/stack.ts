@@ -22,8 +22,10 @@ import {
 } from './processes.js';
 import { CONCURRENT_SCENARIOS, SERIAL_SCENARIOS, type Scenario, type ScenarioContext, type ScriptedEventRecord } from './scenarios.js';
 import { buildTruth, countLabels, parseAppEvents, type Label, type RequestTruth, type Window } from './truth.js';
+import { repoRoot } from '../support/repo-root.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The repository root with a trailing slash (make-samples replaces it, slash included, in recorded files). */
+export const REPO_ROOT = `${repoRoot()}/`;
 export const APP_DIR = join(REPO_ROOT, 'test', 'harness', 'app');
 
 export interface StackOptions {

@@ -9,12 +9,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../support/repo-root.js';
 
 export const NGINX = '/usr/sbin/nginx';
 const GUNICORN = '/usr/bin/gunicorn';
 const PYTHON = '/usr/bin/python3';
-const APP_DIR = fileURLToPath(new URL('../../../test/probe/stack', import.meta.url));
+const APP_DIR = join(repoRoot(), 'test', 'probe', 'stack');
 
 export function skipReason(): string | false {
   const missing = [NGINX, GUNICORN, PYTHON].filter((p) => !existsSync(p));
