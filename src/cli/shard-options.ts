@@ -8,8 +8,9 @@ import { parseDurationArg, parseTimeArg } from '../domain/time-arg.js';
 import { planShards, splitWindow, stacksFromDirectories, stacksFromManifest, type Shard } from '../shard/plan.js';
 import { defaultJobs } from '../shard/pool.js';
 import { isShardDirectory } from '../shard/shard-file.js';
+import { chooseOverlap, type ChainInputs, type OverlapChoice } from '../shard/overlap.js';
 
-export interface ShardFlags {
+export interface ShardFlags extends ChainInputs {
   readonly db: string;
   readonly jobs?: string;
   readonly manifest?: string;
@@ -19,16 +20,13 @@ export interface ShardFlags {
   readonly tz?: string;
 }
 
-/** nginx's default proxy_read_timeout, the longest default clock of the chain (gunicorn's is 30 s). */
-export const DEFAULT_OVERLAP = '60s';
-
 export function addShardOptions(cmd: Command): Command {
   return cmd
     .option('--jobs <n>', 'shards run at once when --db is a directory (default: the number of cores)')
     .option('--manifest <file>', 'map log paths to stacks, one "stack path" per line (--db must then be a directory)')
     .option('--window <from,to>', 'shard by time: only requests that ended in [from, to), with --db DIR')
     .option('--split <duration>', 'cut --window into shards this long (1h, 30m)')
-    .option('--overlap <duration>', `log rows kept either side of a window: the chain's longest timeout (default ${DEFAULT_OVERLAP})`);
+    .option('--overlap <duration>', "log rows kept either side of a window (default: the chain's longest request clock, from --nginx-conf, --gunicorn-conf and analyze's --cmd/--lb-* options; without them nginx's default proxy_read_timeout, 60s)");
 }
 
 /** Sharded when --db names a directory (an existing one, or a path ending in /) or a manifest is given. */
@@ -43,14 +41,20 @@ export function parseJobs(text: string | undefined): number {
   return n;
 }
 
-export function planFromFlags(paths: readonly string[], flags: ShardFlags): Shard[] {
+export interface ShardPlan {
+  readonly shards: Shard[];
+  /** with --window: the overlap and why (null without a window: nothing is trimmed) */
+  readonly overlap: OverlapChoice | null;
+}
+
+export function planFromFlags(paths: readonly string[], flags: ShardFlags): ShardPlan {
   if (flags.manifest !== undefined && paths.length > 0) throw new UsageError('--manifest names the paths: pass no path arguments with it');
   if (paths.includes('-')) throw new UsageError('stdin (-) cannot be sharded: write it to a file in the stack\'s directory');
   if (!isShardDirectory(flags.db) && flags.manifest !== undefined) throw new UsageError(`--manifest writes one database per stack: --db must be a directory (${flags.db}/)`);
   const stacks = flags.manifest !== undefined ? stacksFromManifest(flags.manifest) : stacksFromDirectories(paths);
   if (stacks.length === 0) throw new UsageError('no stack to ingest: pass one log directory per stack, or --manifest');
-  const overlapMs = parseDurationArg(flags.overlap ?? DEFAULT_OVERLAP, '--overlap');
   let windows = null;
+  let overlap: OverlapChoice | null = null;
   if (flags.window !== undefined) {
     const [from, to, extra] = flags.window.split(',');
     if (from === undefined || to === undefined || extra !== undefined) throw new UsageError('--window: write FROM,TO (2026-12-04T00:00Z,2026-12-05T00:00Z)');
@@ -58,9 +62,15 @@ export function planFromFlags(paths: readonly string[], flags: ShardFlags): Shar
     const fromMs = parseTimeArg(from, zone, '--window');
     const toMs = parseTimeArg(to, zone, '--window');
     if (toMs <= fromMs) throw new UsageError('--window: TO must be after FROM');
-    windows = splitWindow(fromMs, toMs, flags.split === undefined ? null : parseDurationArg(flags.split, '--split'), overlapMs);
+    overlap = chooseOverlap(flags.overlap, {
+      nginxConf: flags.nginxConf, gunicornConf: flags.gunicornConf, cmd: flags.cmd,
+      lbIdleTimeout: flags.lbIdleTimeout, lbProvider: flags.lbProvider, haproxyConf: flags.haproxyConf,
+    });
+    windows = splitWindow(fromMs, toMs, flags.split === undefined ? null : parseDurationArg(flags.split, '--split'), overlap.ms);
   } else if (flags.split !== undefined) {
     throw new UsageError('--split cuts a --window: pass --window FROM,TO too');
+  } else if (flags.overlap !== undefined) {
+    throw new UsageError('--overlap widens a --window: pass --window FROM,TO too');
   }
-  return planShards(stacks, windows, flags.db);
+  return { shards: planShards(stacks, windows, flags.db), overlap };
 }

@@ -15,7 +15,8 @@ import { UsageError } from '../domain/errors.js';
 
 export async function runShardedIngest(paths: string[], flags: IngestFlags & ShardFlags, io: CliIO): Promise<PoolOutcome> {
   if (flags.tz !== undefined) assertKnownZone(flags.tz);
-  const shards = planFromFlags(paths, flags);
+  const { shards, overlap } = planFromFlags(paths, flags);
+  if (overlap !== null) io.stderr.write(`note: shard overlap ${overlap.ms / 1000} s: ${overlap.why}\n`);
   const parallel = parseJobs(flags.jobs);
   const logFormat = await resolveLogFormat(flags);
   const layerOf = flags.layerOf === undefined ? {} : parseLayerOf(flags.layerOf);

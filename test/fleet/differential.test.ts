@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { runCliCaptured, tempDir } from '../helpers.js';
 import { generateStacks, TIMING_FORMAT } from './stacks.js';
 import { queryDataset } from '../../src/fleet/dataset.js';
+import { byLine, datasetByLine } from './compare.js';
 
 const INGEST = ['--tz', 'UTC', '--log-format', TIMING_FORMAT];
 
@@ -26,19 +27,6 @@ const reportJson = (s: string) => {
   return j;
 };
 
-/** Each request's contract record by its source line, without the ids that number it per database. */
-function byLine(ndjson: string[]): Map<string, Record<string, unknown>> {
-  const out = new Map<string, Record<string, unknown>>();
-  for (const line of ndjson) {
-    const r = JSON.parse(line) as Record<string, unknown> & { source: { file: string; line: number } };
-    const { id: _id, stalled_by: _s, ...rest } = r;
-    const key = `${r.source.file}:${r.source.line}`;
-    assert.ok(!out.has(key), `${key} counted twice`);
-    out.set(key, rest);
-  }
-  return out;
-}
-
 test('a stack cut into 10 s windows, with 30 s requests straddling every cut, gets the verdicts and report of one database', async (t) => {
   const dir = tempDir(t);
   const [stack] = await generateStacks(join(dir, 'logs'), ['web-01'], 8000, { seed: 7 });
@@ -54,15 +42,7 @@ test('a stack cut into 10 s windows, with 30 s requests straddling every cut, ge
 
   const dataset = join(dir, 'dataset');
   await cli(['export', '--db', shards, '--dataset', dataset]);
-  const exported = await queryDataset(dataset, 'SELECT * EXCLUDE (date, stack, "table") FROM requests ORDER BY end_ms, id');
-  // every contract field is a column; nested values (attempts, app, worker, source …) are JSON text
-  const contract = Object.keys(single.values().next().value!);
-  const nested = new Set(contract.filter((k) => [...single.values()].some((r) => typeof r[k] === 'object' && r[k] !== null)));
-  const sharded = byLine(exported.rows.map((r) => JSON.stringify(Object.fromEntries(['id', 'stalled_by', ...contract].map((k) => {
-    assert.ok(k in r, `the dataset has the contract's field ${k}`);
-    const v = r[k];
-    return [k, nested.has(k) && typeof v === 'string' ? JSON.parse(v) : v];
-  })))));
+  const sharded = await datasetByLine(dataset, single);
   assert.equal(sharded.size, single.size, 'every request once: none lost at a cut, none counted by two windows');
   for (const [key, r] of single) assert.deepEqual(sharded.get(key), r, key);
 

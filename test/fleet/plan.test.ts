@@ -41,5 +41,7 @@ test('sharding flags that cannot work are usage errors that say what to write', 
   assert.throws(() => planFromFlags(['-'], { db }), /stdin \(-\) cannot be sharded/);
   assert.throws(() => planFromFlags([], { db: join(dir, 'x.db'), manifest: join(dir, 'm') }), /--db must be a directory/);
   const planned = planFromFlags([join(dir, 'web-01')], { db, window: '2026-12-04T00:00Z,2026-12-04T02:00Z', split: '1h', overlap: '90s' });
-  assert.deepEqual(planned.map((s) => [s.key, s.window?.overlapMs]), [['web-01~20261204T000000Z', 90_000], ['web-01~20261204T010000Z', 90_000]]);
+  assert.deepEqual(planned.shards.map((s) => [s.key, s.window?.overlapMs]), [['web-01~20261204T000000Z', 90_000], ['web-01~20261204T010000Z', 90_000]]);
+  assert.equal(planned.overlap?.why, '--overlap');
+  assert.throws(() => planFromFlags([join(dir, 'web-01')], { db, overlap: '90s' }), /--overlap widens a --window/);
 });
