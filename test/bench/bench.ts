@@ -2,7 +2,7 @@
  * `npm run bench`: generates a seeded corpus per size, then times the built CLI on it — ingest
  * (combined and timing formats, through the CLI and through the library's `ingestPaths`; the CLI's
  * ingest no longer correlates: the first command that reads verdicts does), `correlate --rebuild`, and `report` when the
- * command exists — the fleet stages (fleet-bench.ts: shards on every core, --only fleet,fleet-sim) — and prints medians, lines per second and peak RSS as a table. `--compare` times
+ * command exists — the fleet stages (fleet-bench.ts: shards on every core, --only fleet,fleet-sim,fleet-dataset) — and prints medians, lines per second and peak RSS as a table. `--compare` times
  * lnav and GoAccess on the same combined file. Prints numbers; asserts nothing.
  *
  *   npm run bench -- --lines 100k,1M,4M --runs 3 --compare [--peer-runs 1] [--seed 42] [--keep]
@@ -171,9 +171,9 @@ async function benchSize(o: Options, lines: number, root: string, rows: Row[], r
       rows.push({ size, stage: 'peer: GoAccess', lines: 0, ms: NaN, rssKiB: NaN, runs: 0, note: 'skipped: goaccess is not installed' });
     }
   }
-  if (want('fleet') || want('fleet-sim')) {
+  if (want('fleet') || want('fleet-sim') || want('fleet-dataset')) {
     // the fleet stages read stacks of their own: `lines` requests per stack
-    const fleet = await benchFleet({ runs: o.runs, peerRuns: o.peerRuns, compare: o.compare, seed: o.seed, fleet: want('fleet'), sim: want('fleet-sim') },
+    const fleet = await benchFleet({ runs: o.runs, peerRuns: o.peerRuns, compare: o.compare, seed: o.seed, fleet: want('fleet'), sim: want('fleet-sim'), dataset: want('fleet-dataset') },
       lines, join(dir, 'fleet'), CLI, repeat, { lnav: onPath('lnav'), goaccess: onPath('goaccess') });
     for (const r of fleet) rows.push({ size, ...r });
   }
@@ -183,7 +183,7 @@ async function benchSize(o: Options, lines: number, root: string, rows: Row[], r
 /** `--only fleet,fleet-sim`: no single-stack corpus to generate. */
 async function benchFleetOnly(o: Options, lines: number, dir: string, size: string, rows: Row[]): Promise<void> {
   const want = (s: string) => o.only === null || o.only.has(s);
-  const fleet = await benchFleet({ runs: o.runs, peerRuns: o.peerRuns, compare: o.compare, seed: o.seed, fleet: want('fleet'), sim: want('fleet-sim') },
+  const fleet = await benchFleet({ runs: o.runs, peerRuns: o.peerRuns, compare: o.compare, seed: o.seed, fleet: want('fleet'), sim: want('fleet-sim'), dataset: want('fleet-dataset') },
     lines, join(dir, 'fleet'), CLI, repeat, { lnav: onPath('lnav'), goaccess: onPath('goaccess') });
   for (const r of fleet) rows.push({ size, ...r });
   if (!o.keep) rmSync(dir, { recursive: true, force: true });

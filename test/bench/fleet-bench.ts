@@ -6,6 +6,8 @@
  *    on the same two access logs; then `--correlate`, `export` and the fleet `report --dataset`.
  *  - fleet-sim: four stacks with 1, 2 and 4 shard workers on this machine: seconds per 10^6 requests,
  *    the figure docs/performance.md projects to 10^9.
+ *  - fleet-dataset: the dataset path alone: two stacks ingested and correlated once, then `export`
+ *    and `report --dataset` timed (their wall time and peak RSS are what the dataset costs).
  * Prints rows for bench.ts's table; asserts nothing.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -33,6 +35,7 @@ export interface FleetBenchOptions {
   readonly seed: number;
   readonly sim: boolean;
   readonly fleet: boolean;
+  readonly dataset: boolean;
 }
 
 const INGEST = ['--tz', 'UTC', '--log-format', TIMING_FORMAT];
@@ -49,11 +52,7 @@ export async function benchFleet(o: FleetBenchOptions, requests: number, dir: st
     const speed = await benchFleetSpeed(o.runs, lines, (jobs, extra) => [cli, 'ingest', ...dirs, '--db', shards, '--jobs', String(jobs), ...extra, ...INGEST], fresh, repeat);
     rows.push(...speed);
     const two = speed[1]!;
-    const dataset = join(dir, 'dataset');
-    const exp = await repeat(o.runs, () => rmSync(dataset, { recursive: true, force: true }), process.execPath, [cli, 'export', '--db', shards, '--dataset', dataset], 'fleet: export');
-    rows.push({ stage: 'fleet: export --dataset (2 shards)', lines: requests * 2, ms: exp.ms, rssKiB: exp.rssKiB, runs: o.runs, note: 'rows in = requests' });
-    const rep = await repeat(o.runs, () => {}, process.execPath, [cli, 'report', '--dataset', dataset], 'fleet: report --dataset');
-    rows.push({ stage: 'fleet: report --dataset', lines: requests * 2, ms: rep.ms, rssKiB: rep.rssKiB, runs: o.runs, note: 'rows in = requests' });
+    rows.push(...await benchDataset(o, requests, dir, shards, cli, repeat));
     const single = await repeat(o.runs, () => {}, process.execPath, [cli, 'report', '--db', join(shards, 'web-01.db')], 'fleet: report --db one shard');
     rows.push({ stage: 'fleet: report --db (one shard, for scale)', lines: requests, ms: single.ms, rssKiB: single.rssKiB, runs: o.runs, note: 'rows in = requests' });
     if (o.compare) {
@@ -72,6 +71,15 @@ export async function benchFleet(o: FleetBenchOptions, requests: number, dir: st
     rmSync(join(dir, 'two'), { recursive: true, force: true });
     fresh();
   }
+  if (o.dataset) {
+    process.stderr.write(`generating 2 stacks of ${requests} requests in ${dir}\n`);
+    const stacks = await generateStacks(join(dir, 'two'), ['web-01', 'web-02'], requests, { seed: o.seed });
+    fresh();
+    await repeat(1, fresh, process.execPath, [cli, 'ingest', ...stacks.map((s) => s.dir), '--db', shards, '--jobs', '2', '--correlate', ...INGEST], 'fleet-dataset: ingest --correlate');
+    rows.push(...await benchDataset(o, requests, dir, shards, cli, repeat));
+    rmSync(join(dir, 'two'), { recursive: true, force: true });
+    fresh();
+  }
   if (o.sim) {
     process.stderr.write(`generating 4 stacks of ${requests} requests in ${dir}\n`);
     const stacks = await generateStacks(join(dir, 'four'), ['web-01', 'web-02', 'web-03', 'web-04'], requests, { seed: o.seed + 100 });
@@ -85,5 +93,16 @@ export async function benchFleet(o: FleetBenchOptions, requests: number, dir: st
     fresh();
   }
   mkdirSync(dir, { recursive: true });
+  return rows;
+}
+
+/** `export --dataset` of two correlated shards, then `report --dataset` over it. */
+async function benchDataset(o: FleetBenchOptions, requests: number, dir: string, shards: string, cli: string, repeat: Repeat): Promise<FleetRow[]> {
+  const rows: FleetRow[] = [];
+  const dataset = join(dir, 'dataset');
+  const exp = await repeat(o.runs, () => rmSync(dataset, { recursive: true, force: true }), process.execPath, [cli, 'export', '--db', shards, '--dataset', dataset], 'fleet: export');
+  rows.push({ stage: 'fleet: export --dataset (2 shards)', lines: requests * 2, ms: exp.ms, rssKiB: exp.rssKiB, runs: o.runs, note: 'rows in = requests' });
+  const rep = await repeat(o.runs, () => {}, process.execPath, [cli, 'report', '--dataset', dataset], 'fleet: report --dataset');
+  rows.push({ stage: 'fleet: report --dataset', lines: requests * 2, ms: rep.ms, rssKiB: rep.rssKiB, runs: o.runs, note: 'rows in = requests' });
   return rows;
 }
