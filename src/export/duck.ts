@@ -3,7 +3,10 @@
  * an install needs no toolchain and no download). The only file that knows its API, besides the
  * reads in src/fleet/.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Column } from '../store/sql/dataset.js';
 
 export type Duck = DuckDBConnection;
@@ -14,9 +17,39 @@ export type Duck = DuckDBConnection;
  */
 export const duckModule = (): Promise<typeof import('@duckdb/node-api')> => import('@duckdb/node-api');
 
-export async function openDuck(): Promise<{ conn: Duck; close: () => void }> {
-  const { DuckDBInstance } = await duckModule();
-  const instance = await DuckDBInstance.create(':memory:');
+/**
+ * DuckDB's own default is 80 % of the machine's memory, which it keeps once taken (200k requests
+ * staged, sorted and copied took 1 GiB). Past this it spills to its scratch directory instead; the
+ * figures before and after are in docs/performance.md.
+ */
+export const DUCKDB_MEMORY_LIMIT = '256MB';
+
+export interface DuckOptions {
+  readonly memoryLimit?: string;
+  /** 1 for a copy that must keep its rows' order without sorting them (the export) */
+  readonly threads?: number;
+}
+
+/**
+ * A DuckDB for one export or one fleet report: a database file in a scratch directory under the
+ * temp directory (TMPDIR), not in memory, so the tables it stages and numbers live on disk and are
+ * paged in under `memory_limit`; its sorts and joins spill to the same directory. The directory is
+ * removed on close (and names itself droptrace-duckdb-* should a killed process leave it).
+ */
+export async function openDuck(opts: DuckOptions = {}): Promise<{ conn: Duck; close: () => void }> {
+  const { DuckDBInstance: Instance } = await duckModule();
+  const scratch = mkdtempSync(join(tmpdir(), 'droptrace-duckdb-'));
+  let instance: DuckDBInstance;
+  try {
+    instance = await Instance.create(join(scratch, 'scratch.duckdb'), {
+      memory_limit: opts.memoryLimit ?? DUCKDB_MEMORY_LIMIT,
+      temp_directory: join(scratch, 'spill'),
+      ...(opts.threads !== undefined ? { threads: String(opts.threads) } : {}),
+    });
+  } catch (err) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw err;
+  }
   const conn = await instance.connect();
   // times are UTC everywhere in droptrace; TIMESTAMPTZ columns and date_trunc follow the session's zone
   await conn.run("SET TimeZone = 'UTC'");
@@ -25,13 +58,21 @@ export async function openDuck(): Promise<{ conn: Duck; close: () => void }> {
     close: () => {
       conn.closeSync();
       instance.closeSync();
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }
 
+/**
+ * Rows appended between two commits. An appender holds its rows in transaction-local storage until it
+ * is closed, outside DuckDB's memory_limit: closing one every batch keeps that at a few MiB (a
+ * shard's 100k requests appended at once took 400 MiB) and each batch goes to the table's pages.
+ */
+const APPEND_BATCH = 8192;
+
 /** Appends rows (objects keyed by column name) to a table whose columns are `columns`, in order. */
 export async function appendRows(conn: Duck, table: string, columns: readonly Column[], rows: Iterable<Record<string, unknown>>): Promise<number> {
-  const ap = await conn.createAppender(table);
+  let ap = await conn.createAppender(table);
   let n = 0;
   try {
     for (const r of rows) {
@@ -46,6 +87,10 @@ export async function appendRows(conn: Duck, table: string, columns: readonly Co
       }
       ap.endRow();
       n++;
+      if (n % APPEND_BATCH === 0) {
+        ap.closeSync();
+        ap = await conn.createAppender(table);
+      }
     }
   } finally {
     ap.closeSync();

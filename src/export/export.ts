@@ -109,7 +109,7 @@ async function writeTable(conn: Duck, table: DatasetTable, rows: Iterable<Record
     const dir = join(tmp, `table=${table}`, `date=${date === 'unknown' ? fallbackDate : date}`, `stack=${rec.stack}`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, partName(rec.key));
-    await conn.run(copyStageDate(table, date, file));
+    await conn.run(copyStageDate(table, date, file, table === 'requests'));
     files.push(file);
   }
   return { n, files };
@@ -150,7 +150,8 @@ export async function exportShard(conn: Duck, rec: ShardRecord, dataset: string,
 /** Exports every shard in turn into `dataset` (created if missing). */
 export async function exportShards(shards: readonly ShardRecord[], dataset: string, opts: ExportOptions = {}): Promise<ShardExport[]> {
   mkdirSync(dataset, { recursive: true });
-  const duck = await openDuck();
+  // one thread: the requests are written in the order they are read, with no sort (copyStageDate)
+  const duck = await openDuck({ threads: 1 });
   try {
     const out: ShardExport[] = [];
     for (const s of shards) out.push(await exportShard(duck.conn, s, dataset, opts));

@@ -25,7 +25,7 @@ export const EXPORT_REQUESTS = `
   FROM (${SELECT_REQUESTS}) q
   JOIN request_verdicts v ON v.access_id = q.id
   LEFT JOIN nginx_access a ON a.id = q.id
-  ORDER BY q.id`;
+  ORDER BY q.end_ms, q.id`;
 
 /** SELECT_REQUESTS' filters, all off. */
 export const ALL_REQUESTS = { verdict: null, failed: 0, failed_verdicts: '[]', silent: 0, flag: null } as const;
