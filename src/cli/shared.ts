@@ -1,10 +1,12 @@
 /** Small pieces every command shares: the --db option and opening the store around an action. */
 import type { Command } from 'commander';
-import { closeStore, openStore, type Db, type OpenOptions } from '../store/open.js';
+import { closeStore, openStore, StoreError, type Db, type OpenOptions } from '../store/open.js';
 import { DEFAULT_WAIT_MS, type WaitPolicy } from '../store/write-lock.js';
 import { parseDurationArg } from '../domain/time-arg.js';
 import { correlateStoreIfPending } from '../correlate/pending-correlation.js';
 import type { CliIO } from './io.js';
+import { listShards } from '../shard/shard-file.js';
+import type { OpenShard } from '../lookup/shards.js';
 
 export const DEFAULT_DB = './droptrace.db';
 
@@ -42,4 +44,23 @@ export function catchUpCorrelation(path: string, io: CliIO, wait?: WaitPolicy): 
   // Verdicts missing the rows since the last correlation would be counted as the whole traffic
   // (a read-only copy with uncorrelated rows read as "0 requests", and a --fail-on cron passing).
   if (r.stale !== null) throw new Error(r.stale);
+}
+
+/**
+ * `--db DIR`: every shard database in it, each brought up to date like one database, opened read-only
+ * around the action. No shard there is an error, as a missing database is.
+ */
+export async function withShards<T>(dir: string, io: CliIO, wait: WaitPolicy | undefined, fn: (shards: OpenShard[]) => T | Promise<T>): Promise<T> {
+  const records = listShards(dir);
+  if (records.length === 0) throw new StoreError(`no shard database in ${dir}: run \`droptrace ingest --db ${dir} …\` first`, 'open-failed');
+  const open: OpenShard[] = [];
+  try {
+    for (const record of records) {
+      if (wait !== undefined) catchUpCorrelation(record.db, io, wait);
+      open.push({ record, db: openStore(record.db, { readonly: true }) });
+    }
+    return await fn(open);
+  } finally {
+    for (const s of open) closeStore(s.db);
+  }
 }

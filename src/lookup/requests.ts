@@ -119,12 +119,17 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 const sec = (ms: number | null) => (ms === null ? null : ms / 1000);
 
 export function* iterateRequests(db: Db, f: RequestFilter = {}): Generator<RequestRecord> {
+  for (const r of iterateRequestRows(db, f)) yield toRecord(r);
+}
+
+/** The rows under the contract's records, in end order (a merge over shards orders by their end_ms). */
+export function iterateRequestRows(db: Db, f: RequestFilter = {}): IterableIterator<RequestRow> {
   const stmt = db.prepare(SELECT_REQUESTS);
   const params = {
     from: f.fromMs ?? -8.64e15, to: f.toMs ?? 8.64e15, verdict: f.verdict ?? null,
     failed: f.failed ? 1 : 0, failed_verdicts: FAILED_VERDICTS, silent: f.silent ? 1 : 0, flag: f.flag ?? null,
   };
-  for (const r of stmt.iterate(params) as IterableIterator<RequestRow>) yield toRecord(r);
+  return stmt.iterate(params) as IterableIterator<RequestRow>;
 }
 
 export function toRecord(r: RequestRow): RequestRecord {

@@ -1,7 +1,9 @@
 /** `droptrace query "<SQL>"`: read-only SQL, printed as a table or for scripts. */
 import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
-import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
+import { catchUpCorrelation, dbOption, waitFrom, withShards, withStore } from '../shared.js';
+import { isShardDirectory } from '../../shard/shard-file.js';
+import { queryShards } from '../../lookup/shards.js';
 import { runQuery } from '../../lookup/query.js';
 import { renderRows, type RowFormat, type Row } from '../../output/rows.js';
 import { queryDataset } from '../../fleet/dataset.js';
@@ -22,7 +24,13 @@ export function registerQueryCommand(program: Command, io: CliIO): void {
         return;
       }
       // Correlation results are brought up to date first; SQL over the log tables alone needs no wait.
-      if (/\b(request_verdicts|correlation_runs|correlation_marks)\b/i.test(sql)) catchUpCorrelation(flags.db, io, waitFrom(flags, io));
+      const verdicts = /\b(request_verdicts|correlation_runs|correlation_marks)\b/i.test(sql);
+      if (isShardDirectory(flags.db)) {
+        const r = await withShards(flags.db, io, verdicts ? waitFrom(flags, io) : undefined, (shards) => queryShards(shards, sql));
+        io.stdout.write(renderRows(r.rows, flags.format, r.columns));
+        return;
+      }
+      if (verdicts) catchUpCorrelation(flags.db, io, waitFrom(flags, io));
       const result = await withStore(flags.db, { readonly: true }, (db) => runQuery(db, sql));
       io.stdout.write(renderRows(result.rows, flags.format, result.columns));
     });

@@ -2,8 +2,10 @@
 import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
-import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
-import { iterateRequests, flattenRequest, REQUEST_FLAG_FILTERS } from '../../lookup/requests.js';
+import { catchUpCorrelation, dbOption, waitFrom, withShards, withStore } from '../shared.js';
+import { isShardDirectory } from '../../shard/shard-file.js';
+import { findShardRequests, iterateShardRequests, type OpenShard } from '../../lookup/shards.js';
+import { iterateRequests, flattenRequest, REQUEST_FLAG_FILTERS, type RequestRecord } from '../../lookup/requests.js';
 import { findRequests, traceRequest, renderTrace, renderMatchList, TRACE_SHOWN } from '../../lookup/trace.js';
 import { correlatePending, rebuildCorrelation } from '../../correlate/pending-correlation.js';
 import { readTransaction } from '../../store/write-lock.js';
@@ -37,23 +39,28 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
         silent: flags.silent ?? false,
         flag: flags.flag ?? null,
       };
-      catchUpCorrelation(flags.db, io, waitFrom(flags, io));
-      await withStore(flags.db, { readonly: true }, (db) => {
+      const emit = (records: () => Iterable<RequestRecord>) => {
         if (flags.format === 'ndjson') {
-          for (const r of iterateRequests(db, filter)) io.stdout.write(JSON.stringify(r) + '\n');
+          for (const r of records()) io.stdout.write(JSON.stringify(r) + '\n');
         } else if (flags.format === 'csv') {
           let header = false;
-          for (const r of iterateRequests(db, filter)) {
+          for (const r of records()) {
             const flat = flattenRequest(r);
             if (!header) { io.stdout.write(Object.keys(flat).join(',') + '\n'); header = true; }
             io.stdout.write(Object.values(flat).map(csvField).join(',') + '\n');
           }
         } else if (flags.format === 'json') {
-          io.stdout.write(JSON.stringify([...iterateRequests(db, filter)], null, 2) + '\n');
+          io.stdout.write(JSON.stringify([...records()], null, 2) + '\n');
         } else {
-          io.stdout.write(renderRows([...iterateRequests(db, filter)].map(flattenRequest), 'table'));
+          io.stdout.write(renderRows([...records()].map(flattenRequest), 'table'));
         }
-      });
+      };
+      if (isShardDirectory(flags.db)) {
+        await withShards(flags.db, io, waitFrom(flags, io), (shards) => emit(() => iterateShardRequests(shards, filter)));
+        return;
+      }
+      catchUpCorrelation(flags.db, io, waitFrom(flags, io));
+      await withStore(flags.db, { readonly: true }, (db) => emit(() => iterateRequests(db, filter)));
     });
 
   dbOption(program.command('trace').description("one request's timeline across the layers, with file:line for each")
@@ -61,6 +68,10 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
     .option('--json', 'print JSON')
     .option('--all', `trace every matching request (without it, several matches are listed and the first ${TRACE_SHOWN} traced)`)
     .action(async (query: string, flags: { db: string; json?: boolean; all?: boolean; wait?: string }) => {
+      if (isShardDirectory(flags.db)) {
+        await withShards(flags.db, io, waitFrom(flags, io), (shards) => traceShards(shards, query, flags, io));
+        return;
+      }
       catchUpCorrelation(flags.db, io, waitFrom(flags, io));
       // one read transaction: a correlation committing meanwhile cannot mix old and new verdicts
       await withStore(flags.db, { readonly: true }, (db) => readTransaction(db, () => {
@@ -92,4 +103,31 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
         else io.stdout.write(`${r.requests} requests correlated in ${r.ms} ms; app clock offset ${r.skew.skewMs} ms (${r.skew.method}, ${r.skew.samples} samples); ${r.stalled} stalled${r.revised > 0 ? `; ${r.revised} verdicts revised that a --since-last report had printed` : ''}\n`);
       });
     });
+}
+
+/** `trace --db DIR`: the matches of every shard (owned requests only), each listed and traced with its shard. */
+function traceShards(shards: OpenShard[], query: string, flags: { json?: boolean; all?: boolean }, io: CliIO): void {
+  const found = findShardRequests(shards, query);
+  const total = found.reduce((n, f) => n + f.ids.length, 0);
+  if (total === 0) {
+    io.stderr.write(`error: no request matches "${query}" in ${shards.length} shard(s) (tried row id, request id, URI substring)\n`);
+    io.setExitCode(EXIT.error);
+    return;
+  }
+  let left = flags.all ? total : TRACE_SHOWN;
+  const traced = found.map(({ shard, ids }) => {
+    const shown = ids.slice(0, Math.max(0, left));
+    left -= shown.length;
+    return { shard, ids, traces: readTransaction(shard.db, () => shown.map((id) => traceRequest(shard.db, id)!)) };
+  });
+  if (flags.json) {
+    io.stdout.write(JSON.stringify(traced.flatMap((t) => t.traces.map((tr) => ({ shard: t.shard.record.key, ...tr }))), null, 2) + '\n');
+  } else {
+    for (const t of traced) {
+      if (total > 1) io.stdout.write(`shard ${t.shard.record.key}: ${renderMatchList(t.shard.db, t.ids, t.traces.length, query)}\n`);
+      io.stdout.write(t.traces.map((tr) => `shard ${t.shard.record.key}\n${renderTrace(tr)}`).join('\n'));
+    }
+  }
+  const shownN = traced.reduce((n, t) => n + t.traces.length, 0);
+  if (total > shownN) io.stderr.write(`(${total} requests match "${query}" in the shards; traced the first ${shownN}: --all traces every one, or narrow the query)\n`);
 }

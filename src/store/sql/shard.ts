@@ -25,3 +25,21 @@ export interface LongerThanOverlapRow {
   readonly n: number;
   readonly longest_ms: number | null;
 }
+
+/** A request's end on nginx's clock, by row id: whether a shard owns it. */
+export const SELECT_REQUEST_END = 'SELECT end_ms FROM request_verdicts WHERE access_id = ?';
+
+/**
+ * `query --db DIR` over a windowed shard: temp views named as the tables, which SQLite resolves
+ * before main's, holding only the rows the shard owns (rows in the overlap belong to the shard whose
+ * window holds them; rows without a time to none), so a row is counted in one shard only. Built
+ * from numbers, never from user text.
+ */
+export function ownedViews(fromMs: number, toMs: number): string[] {
+  const by = (table: string, time: string) =>
+    `CREATE TEMP VIEW ${table} AS SELECT * FROM main.${table} WHERE ${time} >= ${Math.trunc(fromMs)} AND ${time} < ${Math.trunc(toMs)}`;
+  return [
+    by('request_verdicts', 'end_ms'), by('nginx_access', 'time_ms'), by('nginx_error', 'time_ms'),
+    by('server_log', 'time_ms'), by('app_requests', 'time_ms'), by('lb_access', 'time_ms'),
+  ];
+}
