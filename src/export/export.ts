@@ -11,7 +11,7 @@ import { correlateStoreIfPending } from '../correlate/pending-correlation.js';
 import { toRecord, type RequestRow } from '../lookup/requests.js';
 import {
   EXPORT_REQUESTS, ALL_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
-  EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, COUNT_LB_LINES, type ExportFileRow, type ExportIncidentRow,
+  EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, type ExportFileRow, type ExportIncidentRow,
 } from '../store/sql/export.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
 import { DATASET_TABLES, REQUEST_COLUMNS, createStageTable, selectStageDates, copyStageDate, type DatasetTable } from '../store/sql/dataset.js';
@@ -39,7 +39,7 @@ export interface ExportOptions {
 type Params = { from: number; to: number };
 const REQUEST_COLUMN_NAMES = new Set(REQUEST_COLUMNS.map((c) => c.name));
 type ExportRequestRow = RequestRow & {
-  user_agent: string | null; worker_event_id: number | null; file_id: number; evidence_level: string | null;
+  user_agent: string | null; worker_event_id: number | null; file_id: number; evidence_level: string | null; lb_time_ms: number | null;
   stalled_by_file: string | null; stalled_by_line: number | null; worker_event_file: string | null; worker_event_line: number | null;
 };
 
@@ -72,6 +72,8 @@ function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string
       worker_event_id: r.worker_event_id, worker_pid: r.worker_pid, worker_event: r.worker_event,
       worker_time_ms: r.worker_time_ms, wasted_ms: r.wasted_ms, keepalive_suspect: r.keepalive_suspect, evidence_level: r.evidence_level, evidence_json: r.evidence, file: r.file, file_id: r.file_id, line_no: r.line_no,
       stalled_by_file: r.stalled_by_file, stalled_by_line: r.stalled_by_line, worker_event_file: r.worker_event_file, worker_event_line: r.worker_event_line,
+      lb_kind: r.lb_kind, lb_time_ms: r.lb_time_ms, lb_status: r.lb_status, lb_target_status: r.lb_target_status, lb_elapsed_ms: r.lb_elapsed_ms,
+      lb_termination: r.lb_termination, lb_file: r.lb_file, lb_line: r.lb_line,
     };
   }
 }
@@ -124,9 +126,7 @@ export async function exportShard(conn: Duck, rec: ShardRecord, dataset: string,
   const db = openStore(rec.db, { readonly: true });
   try {
     const p = ownedRange(rec.window);
-    const lbLines = (db.prepare(COUNT_LB_LINES).get() as { n: number }).n;
-    const stale = [catchUp.stale, lbLines > 0 ? `${lbLines} load-balancer line(s) in this shard are not in the dataset (it carries nginx's requests; a request only the LB logged is left out): report on this shard's database instead` : null]
-      .filter((x) => x !== null).join('; ') || null;
+    const stale = catchUp.stale;
     const req = await writeTable(conn, 'requests', requestRows(db, rec.key, p), tmp, rec, 'unknown');
     stage('requests');
     const inc = await writeTable(conn, 'incidents', (db.prepare(EXPORT_INCIDENTS).all(p) as ExportIncidentRow[]).map((r) => ({ ...r, shard: rec.key })), tmp, rec, 'unknown');

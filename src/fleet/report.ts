@@ -15,7 +15,7 @@ import { plain, type Duck } from '../export/duck.js';
 import { readFleetMarks, writeFleetMarks, type FleetMarks } from './marks.js';
 import {
   CREATE_MARKS, CREATE_FLEET_FILES, CREATE_FLEET_REQUESTS, CREATE_FLEET_INCIDENTS, SELECT_FLEET_REQUESTS, SELECT_FLEET_INCIDENTS,
-  SELECT_FLEET_FILES, SELECT_FLEET_DEATHS, SELECT_FLEET_CAPABILITIES, SELECT_FLEET_SKEWS, SELECT_FLEET_COVERED, INSERT_FILE, INSERT_ACCESS, INSERT_VERDICT,
+  SELECT_FLEET_FILES, SELECT_FLEET_DEATHS, SELECT_FLEET_CAPABILITIES, SELECT_FLEET_SKEWS, SELECT_FLEET_COVERED, INSERT_FILE, INSERT_ACCESS, INSERT_VERDICT, INSERT_LB_LINE,
   INSERT_SERVER_EVENT, INSERT_ERROR_LINE, INSERT_APP_BLOCKER, INSERT_SKEWS, INSERT_FLEET_MARK,
 } from '../store/sql/fleet.js';
 
@@ -83,8 +83,15 @@ export async function buildFleetReport(dir: string, opts: FleetReportOptions = {
     const access = scratch.prepare(INSERT_ACCESS);
     const verdict = scratch.prepare(INSERT_VERDICT);
     const deaths = new Map((await conn.runAndReadAll(SELECT_FLEET_DEATHS)).getRowsJS().map(([stack, file, line, gid]) => [`${stack}\0${file}\0${line}`, Number(gid)]));
+    const lbLine = scratch.prepare(INSERT_LB_LINE);
     await copyRows(conn, SELECT_FLEET_REQUESTS, scratch, (r) => {
       r.attempt_outcomes = withFleetDeathIds(r.attempt_outcomes as string | null, r.stack as string, deaths);
+      if (r.lb_only === 1) {
+        // only the load balancer logged it: its line, and the verdict under −id, as one database keeps them
+        lbLine.run(pick(r, INSERT_LB_LINE));
+        verdict.run(pick({ ...r, lb_id: r.lb_gid, gid: -(r.lb_gid as number) }, INSERT_VERDICT));
+        return;
+      }
       access.run(pick(r, INSERT_ACCESS));
       verdict.run(pick(r, INSERT_VERDICT));
     });

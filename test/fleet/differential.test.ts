@@ -1,13 +1,15 @@
 /**
  * Shards against one database (issue 18): a stack cut into time windows, and several stacks run in
  * parallel, must give the verdicts and the report one database holding everything gives — through
- * the shard databases (--db DIR) and through the exported Parquet dataset (--dataset).
+ * the shard databases (--db DIR) and through the exported Parquet dataset (--dataset), with a load
+ * balancer in front too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCliCaptured, tempDir } from '../helpers.js';
+import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
+import { NGINX_LB_FORMAT } from '../harness/lb/confs.js';
 import { generateStacks, TIMING_FORMAT } from './stacks.js';
 import { queryDataset } from '../../src/fleet/dataset.js';
 import { byLine, datasetByLine } from './compare.js';
@@ -101,4 +103,32 @@ test('report --dataset --since-last keeps a mark per shard: a re-exported shard 
   // the same marks through the shard directory itself
   assert.equal((JSON.parse(await cli(['report', '--db', shards, '--since-last', '--format', 'json'])) as { totals: { requests: number } }).totals.requests, 3040);
   assert.equal((JSON.parse(await cli(['report', '--db', shards, '--since-last', '--format', 'json'])) as { totals: { requests: number } }).totals.requests, 0);
+});
+
+test('with a load balancer in front (samples/lb, HAProxy → nginx), the dataset\'s report equals one database\'s: requests only the LB logged included', async (t) => {
+  const dir = tempDir(t);
+  const stack = join(dir, 'logs', 'lb-01');
+  mkdirSync(stack, { recursive: true });
+  for (const f of readdirSync(join(repoRoot(), 'samples', 'lb', 'logs'))) copyFileSync(join(repoRoot(), 'samples', 'lb', 'logs', f), join(stack, f));
+  const ingest = ['--tz', 'UTC', '--log-format', NGINX_LB_FORMAT];
+  const one = join(dir, 'one.db');
+  await cli(['ingest', stack, '--db', one, '--host', 'lb-01', '--correlate', ...ingest]);
+  const lbOnly = JSON.parse(await cli(['query', 'SELECT count(*) AS n FROM request_verdicts WHERE access_id < 0', '--db', one, '--format', 'json'])) as { n: number }[];
+  assert.ok(lbOnly[0]!.n >= 4, 'the sample has requests only HAProxy logged');
+  // cut at 01:32:55, in the middle of the recording
+  const shards = join(dir, 'shards') + '/';
+  await cli(['ingest', stack, '--db', shards, '--window', '2026-12-05T01:32:00Z,2026-12-05T01:34:00Z', '--split', '55s', '--overlap', '60s', '--correlate', ...ingest]);
+  const dataset = join(dir, 'dataset');
+  const exported = await runCliCaptured(['export', '--db', shards, '--dataset', dataset]);
+  assert.equal(exported.exitCode, 0, exported.stderr);
+  assert.doesNotMatch(exported.stderr, /load-balancer/);
+  const undated = (s: string) => s.replace(/generated[^\n]*/g, 'generated …');
+  for (const format of ['text', 'markdown']) {
+    assert.equal(undated(await cli(['report', '--dataset', dataset, '--format', format, '--tz', 'UTC'])), undated(await cli(['report', '--db', one, '--format', format, '--tz', 'UTC'])), format);
+  }
+  assert.deepEqual(reportJson(await cli(['report', '--dataset', dataset, '--format', 'json'])), reportJson(await cli(['report', '--db', one, '--format', 'json'])));
+  const single = byLine((await cli(['requests', '--db', one, '--format', 'ndjson'])).trim().split('\n'));
+  const sharded = await datasetByLine(dataset, single);
+  assert.equal(sharded.size, single.size, 'every request once, the LB\'s own included');
+  for (const [k, r] of single) assert.deepEqual(sharded.get(k), r, k);
 });

@@ -17,7 +17,8 @@ const cols = (spec: string): Column[] => spec.trim().split(/\s*,\s*/).map((c) =>
 /**
  * One row per request the shard owns: first the `requests` NDJSON contract, field for field (nested
  * values — attempts, app, worker, error_log, source, evidence, app_server, lb, nginx — as JSON text, which every engine parses), then
- * the raw columns the fleet report rebuilds its tallies from.
+ * the raw columns the fleet report rebuilds its tallies from (the lb_* ones: the load balancer's line,
+ * which is the whole request when only the LB logged it, id < 0).
  */
 export const REQUEST_COLUMNS = cols(`
   id BIGINT, end VARCHAR, end_resolution_s DOUBLE, start VARCHAR, method VARCHAR, uri VARCHAR, path VARCHAR,
@@ -30,7 +31,9 @@ export const REQUEST_COLUMNS = cols(`
   worker_event_id BIGINT, worker_pid BIGINT, worker_event VARCHAR, worker_time_ms BIGINT, wasted_ms BIGINT,
   keepalive_suspect INTEGER, evidence_level VARCHAR, evidence_json VARCHAR,
   file VARCHAR, file_id BIGINT, line_no BIGINT, stalled_by_file VARCHAR, stalled_by_line BIGINT,
-  worker_event_file VARCHAR, worker_event_line BIGINT`);
+  worker_event_file VARCHAR, worker_event_line BIGINT,
+  lb_kind VARCHAR, lb_time_ms BIGINT, lb_status INTEGER, lb_target_status INTEGER, lb_elapsed_ms BIGINT, lb_termination VARCHAR,
+  lb_file VARCHAR, lb_line BIGINT`);
 
 /** The other layers' lines a shard owns: gunicorn's worker events and boots, nginx's error lines, app loop blockers. */
 export const INCIDENT_COLUMNS = cols(`

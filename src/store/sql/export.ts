@@ -14,7 +14,8 @@ import type { FileRow } from '../files.js';
  * the contract's query gains.
  */
 export const EXPORT_REQUESTS = `
-  SELECT q.*, a.user_agent, v.worker_event_id, a.file_id, v.evidence_level,
+  SELECT q.*, coalesce(a.user_agent, lx.user_agent) AS user_agent, v.worker_event_id, a.file_id, v.evidence_level,
+         lx.time_ms AS lb_time_ms,
          -- shard-local ids of other rows, as file:line (the row may be another shard's: a blocker or a death in the overlap)
          CASE WHEN v.stalled_by > 0 THEN (SELECT fx.path FROM nginx_access x JOIN files fx ON fx.id = x.file_id WHERE x.id = v.stalled_by)
               WHEN v.stalled_by < 0 THEN (SELECT fx.path FROM app_requests x JOIN files fx ON fx.id = x.file_id WHERE x.id = -v.stalled_by) END AS stalled_by_file,
@@ -25,6 +26,7 @@ export const EXPORT_REQUESTS = `
   FROM (${SELECT_REQUESTS}) q
   JOIN request_verdicts v ON v.access_id = q.id
   LEFT JOIN nginx_access a ON a.id = q.id
+  LEFT JOIN lb_access lx ON lx.id = v.lb_id
   ORDER BY q.end_ms, q.id`;
 
 /** SELECT_REQUESTS' filters, all off. */
@@ -76,9 +78,6 @@ export interface ExportIncidentRow {
 
 /** A worker death by its shard-local id, as file:line (an attempt's death may be another shard's row). */
 export const SELECT_SERVER_LOG_SOURCE = 'SELECT f.path AS file, s.line_no AS line FROM server_log s JOIN files f ON f.id = s.file_id WHERE s.id = ?';
-
-/** Whether the shard holds load-balancer lines (the dataset does not carry that layer yet). */
-export const COUNT_LB_LINES = 'SELECT count(*) AS n FROM lb_access';
 
 export const EXPORT_FILES = 'SELECT id, path, host, type, format, tz, records, rejected FROM files ORDER BY id';
 

@@ -17,13 +17,19 @@ export const CREATE_FLEET_FILES = `
          max(records) AS records, max(rejected) AS rejected
   FROM inputs GROUP BY stack, path`;
 
-/** The requests a report covers (after each shard's mark), numbered by stack, file and line. */
+/**
+ * The requests a report covers (after each shard's mark), numbered by stack, file and line. A request
+ * only the load balancer logged (id < 0) is in a report without a mark, as in one database's, and is
+ * numbered as one database numbers it: −(its line's number among the LB's lines, by file and line).
+ */
 export const CREATE_FLEET_REQUESTS = `
   CREATE OR REPLACE TABLE fleet_requests AS
-  SELECT row_number() OVER (ORDER BY f.gid, r.line_no, r.shard) AS gid, f.gid AS file_gid, r.*
+  SELECT row_number() OVER (ORDER BY f.gid, r.line_no, r.shard) AS gid, f.gid AS file_gid, r.*,
+         CASE WHEN r.lb_line IS NOT NULL THEN dense_rank() OVER (ORDER BY lf.gid, r.lb_line) END AS lb_gid
   FROM requests r JOIN fleet_files f ON f.stack = r.stack AND f.path = r.file
+  LEFT JOIN fleet_files lf ON lf.stack = r.stack AND lf.path = r.lb_file
   LEFT JOIN fleet_marks m ON m.shard = r.shard
-  WHERE r.id > coalesce(m.last_id, 0)`;
+  WHERE r.id > coalesce(m.last_id, 0) OR (r.id < 0 AND m.last_id IS NULL)`;
 
 /** Incidents once each (an app blocker can be cited by two shards), numbered per table (server_log, nginx, app) by file and line. */
 export const CREATE_FLEET_INCIDENTS = `
@@ -39,7 +45,8 @@ export const SELECT_FLEET_REQUESTS = `
          r.stalled, r.keepalive_race, r.app_pid, r.app_elapsed_ms, r.app_completed, r.app_end_ms,
          w.gid AS worker_event_gid, r.worker_pid, r.worker_event, r.worker_time_ms, r.attempt_outcomes,
          CASE WHEN r.stalled_by > 0 THEN sb.gid WHEN r.stalled_by < 0 THEN -ab.gid END AS stalled_by_gid,
-         r.wasted_ms, r.explanation, r.keepalive_suspect, r.evidence_level, r.evidence_json
+         r.wasted_ms, r.explanation, r.keepalive_suspect, r.evidence_level, r.evidence_json,
+         r.id < 0 AS lb_only, r.lb_gid, r.lb_kind, r.lb_time_ms, r.lb_status, r.lb_target_status, r.lb_elapsed_ms, r.lb_termination
   FROM fleet_requests r
   LEFT JOIN fleet_incidents w ON w.layer IN ('gunicorn', 'uvicorn') AND w.stack = r.stack AND w.file = r.worker_event_file AND w.line_no = r.worker_event_line
   LEFT JOIN fleet_requests sb ON sb.stack = r.stack AND sb.file = r.stalled_by_file AND sb.line_no = r.stalled_by_line
@@ -76,7 +83,7 @@ export const SELECT_FLEET_SKEWS = `
   FROM (SELECT DISTINCT shard, app_skew_ms, error_skew_ms FROM inputs)`;
 
 /** The highest request id each shard's report covered: the next since-last marks. */
-export const SELECT_FLEET_COVERED = 'SELECT shard, max(id) AS last_id FROM fleet_requests GROUP BY shard';
+export const SELECT_FLEET_COVERED = 'SELECT shard, coalesce(max(id) FILTER (WHERE id > 0), 0) AS last_id FROM fleet_requests GROUP BY shard';
 
 // SQLite: the scratch database (schema.ts) filled with the rows above; columns not listed keep their defaults.
 export const INSERT_FILE = `INSERT INTO files (id, path, host, type, format, tz, head_hash, head_len, records, rejected, first_ingested_ms, last_ingested_ms)
@@ -85,12 +92,18 @@ export const INSERT_ACCESS = `INSERT INTO nginx_access (id, file_id, line_no, of
   user_agent, request_id, attempts, remote_addr)
   VALUES (@gid, @file_gid, @line_no, 0, 'dataset', @end_ms, @method, @uri, @path, @status, @request_time_ms, @user_agent, @request_id,
   @logged_attempts, @client)`;
+/** A request only the load balancer logged: its line, numbered among the LB's lines (its verdict's access_id is −that). */
+export const INSERT_LB_LINE = `INSERT INTO lb_access (id, file_id, line_no, offset, pattern, kind, time_ms, method, uri, path, status, target_status,
+  elapsed_ms, termination, user_agent)
+  VALUES (@lb_gid, @file_gid, @line_no, 0, 'dataset', coalesce(@lb_kind, ''), @lb_time_ms, @method, @uri, @path, @lb_status, @lb_target_status,
+  @lb_elapsed_ms, @lb_termination, @user_agent)`;
+/** @gid: the request's number, negative for a request only the LB logged (then @lb_id is its line). */
 export const INSERT_VERDICT = `INSERT INTO request_verdicts (access_id, start_ms, end_ms, verdict, silent, wasted_work, retried, stalled, keepalive_race,
   app_pid, app_elapsed_ms, app_completed, app_end_ms, worker_event_id, worker_pid, worker_event, worker_time_ms, attempts, stalled_by, wasted_ms, explanation,
-  keepalive_suspect, evidence_level, evidence)
+  keepalive_suspect, evidence_level, evidence, lb_id)
   VALUES (@gid, @start_ms, @end_ms, @verdict, @silent, @wasted_work, @retried, @stalled, @keepalive_race, @app_pid, @app_elapsed_ms,
   @app_completed, @app_end_ms, @worker_event_gid, @worker_pid, @worker_event, @worker_time_ms, @attempt_outcomes, @stalled_by_gid, @wasted_ms, @explanation,
-  coalesce(@keepalive_suspect, 0), @evidence_level, @evidence_json)`;
+  coalesce(@keepalive_suspect, 0), @evidence_level, @evidence_json, @lb_id)`;
 export const INSERT_SERVER_EVENT = `INSERT INTO server_log (id, file_id, line_no, offset, pattern, source, event, time_ms, level, pid, worker_pid, signal, exit_code, message)
   VALUES (@gid, @file_gid, @line_no, 0, 'dataset', @layer, @event, @time_ms, @level, @pid, @worker_pid, @signal, @exit_code, @message)`;
 export const INSERT_ERROR_LINE = `INSERT INTO nginx_error (id, file_id, line_no, offset, pattern, time_ms, level, pid, kind, message, upstream, request, method, path)
