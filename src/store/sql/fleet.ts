@@ -24,12 +24,17 @@ export const CREATE_FLEET_FILES = `
  */
 export const CREATE_FLEET_REQUESTS = `
   CREATE OR REPLACE TABLE fleet_requests AS
-  SELECT row_number() OVER (ORDER BY f.gid, r.line_no, r.shard) AS gid, f.gid AS file_gid, r.*,
-         CASE WHEN r.lb_line IS NOT NULL THEN dense_rank() OVER (ORDER BY lf.gid, r.lb_line) END AS lb_gid
-  FROM requests r JOIN fleet_files f ON f.stack = r.stack AND f.path = r.file
-  LEFT JOIN fleet_files lf ON lf.stack = r.stack AND lf.path = r.lb_file
-  LEFT JOIN fleet_marks m ON m.shard = r.shard
-  WHERE r.id > coalesce(m.last_id, 0) OR (r.id < 0 AND m.last_id IS NULL)`;
+  WITH kept AS (
+    SELECT r.shard, r.id, r.stack, r.file, r.line_no, r.lb_file, r.lb_line FROM requests r
+    LEFT JOIN fleet_marks m ON m.shard = r.shard
+    WHERE r.id > coalesce(m.last_id, 0) OR (r.id < 0 AND m.last_id IS NULL)),
+  -- numbered on these narrow keys, then joined back: a window over the wide rows (their JSON) is held whole
+  numbered AS (
+    SELECT k.shard, k.id, row_number() OVER (ORDER BY f.gid, k.line_no, k.shard) AS gid, f.gid AS file_gid,
+           CASE WHEN k.lb_line IS NOT NULL THEN dense_rank() OVER (ORDER BY lf.gid, k.lb_line) END AS lb_gid
+    FROM kept k JOIN fleet_files f ON f.stack = k.stack AND f.path = k.file
+    LEFT JOIN fleet_files lf ON lf.stack = k.stack AND lf.path = k.lb_file)
+  SELECT n.gid, n.file_gid, n.lb_gid, r.* FROM numbered n JOIN requests r ON r.shard = n.shard AND r.id = n.id`;
 
 /** Incidents once each (an app blocker can be cited by two shards), numbered per table (server_log, nginx, app) by file and line. */
 export const CREATE_FLEET_INCIDENTS = `
