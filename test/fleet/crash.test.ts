@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
 import { generateStacks, TIMING_FORMAT } from './stacks.js';
@@ -37,7 +37,10 @@ test('an export killed while writing a shard leaves that shard\'s previous files
   const late = readFileSync(join(stack!.dir, 'access-timing.log'), 'utf8').split('\n').slice(100, 3100); // not from the top: the same first 4 KiB would be known content
   writeFileSync(join(stack!.dir, 'access-late.log'), late.join('\n') + '\n');
   assert.equal((await runCliCaptured(ingest)).exitCode, 0);
-  const child = spawn(process.execPath, [CLI, 'export', '--db', shards, '--dataset', dataset], { stdio: 'ignore' });
+  // its DuckDB scratch directory (under TMPDIR) outlives a kill: kept in the test's own directory
+  const scratch = join(dir, 'tmp');
+  mkdirSync(scratch);
+  const child = spawn(process.execPath, [CLI, 'export', '--db', shards, '--dataset', dataset], { stdio: 'ignore', env: { ...process.env, TMPDIR: scratch } });
   const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, signal) => res(signal)));
   let killedMidway = false;
   while (child.exitCode === null) {
