@@ -23,6 +23,7 @@ import { markStalls, couldBlock } from './stalls.js';
 import { recordRevisions, snapshotReportedVerdicts } from './revisions.js';
 import { iterateRows, ACCESS_COLUMNS, APP_COLUMNS, buildAccessRow, buildAppRow } from '../store/raw-rows.js';
 import { correlateLb } from './lb.js';
+import { neverAccepted } from './refused.js';
 
 export interface CorrelateOptions {
   /** Re-correlate requests ending at or after this (epoch ms); null = everything */
@@ -139,8 +140,9 @@ function sweep(
     // Everything that started before the latest end seen so far may belong to this request.
     apps.fill(maxEnd + 3_000);
     errors.fill(maxEnd + 3_000);
-    const app = apps.match(a, start);
     const errs = errors.take(a, start);
+    // A request no upstream accepted never reached the app: a record near it in time is another's.
+    const app = apps.match(a, start, neverAccepted(a, errs));
     const v = buildVerdictRow(a, start, app, errs, deaths, starts);
     writer.add(v);
     if (couldBlock(v)) blockerPids.add(v.app_pid!);

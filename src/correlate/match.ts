@@ -111,7 +111,8 @@ export class AppWindow {
     }
   }
 
-  match(a: AccessRow, start: number | null): AppMatch | null {
+  /** `idOnly`: the request never reached the app (every upstream refused it); only its own id can name a record. */
+  match(a: AccessRow, start: number | null, idOnly = false): AppMatch | null {
     if (a.request_id) {
       const byId = (this.byRequestId.get(a.request_id) ?? []).filter((e) => !this.used.has(e.row.id));
       if (byId.length > 0) {
@@ -127,6 +128,7 @@ export class AppWindow {
         return { primary: chosen.primary, others: [...others, ...chosen.others], method: 'request_id', confidence: 1 };
       }
     }
+    if (idOnly) return null;
     const bucket = this.byKey.get(pathKey(a.method, a.path));
     if (!bucket) return null;
     const end = a.time_ms;

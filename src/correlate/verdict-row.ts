@@ -7,6 +7,7 @@ import type { VerdictRow } from '../store/verdicts/row.js';
 import { secondResolution, type AppMatch, type AppOnNginxClock } from './match.js';
 import { assignDeaths, findDeathNear, type FailedAttemptEnd, type WorkerDeath } from './workers.js';
 import { classify, type AttemptTrace, type ProcessStart } from './classify.js';
+import { allRefused } from './refused.js';
 
 function parseAttempts(json: string | null): StoredAttempt[] | null {
   if (json === null) return null;
@@ -37,9 +38,7 @@ export function buildVerdictRow(
 ): VerdictRow {
   const stored = parseAttempts(a.attempts);
   const errorKinds = errs.map((e) => e.kind);
-  // nginx marks servers down after real failures and then logs "no live upstreams" for the last
-  // try: only a request that never reached an upstream at all was refused.
-  const refused = errorKinds.length > 0 && errorKinds.every((k) => k === 'upstream_refused' || k === 'no_live_upstreams');
+  const refused = allRefused(errorKinds);
   const slack = secondResolution(a.time_ms) ? 1_000 : 0;
   const appPid = app ? app.primary.row.pid ?? app.others.find((o) => o.row.pid !== null)?.row.pid ?? null : null;
   // Each failed attempt ends where the next begins; the last ends when nginx logged the request.

@@ -1,0 +1,79 @@
+/**
+ * A request every upstream refused never reached the app, so no app record can be its own. The lines
+ * follow samples/combined's gunicorn_restart (nginx combined, error_log at error, the app's "Slow
+ * request" middleware line, gunicorn 20.1.0 stopping): a background GET /slow arrives after gunicorn
+ * closed its sockets and is refused on both servers, while t0057's GET /slow, accepted before the
+ * stop, is still finishing. nginx logs the refused 502 first, in the same second as t0057's 200; the
+ * combined format has no request id and no $request_time, so only a time window joins the app's line.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCliCaptured, tempDir } from '../helpers.js';
+
+const ACCESS = [
+  '127.0.0.1 - - [25/Nov/2026:21:49:17 +0000] "GET /slow?seconds=0.2&dt=t0056 HTTP/1.1" 200 13 "-" "droptrace-harness/background"',
+  '127.0.0.1 - - [25/Nov/2026:21:49:19 +0000] "GET /slow?seconds=0.2&dt=t0064 HTTP/1.1" 502 157 "-" "droptrace-harness/background"',
+  '127.0.0.1 - - [25/Nov/2026:21:49:19 +0000] "GET /slow?seconds=1&dt=t0057 HTTP/1.1" 200 13 "-" "droptrace-harness/gunicorn_restart"',
+  '127.0.0.1 - - [25/Nov/2026:21:49:19 +0000] "GET /api/items/20?dt=t0058 HTTP/1.1" 502 157 "-" "droptrace-harness/gunicorn_restart"',
+];
+const refused = (tag: string, path: string, port: number) =>
+  `2026/11/25 21:49:19 [error] 29493#29493: *51 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: localhost, request: "GET ${path}?${tag} HTTP/1.1", upstream: "http://127.0.0.1:${port}${path}?${tag}", host: "127.0.0.1:38807"`;
+const ERROR = [
+  refused('seconds=0.2&dt=t0064', '/slow', 40989), refused('seconds=0.2&dt=t0064', '/slow', 41981),
+  refused('dt=t0058', '/api/items/20', 40989), refused('dt=t0058', '/api/items/20', 41981),
+];
+const GUNICORN = [
+  '[2026-11-25 21:49:17 +0000] [29769] [INFO] Booting worker with pid: 29769',
+  '2026-11-25 21:49:17,412 WARNING app.requests: Slow request: 0.20s GET /slow',
+  '[2026-11-25 21:49:18 +0000] [29489] [INFO] Handling signal: term',
+  '[2026-11-25 21:49:18 +0000] [29769] [INFO] Shutting down',
+  '[2026-11-25 21:49:18 +0000] [29769] [INFO] Waiting for connections to close. (CTRL+C to force quit)',
+  '2026-11-25 21:49:19,426 WARNING app.requests: Slow request: 1.00s GET /slow',
+  '[2026-11-25 21:49:19 +0000] [29769] [INFO] Worker exiting (pid: 29769)',
+  '[2026-11-25 21:49:19 +0000] [29489] [INFO] Shutting down: Master',
+  '[2026-11-25 21:49:21 +0000] [29801] [INFO] Starting gunicorn 20.1.0',
+];
+
+interface Req { uri: string; verdict: string; evidence: { verdict: { level: string } }; app: { status: number | null; match: string | null } | null }
+
+async function requestsOf(t: { after: (fn: () => void) => void }, access: string[], error = ERROR): Promise<Req[]> {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'access.log'), access.join('\n') + '\n');
+  writeFileSync(join(dir, 'error.log'), error.join('\n') + '\n');
+  writeFileSync(join(dir, 'gunicorn.log'), GUNICORN.join('\n') + '\n');
+  const db = join(dir, 'd.db');
+  const ingest = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, join(dir, 'access.log'), join(dir, 'error.log'), join(dir, 'gunicorn.log')]);
+  assert.equal(ingest.exitCode, 0, ingest.stderr);
+  const run = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson']);
+  assert.equal(run.exitCode, 0, run.stderr);
+  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Req);
+}
+
+const byTag = (reqs: Req[], tag: string): Req => {
+  const r = reqs.find((x) => x.uri.endsWith(tag));
+  assert.ok(r, `no request ${tag}`);
+  return r;
+};
+
+test('a 502 refused on every upstream takes no app line by time: upstream_unavailable, and the in-flight request keeps its own "Slow request" line', async (t) => {
+  const reqs = await requestsOf(t, ACCESS);
+  const lost = byTag(reqs, 't0064');
+  assert.equal(lost.verdict, 'upstream_unavailable');
+  assert.equal(lost.app, null, 'no app record: no upstream accepted the connection');
+  assert.equal(lost.evidence.verdict.level, 'exact');
+  const answered = byTag(reqs, 't0057');
+  assert.equal(answered.verdict, 'ok');
+  assert.equal(answered.app?.match, 'time_window', 'the 1.00 s Slow request line is t0057\'s');
+  assert.equal(byTag(reqs, 't0058').verdict, 'upstream_unavailable');
+});
+
+test('a request refused on one server and answered by the next still joins the app\'s line by time', async (t) => {
+  // nginx tried the next server after the refusal, and that one answered: an upstream accepted it
+  const access = ['127.0.0.1 - - [25/Nov/2026:21:49:19 +0000] "GET /slow?seconds=1&dt=t0057 HTTP/1.1" 200 13 "-" "droptrace-harness/gunicorn_restart"'];
+  const reqs = await requestsOf(t, access, [refused('seconds=1&dt=t0057', '/slow', 40989)]);
+  const r = byTag(reqs, 't0057');
+  assert.equal(r.verdict, 'ok');
+  assert.equal(r.app?.match, 'time_window');
+});
