@@ -4,7 +4,7 @@
  * by time must not give it one (the record belongs to a request the app did serve), and death
  * matching must not blame a worker for it.
  */
-import type { AccessRow, ErrorRow, StoredAttempt } from './rows.js';
+import type { AccessRow, ErrorRow, StoredAttempt } from '../store/sweep-rows.js';
 
 const REFUSED_KINDS = new Set(['upstream_refused', 'no_live_upstreams']);
 
