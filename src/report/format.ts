@@ -1,5 +1,5 @@
 /** Small formatting shared by the text, markdown and HTML renderers: times in a zone, shares, durations. */
-import type { Histogram, VerdictCount, SettingChange, RestartWindow } from './types.js';
+import type { Histogram, VerdictCount, SettingChange, RestartWindow, WorkerIncident } from './types.js';
 import { describeSupport, type Support } from '../domain/evidence.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -59,6 +59,12 @@ export function possibleRacesText(count: number, missing: string): string {
   return `${count} failed request(s) could be a keep-alive race (an upstream close or reset that no worker death or app record explains), ` +
     `but nothing logged shows a reused idle connection: they keep their verdict. Add ${missing} (log_format below) to tell.`;
 }
+
+/** A worker incident's event as the renderers name it: an inferred death says so where it is named. */
+export const incidentEventText = (i: WorkerIncident): string => (i.event === 'inferred_death' ? 'worker death (inferred, no log line)' : i.event);
+
+/** The line under an incident that no log line names: "inferred: <rule>"; null for a death gunicorn logged. */
+export const incidentEvidenceText = (i: WorkerIncident): string | null => (i.evidence.level === 'exact' ? null : describeSupport(i.evidence));
 
 /** The line for a worker incident whose blocking request the logs cannot name. */
 export function blockerUnknownText(s: Support | null, candidates: number): string {

@@ -1,14 +1,16 @@
 /**
  * Worker incidents and event-loop stalls: the requests each worker death took, the retries it
  * caused and what blocked it; the requests a blocking handler stalled. Fed one request at a time;
- * what is kept per incident or stall is capped, the counts are not.
+ * what is kept per incident or stall is capped, the counts are not. A death no line names (uvicorn
+ * alone, a killed container) is an incident too, marked inferred: the correlation tied its requests
+ * to the new server process's start line, and that line is what the incident cites.
  */
 import type { ReportPassRow, ReportRequestRow, AppBlockerRow } from '../store/sql/report-requests.js';
 import type { ReportWorkerEventRow } from '../store/sql/report-events.js';
 import { iso, refOf } from './refs.js';
 import { foldDeathLines } from '../domain/worker-deaths.js';
 import type { RequestRef, WorkerIncident, Stall } from './types.js';
-import { inferred, cannotTell } from '../domain/evidence.js';
+import { exact, inferred, cannotTell } from '../domain/evidence.js';
 
 /** Requests cited per incident (died, retried); the counts beside them are exact. */
 const CITED = 200;
@@ -31,6 +33,17 @@ interface IncidentAcc {
   readonly candidates: RequestRef[];
 }
 
+/** A death no line names: the requests the correlation tied to the server process that replaced it. */
+interface InferredAcc {
+  readonly start: ReportWorkerEventRow;
+  readonly died: RequestRef[];
+  diedCount: number;
+  /** the app pids its requests ran on, when the app logged them */
+  readonly pids: Set<number>;
+  firstEndMs: number;
+  lastEndMs: number;
+}
+
 /** Candidates cited when the blocker cannot be told. */
 const CANDIDATES = 10;
 
@@ -43,8 +56,13 @@ function foldDeaths(events: readonly ReportWorkerEventRow[]): ReportWorkerEventR
 export class IncidentTally {
   private readonly byEvent = new Map<number, IncidentAcc>();
   private readonly byPid = new Map<number, IncidentAcc[]>();
+  /** Server process starts by line id: an inferred death's requests point at the start that followed it. */
+  private readonly starts: Map<number, ReportWorkerEventRow>;
+  private readonly inferredByStart = new Map<number, InferredAcc>();
 
-  constructor(events: readonly ReportWorkerEventRow[], private readonly boots: readonly ReportWorkerEventRow[]) {
+  /** `lifecycle`: the server's start and stop lines (an inferred death cites the start). */
+  constructor(events: readonly ReportWorkerEventRow[], private readonly boots: readonly ReportWorkerEventRow[], lifecycle: readonly ReportWorkerEventRow[] = []) {
+    this.starts = new Map(lifecycle.filter((l) => l.event === 'starting' || l.event === 'server_started').map((l) => [l.id, l]));
     // Boots end a pid's death (the pid reused), as in the correlation's fold.
     const lines = [...events, ...boots].sort((a, b) => a.time_ms - b.time_ms || a.id - b.id);
     for (const ev of foldDeaths(lines)) {
@@ -55,6 +73,7 @@ export class IncidentTally {
   }
 
   add(r: ReportPassRow): void {
+    if (r.verdict === 'worker_crash' && r.worker_event_id !== null && !this.byEvent.has(r.worker_event_id)) this.addInferred(r, r.worker_event_id);
     if (this.byEvent.size === 0) return;
     const diedIn = r.worker_event_id === null ? undefined : this.byEvent.get(r.worker_event_id);
     if (diedIn) {
@@ -83,6 +102,22 @@ export class IncidentTally {
     if (diedIn) this.onWorker(diedIn, r, start);
   }
 
+  /** A worker_crash whose death is a server start, not a death line: the correlation inferred it. */
+  private addInferred(r: ReportPassRow, startId: number): void {
+    const start = this.starts.get(startId);
+    if (start === undefined) return;
+    let acc = this.inferredByStart.get(startId);
+    if (acc === undefined) {
+      acc = { start, died: [], diedCount: 0, pids: new Set(), firstEndMs: r.end_ms, lastEndMs: r.end_ms };
+      this.inferredByStart.set(startId, acc);
+    }
+    acc.diedCount++;
+    if (acc.died.length < CITED) acc.died.push(refOf(r));
+    if (r.app_pid !== null) acc.pids.add(r.app_pid);
+    acc.firstEndMs = Math.min(acc.firstEndMs, r.end_ms);
+    acc.lastEndMs = Math.max(acc.lastEndMs, r.end_ms);
+  }
+
   private onWorker(acc: IncidentAcc, r: ReportPassRow, order: number): void {
     acc.onWorker++;
     if (r.start_ms === null) acc.unknownStart = true;
@@ -93,6 +128,13 @@ export class IncidentTally {
   }
 
   result(): WorkerIncident[] {
+    const logged = this.loggedResult();
+    if (this.inferredByStart.size === 0) return logged;
+    return [...logged, ...[...this.inferredByStart.values()].map(inferredIncident)]
+      .sort((a, b) => a.time.localeCompare(b.time));
+  }
+
+  private loggedResult(): WorkerIncident[] {
     return [...this.byEvent.values()].map((acc) => {
       const { ev, first } = acc;
       let blocker: WorkerIncident['blocker'] = null;
@@ -118,12 +160,32 @@ export class IncidentTally {
       const boot = this.boots.find((b) => b.time_ms >= ev.time_ms && b.time_ms <= ev.time_ms + 30_000);
       return {
         time: iso(ev.time_ms), event: ev.event, worker_pid: ev.worker_pid, signal: ev.signal, message: ev.message,
-        source: `${ev.file}:${ev.line_no}`, died: acc.died, died_count: acc.diedCount, retried: acc.retried, retried_count: acc.retriedCount, blocker,
+        source: `${ev.file}:${ev.line_no}`, evidence: exact(`gunicorn's log names the death (${ev.file}:${ev.line_no})`), died: acc.died, died_count: acc.diedCount, retried: acc.retried, retried_count: acc.retriedCount, blocker,
         blocker_evidence: blockerEvidence, blocker_candidates: blocker === null ? acc.candidates : [],
         replaced_by: boot ? { pid: boot.worker_pid ?? boot.pid, time: iso(boot.time_ms), source: `${boot.file}:${boot.line_no}` } : null,
       };
     });
   }
+}
+
+/**
+ * The death is placed at the first of its requests' ends (nginx saw the close as the worker went);
+ * the pid is the app's when its requests' records name one, and the new process is its replacement.
+ */
+function inferredIncident(acc: InferredAcc): WorkerIncident {
+  const { start } = acc;
+  const secs = ((start.time_ms - acc.lastEndMs) / 1000).toFixed(1);
+  const pid = acc.pids.size === 1 ? [...acc.pids][0]! : null;
+  return {
+    time: iso(acc.firstEndMs), event: 'inferred_death', worker_pid: pid, signal: null,
+    message: 'no log line names this death (uvicorn run alone and killed containers log none)',
+    source: `${start.file}:${start.line_no}`,
+    evidence: inferred(`nginx saw the upstream close ${acc.diedCount} request(s) early ("upstream prematurely closed") that the app never finished, ` +
+      `and a new server process started ${secs} s after the last (${start.message}, ${start.file}:${start.line_no}) with no stop line before it`),
+    died: acc.died, died_count: acc.diedCount, retried: [], retried_count: 0,
+    blocker: null, blocker_evidence: null, blocker_candidates: [],
+    replaced_by: { pid: start.pid ?? start.worker_pid, time: iso(start.time_ms), source: `${start.file}:${start.line_no}` },
+  };
 }
 
 interface StallAcc { victims: RequestRef[]; count: number; firstStartMs: number; lastEndMs: number; pid: number | null }

@@ -100,11 +100,15 @@ export function buildRecommendations(a: AdviceInput): Recommendation[] {
       title: `${kills.length} worker(s) died mid-request (${[...new Set(kills.map((k) => k.event))].join(', ')})`,
       detail: sigkill
         ? 'SIGKILL without a WORKER TIMEOUT is most often the kernel\'s OOM killer: check `dmesg | grep -i oom`, cap memory per worker, recycle workers.'
-        : 'Find the worker\'s traceback in gunicorn\'s log next to the cited line.',
+        : kills.every((k) => k.event === 'inferred_death')
+          ? 'No log line names these deaths (inferred from an early close and the new server process that followed): look at that time in the kernel\'s and the container runtime\'s logs (`dmesg | grep -i oom`, the container\'s exit reason, e.g. OOMKilled) and in the app\'s own output for a traceback.'
+          : 'Find the worker\'s traceback in gunicorn\'s log next to the cited line.',
       lines: sigkill ? ['gunicorn app:app --max-requests 1000 --max-requests-jitter 100  # recycle workers before they grow'] : [],
       changes: sigkill
         ? [{ directive: '--max-requests / --max-requests-jitter', where: chain.origin === 'audit' ? 'the gunicorn command line' : 'the gunicorn command line (not audited)', now: 'not seen (default 0: never recycled)', set: '1000 / 100', why: 'a worker that grows until the OOM killer ends it is recycled first' }]
-        : [{ directive: 'the crashing code path', where: kills[0]!.source, now: kills.map((k) => k.message).slice(0, 1).join(''), set: 'fix the crash (traceback beside the cited line)', why: 'the worker exited mid-request and took the request with it' }],
+        : kills.every((k) => k.event === 'inferred_death')
+          ? [{ directive: 'what ended the worker', where: `the host's or container's logs at ${kills[0]!.time} (new process: ${kills[0]!.source})`, now: 'no log line names it', set: 'find the cause (OOM kill, crash), then cap memory or fix the crash', why: 'the worker died mid-request and took the request with it' }]
+          : [{ directive: 'the crashing code path', where: kills[0]!.source, now: kills.map((k) => k.message).slice(0, 1).join(''), set: 'fix the crash (traceback beside the cited line)', why: 'the worker exited mid-request and took the request with it' }],
       evidence: cap(kills.flatMap((i) => i.died)),
     });
   }

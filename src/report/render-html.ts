@@ -6,7 +6,7 @@
 import { VERDICTS } from '../domain/verdicts.js';
 import { stripControls } from '../output/rows.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText } from './format.js';
+import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText, incidentEventText, incidentEvidenceText } from './format.js';
 import { esc, renderStackedBars, renderLegend, ticks } from './svg.js';
 
 export const VERDICT_COLORS: Readonly<Record<string, string>> = {
@@ -73,7 +73,9 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
   out.push('<h2 id="workers">Worker incidents</h2>');
   if (m.worker_incidents.length === 0) out.push('<p>None in the logs.</p>');
   for (const i of m.worker_incidents) {
+    const evidence = incidentEvidenceText(i);
     const items = [
+      ...(evidence !== null ? [esc(evidence)] : []),
       ...(i.blocker ? [`blocking request: ${ref(i.blocker.request)}: ${esc(i.blocker.why)}${esc(supportNote(i.blocker_evidence))}`] : []),
       ...(!i.blocker && i.blocker_candidates.length > 0
         ? [`${esc(blockerUnknownText(i.blocker_evidence, i.blocker_candidates.length))}<ul>${i.blocker_candidates.slice(0, LISTED).map((r) => `<li>candidate: ${ref(r)}</li>`).join('')}</ul>`] : []),
@@ -83,7 +85,7 @@ export function renderHtml(m: ReportModel, o: { zone: string }): string {
       ...(i.retried_count > LISTED ? [`… and ${i.retried_count - LISTED} more retried onto other workers`] : []),
       ...(i.replaced_by ? [`replaced by pid ${i.replaced_by.pid ?? '?'} at ${t(i.replaced_by.time)} <span class="muted">${s(i.replaced_by.source)}</span>`] : []),
     ];
-    out.push(`<div class="card"><b>${t(i.time)}</b> <span class="bad">${esc(i.event)}</span> pid ${i.worker_pid ?? '?'}${i.signal !== null ? ` signal ${i.signal}` : ''} — <code>${s(i.message)}</code> <span class="muted">${s(i.source)}</span><ul>${items.map((x) => `<li>${x}</li>`).join('')}</ul></div>`);
+    out.push(`<div class="card"><b>${t(i.time)}</b> <span class="bad">${esc(incidentEventText(i))}</span> pid ${i.worker_pid ?? '?'}${i.signal !== null ? ` signal ${i.signal}` : ''} — <code>${s(i.message)}</code> <span class="muted">${s(i.source)}</span><ul>${items.map((x) => `<li>${x}</li>`).join('')}</ul></div>`);
   }
 
   if (m.restarts.length > 0) {

@@ -4,7 +4,7 @@
  */
 import { stripControls } from '../output/rows.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText } from './format.js';
+import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText, incidentEventText, incidentEvidenceText } from './format.js';
 
 /** Text for a table cell or a line: controls stripped, markdown and HTML specials escaped. */
 export function mdText(s: string | null): string {
@@ -57,7 +57,9 @@ export function renderMarkdown(m: ReportModel, o: { zone: string }): string {
   out.push('## Worker incidents\n');
   if (m.worker_incidents.length === 0) out.push('None in the logs.\n');
   for (const i of m.worker_incidents) {
-    out.push(`- **${t(i.time)}** \`${i.event}\` pid ${i.worker_pid ?? '?'} — ${mdCode(i.message)} (${mdCode(i.source)})`);
+    out.push(`- **${t(i.time)}** \`${i.event}\`${i.event === 'inferred_death' ? ` ${incidentEventText(i)}` : ''} pid ${i.worker_pid ?? '?'} — ${mdCode(i.message)} (${mdCode(i.source)})`);
+    const evidence = incidentEvidenceText(i);
+    if (evidence !== null) out.push(`  - ${mdText(evidence)}`);
     if (i.blocker) out.push(`  - blocking request: ${ref(i.blocker.request)}: ${i.blocker.why}${mdText(supportNote(i.blocker_evidence))}`);
     else if (i.blocker_candidates.length > 0) {
       out.push(`  - ${mdText(blockerUnknownText(i.blocker_evidence, i.blocker_candidates.length))}`);

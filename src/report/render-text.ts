@@ -6,7 +6,7 @@ import { Chalk } from 'chalk';
 import { stripControls, renderTable } from '../output/rows.js';
 import { VERDICTS } from '../domain/verdicts.js';
 import type { ReportModel, RequestRef } from './types.js';
-import { formatTime, pct, secs, coarsen, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText } from './format.js';
+import { formatTime, pct, secs, coarsen, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText, incidentEventText, incidentEvidenceText } from './format.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -73,8 +73,10 @@ export function renderText(m: ReportModel, o: TextOptions): string {
   out.push(h('Worker incidents'));
   if (m.worker_incidents.length === 0) out.push('  none in the logs\n');
   for (const i of m.worker_incidents) {
-    out.push(`  ${t(i.time)}  ${c.red(i.event)} pid ${i.worker_pid ?? '?'}${i.signal !== null ? ` signal ${i.signal}` : ''}  ${c.dim(s(i.source))}`);
+    out.push(`  ${t(i.time)}  ${c.red(incidentEventText(i))} pid ${i.worker_pid ?? '?'}${i.signal !== null ? ` signal ${i.signal}` : ''}  ${c.dim(s(i.source))}`);
     out.push(`      ${s(i.message)}`);
+    const evidence = incidentEvidenceText(i);
+    if (evidence !== null) out.push(`      ${s(evidence)}`);
     if (i.blocker) out.push(`      blocking request: ${ref(i.blocker.request)}: ${i.blocker.why}${supportNote(i.blocker_evidence)}`);
     else if (i.blocker_candidates.length > 0) {
       out.push(`      ${blockerUnknownText(i.blocker_evidence, i.blocker_candidates.length)}`);

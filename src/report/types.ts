@@ -96,12 +96,19 @@ export interface Histogram {
 
 export interface WorkerIncident {
   readonly time: string;
-  /** worker_timeout | worker_signaled | worker_killed | worker_exited */
+  /**
+   * worker_timeout | worker_signaled | worker_killed | worker_exited | worker_aborted; inferred_death
+   * when no line names it (uvicorn alone, a killed container): `evidence` then says why it is inferred
+   */
   readonly event: string;
   readonly worker_pid: number | null;
   readonly signal: number | null;
+  /** the death line; for an inferred death, what the logs lack */
   readonly message: string;
+  /** file:line of the death line; for an inferred death, of the new server process's start line */
   readonly source: string;
+  /** exact: gunicorn's line names the death; inferred: the rule, over the requests that ended at it */
+  readonly evidence: Support;
   /** requests whose (last) attempt died with the worker */
   readonly died: readonly RequestRef[];
   /** how many requests died with it (`died` cites the first 200) */

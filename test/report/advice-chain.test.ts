@@ -32,6 +32,7 @@ const audited: StoredChainSetting[] = [
 const empty: AdviceInput = { fingerprints: [], incidents: [], stalls: [], races: { count: 0, requests: [] }, wasted: { requests: 0, total_s: 0, top: [], by_endpoint: [] }, slowestHandlerS: null };
 const incident = (over: Partial<WorkerIncident> = {}): WorkerIncident => ({
   time: '2026-01-01T00:00:00.000Z', event: 'worker_timeout', worker_pid: 7, signal: null, message: 'WORKER TIMEOUT (pid:7)', source: 'gunicorn.log:9',
+  evidence: { level: 'exact', rule: 'gunicorn\'s log names the death (gunicorn.log:9)' },
   died: [ref(1, '/block', 502, 'worker_timeout', 3.2)], died_count: 1, retried: [], retried_count: 0,
   blocker: { request: ref(1, '/block', 502, 'worker_timeout', 3.2), why: 'started 3.2 s before' }, blocker_evidence: null, blocker_candidates: [], replaced_by: null, ...over,
 });

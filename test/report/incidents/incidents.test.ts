@@ -273,6 +273,17 @@ test('incident_uvicorn_alone: both workers die with no line; the death is inferr
     assert.equal(r.keepalive_race_possible, false);
   }
   assert.equal(model.chain_model.app_server, 'uvicorn');
+  // the death no line names is a worker incident, marked inferred with its rule, in every renderer
+  assert.deepEqual(model.worker_incidents.map((i) => [i.event, i.evidence.level, i.died_count, i.died[0]?.uri, i.replaced_by?.pid, i.source]),
+    [['inferred_death', 'inferred', 1, '/work', 20, 'logs/gunicorn.log:5']]);
+  assert.match(model.worker_incidents[0]!.evidence.rule ?? '', /upstream prematurely closed.*new server process started 4\.1 s after the last \(Started server process \[20\]/);
+  const json = JSON.parse(renderReport(model, 'json', { zone: 'UTC' })) as { worker_incidents: { event: string; evidence: { level: string } }[] };
+  assert.deepEqual(json.worker_incidents.map((i) => [i.event, i.evidence.level]), [['inferred_death', 'inferred']]);
+  const md = renderReport(model, 'markdown', { zone: 'UTC' });
+  assert.match(md, /## Worker incidents\n\n- \*\*2026-12-05 10:00:23\.000\*\* `inferred_death` worker death \(inferred, no log line\)/);
+  assert.match(md, /\n {2}- inferred: nginx saw the upstream close 1 request\\\(s\\\) early/);
+  const html = renderReport(model, 'html', { zone: 'UTC' });
+  assert.match(html, /<span class="bad">worker death \(inferred, no log line\)<\/span>.*<li>inferred: nginx saw the upstream close 1 request\(s\) early/s);
   checkAdvice(model);
   checkGolden('incidents/uvicorn-alone.txt', renderReport(model, 'text', { zone: 'UTC' }));
 });
