@@ -47,6 +47,8 @@ export interface ChainModel {
   readonly upstream_keepalive_timeout: ChainValue | null;
   /** the load balancer's idle timeout, when the audit was given one */
   readonly lb_idle: ChainValue | null;
+  /** nginx's keepalive_timeout toward its clients (a load balancer in front reuses these connections) */
+  readonly keepalive_timeout: ChainValue | null;
 }
 
 const def = (value: string, s: number | null, what: string): ChainValue => ({ value, value_s: s, source: `default (${what})` });
@@ -98,6 +100,7 @@ function fromSnapshot(rows: readonly StoredChainSetting[]): ChainModel {
     upstream_name: upstream ? upstream.setting.split(' ')[1]! : null,
     upstream_keepalive_timeout: upstream ? { value: upstream.value, value_s: upstream.value_s, source: upstream.source } : null,
     lb_idle: pick('lb', 'idle timeout'),
+    keepalive_timeout: pick('nginx', 'keepalive_timeout'),
   };
 }
 
@@ -132,6 +135,7 @@ function fromLogs(f: AppServerFactsRow): ChainModel {
     upstream_name: null,
     upstream_keepalive_timeout: def('60s', 60, 'nginx upstream keepalive_timeout'),
     lb_idle: null,
+    keepalive_timeout: def('75s', 75, 'nginx keepalive_timeout'),
   };
 }
 

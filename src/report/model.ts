@@ -27,6 +27,7 @@ import { SELECT_LAST_MARK, SELECT_NEWEST_REVISION, INSERT_MARK, DELETE_LISTED_RE
 import { readRevisions } from './revisions.js';
 import { REPORT_VERSION, type ReportModel, type ReportModel as Report, type Fingerprint } from './types.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
+import { SELECT_LB_KINDS } from '../store/sql/lb.js';
 import { loadChainSettings, matchDirective, describeDirective, timeoutChanges } from './chain-history.js';
 import { TotalsTally, EndpointTally, FingerprintTally, WastedTally, RaceTally, LbVerdictTally, SlowestHandler, OverTimeTally } from './sections.js';
 import { IncidentTally, StallTally } from './incidents.js';
@@ -252,7 +253,10 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
         fingerprints, incidents, stalls, races: { count: races.count, requests: races.requests }, wasted, slowestHandlerS, chain: chainModel, restarts,
         slowestOfEndpoint: (e) => slowest.ofEndpoint(e),
       }),
-      ...buildLbRecommendations({ fingerprints, lbRaces: { count: lbRaces.count, requests: lbRaces.requests }, unavailable: lbUnavailable.result() }),
+      ...buildLbRecommendations({
+        fingerprints, lbRaces: { count: lbRaces.count, requests: lbRaces.requests }, unavailable: lbUnavailable.result(), chain: chainModel,
+        lbKinds: (db.prepare(SELECT_LB_KINDS).all() as { kind: string }[]).map((k) => k.kind),
+      }),
     ],
     timeline,
     over_time: overTime.result(),

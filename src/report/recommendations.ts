@@ -49,6 +49,7 @@ const UNKNOWN_CHAIN: ChainModel = {
   proxy_read_timeout: { value: '60s', value_s: 60, source: 'default (nginx proxy_read_timeout)' },
   proxy_next_upstream: { value: 'error timeout', value_s: null, source: 'default (nginx proxy_next_upstream)' },
   upstream_name: null, upstream_keepalive_timeout: { value: '60s', value_s: 60, source: 'default (nginx upstream keepalive_timeout)' }, lb_idle: null,
+  keepalive_timeout: { value: '75s', value_s: 75, source: 'default (nginx keepalive_timeout)' },
 };
 
 /** Load balancers' default idle / backend timeouts: a 499 pile there is the LB's clock as likely as the client's. */

@@ -83,3 +83,6 @@ export const INSERT_LB_ONLY_VERDICT = `
   INSERT OR REPLACE INTO request_verdicts (access_id, start_ms, end_ms, verdict, silent, wasted_work, retried, stalled,
     keepalive_race, explanation, lb_id, lb_match, keepalive_suspect, evidence_level, evidence)
   VALUES (@access_id, @start_ms, @end_ms, @verdict, @silent, 0, 0, 0, @keepalive_race, @explanation, @lb_id, NULL, 0, @level, @evidence)`;
+
+/** The load balancers whose lines were read, commonest first: the report names each one's own settings. */
+export const SELECT_LB_KINDS = 'SELECT kind, count(*) AS n FROM lb_access GROUP BY kind ORDER BY n DESC, kind';
