@@ -35,7 +35,9 @@ export interface DirectiveMatch {
  * newest snapshot taken at or before `atMs` (or the oldest one if all are later). nginx retries a
  * timed-out request on the next server, so a pile at k × proxy_read_timeout matches too.
  */
-export function matchDirective(settings: readonly StoredChainSetting[], verdict: string, lowS: number, highS: number, atMs: number): DirectiveMatch | null {
+export function matchDirective(
+  settings: readonly StoredChainSetting[], verdict: string, lowS: number, highS: number, atMs: number, skipLayers: readonly string[] = [],
+): DirectiveMatch | null {
   const snapshotIds = [...new Set(settings.map((s) => s.snapshot_id))];
   if (snapshotIds.length === 0) return null;
   const taken = new Map(settings.map((s) => [s.snapshot_id, s.taken_ms]));
@@ -47,7 +49,7 @@ export function matchDirective(settings: readonly StoredChainSetting[], verdict:
   let best: DirectiveMatch | null = null;
   let bestCost = Infinity;
   for (const s of settings) {
-    if (s.snapshot_id !== snap || s.value_s === null || s.value_s <= 0 || !clocks.includes(s.setting)) continue;
+    if (s.snapshot_id !== snap || s.value_s === null || s.value_s <= 0 || !clocks.includes(s.setting) || skipLayers.includes(s.layer)) continue;
     for (const k of s.layer === 'nginx' && s.setting === 'proxy_read_timeout' ? [1, 2, 3] : [1]) {
       const v = s.value_s * k;
       // gunicorn's heartbeat lets an async worker die anywhere from timeout/2 to timeout past the block.

@@ -232,3 +232,12 @@ export function buildHistogram(items: readonly { group: string; durationS: numbe
   }
   return histogramOf(groups, maxBins);
 }
+
+/**
+ * A pile of client aborts at least half of whose load balancer lines say the client closed: the
+ * LB's clock did not end it, even where the LB's timeout has the pile's value.
+ */
+export function lbClearedOf(c: { readonly count: number; readonly lb_client_closed?: { readonly count: number } }): boolean {
+  const n = c.lb_client_closed?.count ?? 0;
+  return n > 0 && n * 2 >= c.count;
+}

@@ -25,7 +25,8 @@ import {
 } from '../store/sql/report-inputs.js';
 import { SELECT_LAST_MARK, SELECT_NEWEST_REVISION, INSERT_MARK, DELETE_LISTED_REVISIONS, type ReportMarkRow } from '../store/sql/report-marks.js';
 import { readRevisions } from './revisions.js';
-import { REPORT_VERSION, type ReportModel, type ReportModel as Report, type Fingerprint } from './types.js';
+import { REPORT_VERSION, type ReportModel, type ReportModel as Report, type Fingerprint, type FingerprintCluster } from './types.js';
+import { lbClearedOf } from './fingerprints.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
 import { SELECT_LB_KINDS } from '../store/sql/lb.js';
 import { loadChainSettings, matchDirective, describeDirective, timeoutChanges } from './chain-history.js';
@@ -97,12 +98,20 @@ function clockGaps(run: SkewRow | undefined, files: readonly ReportFileRow[]): R
 }
 
 /** Names the configured clock behind each pile, when an audit snapshot holds one that matches. */
+/**
+ * The configured clock of a pile. A pile of client aborts whose load balancer lines mostly say the
+ * client closed is not the LB's clock, even when the LB's timeout has the pile's value.
+ */
+function directiveOf(settings: ReturnType<typeof loadChainSettings>, verdict: string, c: FingerprintCluster, atMs: number) {
+  return matchDirective(settings, verdict, c.low_s, c.high_s, atMs, lbClearedOf(c) ? ['lb'] : []);
+}
+
 function withDirectives(fps: Fingerprint[], settings: ReturnType<typeof loadChainSettings>, atMs: number): Fingerprint[] {
   if (settings.length === 0) return fps;
   return fps.map((f) => ({
     ...f,
     clusters: f.clusters.map((c) => {
-      const m = matchDirective(settings, f.verdict, c.low_s, c.high_s, atMs);
+      const m = directiveOf(settings, f.verdict, c, atMs);
       return m ? { ...c, directive: describeDirective(m), knob: `${c.knob} = ${describeDirective(m)}` } : { ...c, directive: null };
     }),
   }));
@@ -273,7 +282,7 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
       snapshots: new Set(settings.map((x) => x.snapshot_id)).size,
       directives: fingerprints.flatMap((f) => f.clusters.filter((c) => c.directive).map((c) => ({
         verdict: f.verdict, center_s: c.center_s, directive: c.directive!,
-        match: matchDirective(settings, f.verdict, c.low_s, c.high_s, atMs)!,
+        match: directiveOf(settings, f.verdict, c, atMs)!,
       }))),
       changes: timeoutChanges(db, settings),
     },

@@ -10,6 +10,7 @@
  */
 import type { Fingerprint, Recommendation, RequestRef, RestartWindow, SettingChange, Stall, WastedWork, WorkerIncident } from './types.js';
 import { collapsePath } from './endpoints.js';
+import { lbClearedOf } from './fingerprints.js';
 import { said, type ChainModel, type ChainValue } from './chain-model.js';
 import { stripControls } from '../output/rows.js';
 
@@ -198,8 +199,10 @@ function clientClockAdvice(c: Fingerprint['clusters'][number], chain: ChainModel
   // user agents are the client's to write: control sequences go before they enter advice text
   const agents = c.user_agents.map((u) => stripControls(u.agent)).slice(0, 2).join(', ');
   const lbIdle = chain.lb_idle;
-  const atLbIdle = lbIdle?.value_s != null && Math.abs(c.center_s - lbIdle.value_s) <= 1.5;
-  const lbDefault = LB_DEFAULTS_S.find((d) => c.center_s >= d.s - 0.2 && c.center_s <= d.s + 1.5);
+  // The LB's own lines say the client closed on most of the pile: its clock did not fire, whatever its value.
+  const lbCleared = lbClearedOf(c);
+  const atLbIdle = !lbCleared && lbIdle?.value_s != null && Math.abs(c.center_s - lbIdle.value_s) <= 1.5;
+  const lbDefault = lbCleared ? undefined : LB_DEFAULTS_S.find((d) => c.center_s >= d.s - 0.2 && c.center_s <= d.s + 1.5);
   const prt = chain.proxy_read_timeout;
   if (atLbIdle || lbDefault) {
     const name = atLbIdle ? "the load balancer's idle timeout" : `a load balancer's idle/backend timeout — ${lbDefault!.name} — or the client's own`;
@@ -222,6 +225,7 @@ function clientClockAdvice(c: Fingerprint['clusters'][number], chain: ChainModel
     id: 'client-clock-first',
     title: `Clients give up at ≈${c.center_s} s: ${c.count} request(s) ended as 499 at that clock`,
     detail: `The client's own timeout (${agents || 'see the user agents'}) fires before any server clock on ${loc}; the server logs nothing useful and may finish the work for nobody. ` +
+      (lbCleared ? `${c.lb_client_closed!.said} on ${c.lb_client_closed!.count} of them: the load balancer's timeout did not fire. ` : '') +
       `This is one client on one endpoint: give that client more than ${c.center_s} s for ${loc}, or make ${loc} answer sooner. Server-wide timeouts are not derived from it.`,
     lines: [],
     changes: [{ directive: "the client's timeout", where: `the client (${agents || 'user agent in the log'})`, now: `≈${c.center_s} s (the pile)`, set: `more than the slowest legitimate response of ${loc}`, why: 'its clock fires first, so nothing server-side logs the failure' }],

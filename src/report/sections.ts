@@ -4,6 +4,7 @@
  * one row at a time (model.ts streams the window once) and keeps memory bounded by what it reports,
  * never by how many requests there were. No SQL here; tests feed them rows.
  */
+import { lbSignal, LB_VENDOR } from '../domain/lb-signal.js';
 import { VERDICTS, FLAGS } from '../domain/verdicts.js';
 import { STALL_SUPPORT, type VerdictEvidence } from '../domain/evidence.js';
 import type { ReportPassRow, ReportRequestRow } from '../store/sql/report-requests.js';
@@ -118,7 +119,7 @@ export class EndpointTally {
 const AGENT_CAP = 1_000;
 const OTHER_AGENTS = '(other agents)';
 
-interface PileAcc { readonly cluster: Cluster; readonly examples: RequestRef[]; readonly agents: Map<string, number> }
+interface PileAcc { readonly cluster: Cluster; readonly examples: RequestRef[]; readonly agents: Map<string, number>; lbClientClosed: number; lbSaid: string | null }
 
 /**
  * Failed requests' durations by verdict: the timeout fingerprints and the histogram. Two passes:
@@ -139,7 +140,7 @@ export class FingerprintTally {
     this.piles = new Map();
     for (const [verdict, b] of this.bins) {
       if (b.count === 0) continue;
-      this.piles.set(verdict, clusterBins(b).map((cluster) => ({ cluster, examples: [], agents: new Map() })));
+      this.piles.set(verdict, clusterBins(b).map((cluster) => ({ cluster, examples: [], agents: new Map(), lbClientClosed: 0, lbSaid: null })));
     }
     return [...this.piles.entries()].filter(([, ps]) => ps.length > 0).map(([v]) => v);
   }
@@ -153,6 +154,11 @@ export class FingerprintTally {
     let agent = r.user_agent ?? '-';
     if (!pile.agents.has(agent) && pile.agents.size >= AGENT_CAP) agent = OTHER_AGENTS;
     pile.agents.set(agent, (pile.agents.get(agent) ?? 0) + 1);
+    // A client abort whose LB line says the client closed: the LB's clock did not end it, whatever its value.
+    if (r.verdict === 'client_abort' && r.lb_kind !== null && lbSignal({ kind: r.lb_kind, status: r.lb_status, target_status: r.lb_target_status, target: r.lb_target, termination: r.lb_termination }) === 'client_gave_up') {
+      pile.lbClientClosed++;
+      pile.lbSaid ??= `${LB_VENDOR[r.lb_kind]} logged the client closing the connection (${r.lb_termination ?? r.lb_status ?? '?'})`;
+    }
   }
 
   fingerprints(): Fingerprint[] {
@@ -160,9 +166,10 @@ export class FingerprintTally {
     return [...this.piles!.entries()].map(([verdict, piles]) => ({
       verdict,
       durations: this.bins.get(verdict)!.count,
-      clusters: piles.map(({ cluster: c, examples, agents }) => ({
+      clusters: piles.map(({ cluster: c, examples, agents, lbClientClosed, lbSaid }) => ({
         center_s: c.centerS, low_s: c.lowS, high_s: c.highS, count: c.count, share: r3(c.share),
         knob: nameKnob(verdict, c.centerS), examples, user_agents: topAgents(agents),
+        ...(lbClientClosed > 0 ? { lb_client_closed: { count: lbClientClosed, said: lbSaid! } } : {}),
       })),
     }));
   }

@@ -79,6 +79,11 @@ export interface FingerprintCluster {
   readonly examples: readonly RequestRef[];
   /** the commonest user agents among its requests (log-derived: escape before display) */
   readonly user_agents: readonly { readonly agent: string; readonly count: number }[];
+  /**
+   * client_abort piles only, when the load balancer logged some of its requests: how many of its
+   * lines say the client closed (its own clock had not fired), and what the first one said
+   */
+  readonly lb_client_closed?: { readonly count: number; readonly said: string };
 }
 
 export interface Fingerprint {

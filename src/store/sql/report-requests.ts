@@ -9,7 +9,8 @@ const REPORT_REQUEST_FROM = `
          coalesce(a.user_agent, l.user_agent) AS user_agent, a.request_id, v.verdict, v.silent, v.wasted_work, v.retried, v.stalled, v.keepalive_race,
          v.app_pid, v.app_elapsed_ms, v.app_completed, v.app_end_ms, v.worker_event_id, v.worker_pid,
          v.attempts, v.stalled_by, v.wasted_ms, v.explanation, f.path AS file, coalesce(a.line_no, l.line_no) AS line_no,
-         v.keepalive_suspect, v.evidence_level
+         v.keepalive_suspect, v.evidence_level,
+         l.kind AS lb_kind, l.status AS lb_status, l.target_status AS lb_target_status, l.target AS lb_target, l.termination AS lb_termination
   FROM request_verdicts v
   LEFT JOIN nginx_access a ON a.id = v.access_id
   LEFT JOIN lb_access l ON l.id = v.lb_id
@@ -113,6 +114,12 @@ export interface ReportRequestRow extends ReportPassRow {
   readonly app_end_ms: number | null;
   readonly worker_pid: number | null;
   readonly explanation: string;
+  /** the load balancer's line for it (null without one): what it says ended the request */
+  readonly lb_kind: 'alb' | 'elb' | 'gcp' | 'haproxy' | 'cloudflare' | null;
+  readonly lb_status: number | null;
+  readonly lb_target_status: number | null;
+  readonly lb_target: string | null;
+  readonly lb_termination: string | null;
 }
 
 /** The highest request id correlated so far: what a since-last mark records. */
