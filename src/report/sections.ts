@@ -157,7 +157,7 @@ export class FingerprintTally {
     // A client abort whose LB line says the client closed: the LB's clock did not end it, whatever its value.
     if (r.verdict === 'client_abort' && r.lb_kind !== null && lbSignal({ kind: r.lb_kind, status: r.lb_status, target_status: r.lb_target_status, target: r.lb_target, termination: r.lb_termination }) === 'client_gave_up') {
       pile.lbClientClosed++;
-      pile.lbSaid ??= `${LB_VENDOR[r.lb_kind]} logged the client closing the connection (${r.lb_termination ?? r.lb_status ?? '?'})`;
+      pile.lbSaid ??= `${capitalise(LB_VENDOR[r.lb_kind])} logged the client closing the connection (${r.lb_termination ?? r.lb_status ?? '?'})`;
     }
   }
 
@@ -179,6 +179,8 @@ export class FingerprintTally {
     return { bin_s: h.binS, bins: h.bins.map((b) => ({ start_s: b.startS, total: b.total, counts: b.counts })) };
   }
 }
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** The commonest user agents among a pile's requests: which client's clock it is. */
 function topAgents(agents: ReadonlyMap<string, number>, n = 3): { agent: string; count: number }[] {

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { openStore, type Db } from '../../src/store/open.js';
 import { ingestPaths } from '../../src/ingest/ingest.js';
 import { correlate } from '../../src/correlate/correlate.js';
-import { auditIntoStore } from '../../src/correlate/analyze.js';
+import { auditIntoStore } from '../../src/audit/snapshot-store.js';
 import { buildReportModel, renderReport } from '../../src/report/index.js';
 import type { Recommendation } from '../../src/report/types.js';
 import { NGINX_LB_FORMAT } from '../harness/lb/confs.js';

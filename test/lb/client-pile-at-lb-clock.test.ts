@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { openStore } from '../../src/store/open.js';
 import { ingestPaths } from '../../src/ingest/ingest.js';
 import { correlate } from '../../src/correlate/correlate.js';
-import { auditIntoStore } from '../../src/correlate/analyze.js';
+import { auditIntoStore } from '../../src/audit/snapshot-store.js';
 import { buildReportModel } from '../../src/report/index.js';
 import { iterateRequests } from '../../src/lookup/requests.js';
 import { NGINX_LB_FORMAT } from '../harness/lb/confs.js';
