@@ -4,7 +4,7 @@
  * the file's zone (`--tz`), as Python printed local time. Invalid dates are values, not exceptions.
  */
 import { createZoneResolver, parseOffsetMinutes, wallClockWithOffset, type WallClock } from '../../src/domain/time.js';
-import { epochMs, type EpochMs } from '../../src/domain/units.js';
+import { epochSecondsToEpochMs, type EpochMs } from '../../src/domain/units.js';
 
 /** Date and time with an optional fraction (`,123` as logging prints it, `.123456` as isoformat does). */
 export const CLOCK_SOURCE =
@@ -25,7 +25,7 @@ export function createClockReader(tz: string): ClockReader {
   return {
     read(text) {
       // logging's %(created)f: epoch seconds, which carry their zone.
-      if (/^\d{9,10}(?:\.\d+)?$/.test(text)) return { ok: true, time: epochMs(Math.round(Number(text) * 1000)), hasOffset: true };
+      if (/^\d{9,10}(?:\.\d+)?$/.test(text)) return { ok: true, time: epochSecondsToEpochMs(Number(text)), hasOffset: true };
       const m = CLOCK.exec(text);
       if (!m) return { ok: false, reason: `"${text}" is not a YYYY-MM-DD HH:MM:SS time` };
       const w: WallClock = {

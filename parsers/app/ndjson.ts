@@ -5,7 +5,7 @@
  * with V8's message and the 1-based column where the text goes wrong.
  */
 import { ignored, record, reject, type LineParser, type ParserOptions } from '../result.js';
-import { durationMs, epochMs, epochSecondsToEpochMs, secondsToDuration, type DurationMs, type EpochMs } from '../../src/domain/units.js';
+import { durationMs, epochMs, epochSecondsToEpochMs, microsToDuration, nanosToDuration, secondsToDuration, type DurationMs, type EpochMs } from '../../src/domain/units.js';
 import { createClockReader, type ClockReader } from './clock.js';
 import { jsonErrorOffset } from './json-position.js';
 import type { AppRequestRecord } from './record.js';
@@ -72,8 +72,8 @@ export function readDuration(v: unknown, unit: 'ms' | 's'): DurationMs | string 
     switch (m[2] ?? unit) {
       case 'ms': return durationMs(Math.round(x));
       case 's': return secondsToDuration(x);
-      case 'us': case 'µs': return durationMs(Math.round(x / 1000));
-      default: return durationMs(Math.round(x / 1e6));
+      case 'us': case 'µs': return microsToDuration(x);
+      default: return nanosToDuration(x);
     }
   }
   return `${JSON.stringify(v)} is not a duration`;

@@ -7,7 +7,7 @@
  * https://developers.cloudflare.com/logs/reference/log-fields/zone/http_requests/
  */
 import { record, reject, type LineParser } from '../result.js';
-import { epochMs, durationMs } from '../../src/domain/units.js';
+import { epochMs, durationMs, epochMicrosToEpochMs, epochNanosToEpochMs, epochSecondsToEpochMs, nanosToDuration } from '../../src/domain/units.js';
 import type { LbRecord } from '../load-balancer/record.js';
 import { isoToMs } from '../load-balancer/fields.js';
 
@@ -19,10 +19,10 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 export function cloudflareTime(v: unknown): number | null {
   if (typeof v === 'string') return /^\d+$/.test(v) ? cloudflareTime(Number(v)) : isoToMs(v);
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return null;
-  if (v > 1e17) return Math.round(v / 1e6); // unixnano
-  if (v > 1e14) return Math.round(v / 1e3); // microseconds
+  if (v > 1e17) return epochNanosToEpochMs(v); // unixnano
+  if (v > 1e14) return epochMicrosToEpochMs(v); // microseconds
   if (v > 1e11) return Math.round(v); // milliseconds
-  return Math.round(v * 1000); // unix seconds
+  return epochSecondsToEpochMs(v); // unix seconds
 }
 
 export function createCloudflareParser(): LineParser<LbRecord> {
@@ -40,7 +40,7 @@ export function createCloudflareParser(): LineParser<LbRecord> {
     if (end === null && start === null) return reject('no EdgeEndTimestamp or EdgeStartTimestamp: add them to the Logpush job\'s fields');
     const uri = str(e['ClientRequestURI']);
     const q = uri ? uri.indexOf('?') : -1;
-    const originMs = num(e['OriginResponseDurationMs']) ?? (num(e['OriginResponseTime']) !== null ? Math.round(num(e['OriginResponseTime'])! / 1e6) : null);
+    const originMs = num(e['OriginResponseDurationMs']) ?? (num(e['OriginResponseTime']) !== null ? nanosToDuration(num(e['OriginResponseTime'])!) : null);
     const edgeStatus = num(e['EdgeResponseStatus']);
     const originStatus = num(e['OriginResponseStatus']);
     const extra: Record<string, string> = {};

@@ -3,8 +3,8 @@
  * Pure: the same line under the same reading always gives the same result. Times that need a zone or
  * a year (syslog's `Mar  4 05:06:07`) are resolved with the context the ingest passes.
  */
-import { MONTHS, createZoneResolver, parseOffsetMinutes, wallClockWithOffset, type ZoneResolver } from '../../src/domain/time.js';
-import { epochMs, type EpochMs } from '../../src/domain/units.js';
+import { MONTHS, createZoneResolver, readIsoTime, type ZoneResolver } from '../../src/domain/time.js';
+import { epochMicrosToEpochMs, type EpochMs } from '../../src/domain/units.js';
 import { WRAPPER_BY_ID, type JsonWrapper, type PrefixWrapper, type WrapperDef, type WrapperId } from './wrappers.js';
 
 export interface Delivered {
@@ -103,8 +103,8 @@ function applyJson(def: JsonWrapper, line: string): Step | null {
   if (text.endsWith('\r')) text = text.slice(0, -1);
   const rawTime = obj[def.timeKey];
   let time: EpochMs | null = null;
-  if (def.time === 'epoch-us' && typeof rawTime === 'string' && /^\d{1,17}$/.test(rawTime)) time = epochMs(Math.floor(Number(rawTime) / 1000));
-  else if (def.time === 'rfc3339' && typeof rawTime === 'string') time = readRfc3339(rawTime);
+  if (def.time === 'epoch-us' && typeof rawTime === 'string' && /^\d{1,17}$/.test(rawTime)) time = epochMicrosToEpochMs(Number(rawTime));
+  else if (def.time === 'rfc3339' && typeof rawTime === 'string') time = readIsoTime(rawTime);
   const st = def.streamKey === null ? undefined : obj[def.streamKey];
   let name: string | null = null;
   for (const k of def.nameKeys) {
@@ -127,7 +127,7 @@ function messageText(v: unknown): string | null {
 function readTime(def: WrapperDef, text: string, ctx: UnwrapContext): EpochMs | null {
   switch (def.time) {
     case 'rfc3339':
-      return readRfc3339(text);
+      return readIsoTime(text);
     case 'syslog':
       return readSyslog(text, ctx);
     case 'local': {
@@ -138,18 +138,6 @@ function readTime(def: WrapperDef, text: string, ctx: UnwrapContext): EpochMs | 
     default:
       return null;
   }
-}
-
-const RFC3339_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
-
-export function readRfc3339(text: string): EpochMs | null {
-  const m = RFC3339_PARTS.exec(text);
-  if (!m) return null;
-  const offset = parseOffsetMinutes(m[8]!);
-  if (offset === null) return null;
-  const ms = m[7] === undefined ? 0 : +m[7].padEnd(3, '0').slice(0, 3);
-  const t = wallClockWithOffset({ year: +m[1]!, month: +m[2]! - 1, day: +m[3]!, hour: +m[4]!, minute: +m[5]!, second: +m[6]!, ms }, offset);
-  return Number.isFinite(t) ? t : null;
 }
 
 const SYSLOG_PARTS = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;

@@ -7,7 +7,7 @@
  * https://cloud.google.com/load-balancing/docs/https/https-logging-monitoring
  */
 import { record, reject, ignored, type LineParser } from '../result.js';
-import { epochMs, durationMs } from '../../src/domain/units.js';
+import { epochMs, durationMs, nanosToDuration, secondsToDuration } from '../../src/domain/units.js';
 import type { LbRecord } from '../load-balancer/record.js';
 import { isoToMs, originForm, splitHostPort } from '../load-balancer/fields.js';
 
@@ -20,10 +20,10 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 export function durationText(v: unknown): number | null {
   if (typeof v === 'string') {
     const m = /^(\d+(?:\.\d+)?)s$/.exec(v);
-    return m ? Math.round(Number(m[1]) * 1000) : null;
+    return m ? secondsToDuration(Number(m[1])) : null;
   }
   const o = obj(v); // {seconds, nanos} when exported by some clients
-  if (o) return Math.round((num(o['seconds']) ?? 0) * 1000 + (num(o['nanos']) ?? 0) / 1e6);
+  if (o) return secondsToDuration(num(o['seconds']) ?? 0) + nanosToDuration(num(o['nanos']) ?? 0);
   return null;
 }
 

@@ -5,7 +5,7 @@
  * `%(T)s` (whole s) give the request time; `%({x-request-id}i)s` the request id; `%(p)s` the pid.
  */
 import type { AppRequestRecord } from '../app/record.js';
-import { durationMs, type DurationMs, type EpochMs } from '../../src/domain/units.js';
+import { durationMs, microsToDuration, secondsToDuration, type DurationMs, type EpochMs } from '../../src/domain/units.js';
 import { buildServerAccessRecord } from './access.js';
 import { escapeRegex, freeField, isFormatProblem, tokenizePythonFormat, type FormatProblem } from '../app/python-format.js';
 
@@ -108,8 +108,8 @@ export function readAccessLine(f: CompiledAccessFormat, line: string, readTime: 
   }
   const num = (k: string): number | null => (g[k] === undefined ? null : Number(g[k]));
   const micros = num('micros'), millis = num('millis'), dec = num('decimalSeconds'), secs = num('seconds');
-  const elapsed: DurationMs | null = micros !== null ? durationMs(Math.round(micros / 1000)) : millis !== null ? durationMs(millis)
-    : dec !== null ? durationMs(Math.round(dec * 1000)) : secs !== null ? durationMs(secs * 1000) : null;
+  const elapsed: DurationMs | null = micros !== null ? microsToDuration(micros) : millis !== null ? durationMs(millis)
+    : dec !== null ? secondsToDuration(dec) : secs !== null ? secondsToDuration(secs) : null;
   const timeText = g['time'] === undefined ? null : g['time'].slice(1, -1);
   const rid = g['requestId'];
   return buildServerAccessRecord({

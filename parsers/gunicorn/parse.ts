@@ -7,8 +7,8 @@
  * Only a line that starts like gunicorn's layout and then breaks it is rejected.
  */
 import { continuation, ignored, record, reject, type LineParser, type ParseResult, type ParserOptions } from '../result.js';
-import { MONTHS } from '../../src/domain/time.js';
-import { epochMs, type EpochMs } from '../../src/domain/units.js';
+import { readClfTime } from '../../src/domain/time.js';
+import type { EpochMs } from '../../src/domain/units.js';
 import { createClockReader, type ClockReader } from '../app/clock.js';
 import { readTime, createAppNdjsonLineParser } from '../app/ndjson.js';
 import { splitPythonLogLine, type PythonLayout } from '../app/python-logging.js';
@@ -100,14 +100,6 @@ function sourceOfLogger(logger: string | null): ServerLogSource {
   return 'app';
 }
 
-function clfTime(text: string): EpochMs | null {
-  const m = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(text);
-  const month = m ? MONTHS[m[2]!] : undefined;
-  if (!m || month === undefined) return null;
-  const offset = (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
-  return epochMs(Date.UTC(+m[3]!, month, +m[1]!, +m[4]!, +m[5]!, +m[6]!) - offset * 60_000);
-}
-
 export interface GunicornParserOptions extends ParserOptions {
   /** The app's own logging formats (--app-log-format, gunicorn's logconfig), tried before the built-in layouts */
   readonly appLayouts?: readonly PythonLayout[];
@@ -147,7 +139,7 @@ export function createGunicornParser(opts: GunicornParserOptions): LineParser<Gu
 
     // 0. gunicorn's access lines in the declared access_log_format.
     if (accessFormat !== null) {
-      const a = readAccessLine(accessFormat, inner, clfTime);
+      const a = readAccessLine(accessFormat, inner, readClfTime);
       if (a) {
         tracker.reset();
         return record({ table: 'app', row: a }, 'access_log_format');
@@ -218,7 +210,7 @@ export function createGunicornParser(opts: GunicornParserOptions): LineParser<Gu
       const g = a.groups;
       tracker.reset();
       const row = buildServerAccessRecord({
-        source: 'gunicorn_access', time: clfTime(g['time'] ?? '') ?? null, timeText: g['time'] ?? null,
+        source: 'gunicorn_access', time: readClfTime(g['time'] ?? '') ?? null, timeText: g['time'] ?? null,
         level: null, pid: null, client: g['client'] ?? null, method: g['method'] ?? null, uri: g['uri'] ?? null, status: int(g['status']),
       });
       return record({ table: 'app', row }, 'gunicorn_access');

@@ -6,10 +6,10 @@
  */
 import { record, reject, type LineParser, type ParseResult, type ParserOptions } from '../result.js';
 import { unwrapLine } from '../wrapper.js';
-import { secondsToDuration, epochSecondsToEpochMs, type DurationMs, type EpochMs } from '../../src/domain/units.js';
+import { epochMs, secondsToDuration, epochSecondsToEpochMs, type DurationMs, type EpochMs } from '../../src/domain/units.js';
 import { mergeRequestParts, parseRequestLine } from './request-line.js';
 import { zipUpstreams, type UpstreamTexts } from './upstream.js';
-import { readIsoTime, readTimeLocal } from './time.js';
+import { readClfTime, readIsoTime } from '../../src/domain/time.js';
 import type { NginxAccessRecord } from './record.js';
 
 type JsonField =
@@ -99,8 +99,8 @@ function seconds(v: unknown): DurationMs | null {
 /** A `time`/`timestamp` value of unknown shape: ISO, $time_local, or epoch seconds/milliseconds. */
 function anyTime(t: string): EpochMs | null {
   if (/^\d{9,11}(?:\.\d+)?$/.test(t)) return epochSecondsToEpochMs(Number(t));
-  if (/^\d{12,14}$/.test(t)) return epochSecondsToEpochMs(Number(t) / 1000);
-  return readIsoTime(t) ?? readTimeLocal(t);
+  if (/^\d{12,14}$/.test(t)) return epochMs(Number(t));
+  return readIsoTime(t) ?? readClfTime(t);
 }
 
 export function mapJsonAccess(obj: Record<string, unknown>): ParseResult<NginxAccessRecord> {
@@ -120,7 +120,7 @@ export function mapJsonAccess(obj: Record<string, unknown>): ParseResult<NginxAc
   const candidates: [JsonField, (t: string) => EpochMs | null][] = [
     ['msec', (t) => (/^\d+(?:\.\d+)?$/.test(t) ? epochSecondsToEpochMs(Number(t)) : null)],
     ['timeIso', readIsoTime],
-    ['timeLocal', readTimeLocal],
+    ['timeLocal', readClfTime],
     ['timeAny', anyTime],
   ];
   for (const [key, read] of candidates) {

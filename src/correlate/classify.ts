@@ -6,6 +6,7 @@
 import { isFailed, type Verdict } from '../domain/verdicts.js';
 import { exact, inferred, cannotTell, type Support, type VerdictEvidence } from '../domain/evidence.js';
 import type { WorkerDeath } from './workers.js';
+import { msToSeconds } from '../domain/units.js';
 
 export interface AttemptTrace {
   readonly status: number | null;
@@ -208,7 +209,7 @@ function verdictSupport(verdict: Verdict, t: Trace, death: WorkerDeath | null): 
 }
 
 function secsAfter(t: Trace): string {
-  return `${(Math.max(0, t.restartAfter!.time - t.endMs) / 1000).toFixed(1)} s`;
+  return `${msToSeconds(Math.max(0, t.restartAfter!.time - t.endMs)).toFixed(1)} s`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { isFailed, type Verdict } from '../domain/verdicts.js';
 import { exact, inferred, type Support } from '../domain/evidence.js';
 import type { LbPassRow, NginxForLbRow } from './lb-rows.js';
 import { lbSignal, LB_VENDOR as VENDOR } from '../domain/lb-signal.js';
+import { msToSeconds } from '../domain/units.js';
 
 export { lbSignal, type LbSignal } from '../domain/lb-signal.js';
 
@@ -16,7 +17,7 @@ export const LB_KEEPALIVE_RACE_MAX_MS = 100;
 
 /** The LB's line as evidence: "ALB 504 after 60.0 s (target -)" / "HAProxy sH-- 504 after 30.0 s". */
 export function describeLb(l: LbPassRow): string {
-  const after = l.elapsed_ms !== null ? ` after ${(l.elapsed_ms / 1000).toFixed(1)} s` : '';
+  const after = l.elapsed_ms !== null ? ` after ${msToSeconds(l.elapsed_ms).toFixed(1)} s` : '';
   const status = l.status === null ? 'no status' : String(l.status);
   const term = l.termination && l.kind === 'haproxy' ? ` ${l.termination}` : l.termination ? ` (${l.termination})` : '';
   return `${VENDOR[l.kind]} logged ${status}${term}${after}`;

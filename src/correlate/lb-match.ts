@@ -11,6 +11,7 @@
 import type { LbPassRow, NginxForLbRow } from './lb-rows.js';
 import { median, skewFromCoincidence } from './skew.js';
 import { pathKey } from './match.js';
+import { WHOLE_SECOND_MS } from '../domain/time.js';
 
 export type LbMatchMethod = 'trace_id' | 'request_id' | 'connection' | 'time_window';
 
@@ -28,7 +29,7 @@ export interface LbMatchResult {
 }
 
 /** A whole-second $time_local end sits anywhere in its second; the LB's may also trail nginx's by its own processing. */
-const SLACK_MS = 1_000;
+const SLACK_MS = WHOLE_SECOND_MS;
 
 /** "Self=1-…;Root=1-5833…;Parent=…" → "1-5833…" */
 export function traceRoot(text: string | null): string | null {

@@ -8,6 +8,7 @@
  * answered ends within milliseconds of its handler, and a request nginx gave up on started with it.
  */
 import type { AccessRow, AppRow, ErrorRow } from '../store/sweep-rows.js';
+import { WHOLE_SECOND_MS, isWholeSecond, resolutionSlackMs } from '../domain/time.js';
 
 /** An app record placed on nginx's clock (skew removed). */
 export interface AppOnNginxClock {
@@ -48,9 +49,6 @@ function normalisePath(p: string): string {
   }
   return out.length > 1 && out.endsWith('/') ? out.slice(0, -1) : out;
 }
-
-/** nginx's $time_local has whole seconds: the true end lies anywhere in the following second. */
-export const secondResolution = (ms: number) => ms % 1000 === 0;
 
 export class AppWindow {
   private readonly byKey = new Map<string, AppOnNginxClock[]>();
@@ -132,7 +130,7 @@ export class AppWindow {
     const bucket = this.byKey.get(pathKey(a.method, a.path));
     if (!bucket) return null;
     const end = a.time_ms;
-    const coarse = secondResolution(end);
+    const coarse = isWholeSecond(end);
     const answered = a.status !== null && a.status < 499 || (a.status !== null && a.status >= 500 && a.status !== 502 && a.status !== 504);
     let best: AppOnNginxClock | null = null, bestCost = Infinity, second = Infinity;
     for (const e of bucket) {
@@ -161,7 +159,7 @@ export class AppWindow {
   }
 
   private cost(e: AppOnNginxClock, start: number | null, end: number, coarse: boolean, answered: boolean): number | null {
-    const slack = coarse ? 1_000 : 0;
+    const slack = coarse ? WHOLE_SECOND_MS : 0;
     const penalty = FORMAT_PENALTY_MS[e.row.format];
     if (start !== null && e.start < start - START_TOLERANCE_MS - slack) return null;
     if (e.start > end + slack + START_TOLERANCE_MS) return null;
@@ -255,8 +253,9 @@ export class ErrorWindow {
     if (!a.request) return [];
     const arr = this.byRequest.get(a.request);
     if (!arr) return [];
-    const from = (start ?? a.time_ms - UNKNOWN_START_LOOKBACK_MS) - 1_000;
-    const to = a.time_ms + (secondResolution(a.time_ms) ? 2_000 : 1_000);
+    // The error log's own times are whole seconds, and so may the access line's be.
+    const from = (start ?? a.time_ms - UNKNOWN_START_LOOKBACK_MS) - WHOLE_SECOND_MS;
+    const to = a.time_ms + WHOLE_SECOND_MS + resolutionSlackMs(a.time_ms);
     const out: ErrorRow[] = [];
     for (let i = 0; i < arr.length; i++) {
       const e = arr[i]!;

@@ -4,10 +4,11 @@
  */
 import type { AccessRow, ErrorRow, StoredAttempt } from '../store/sweep-rows.js';
 import type { VerdictRow } from '../store/verdicts/row.js';
-import { secondResolution, type AppMatch, type AppOnNginxClock } from './match.js';
+import type { AppMatch, AppOnNginxClock } from './match.js';
 import { assignDeaths, findDeathNear, type FailedAttemptEnd, type WorkerDeath } from './workers.js';
 import { classify, type AttemptTrace, type ProcessStart } from './classify.js';
 import { allRefused } from './refused.js';
+import { resolutionSlackMs } from '../domain/time.js';
 
 function parseAttempts(json: string | null): StoredAttempt[] | null {
   if (json === null) return null;
@@ -39,7 +40,7 @@ export function buildVerdictRow(
   const stored = parseAttempts(a.attempts);
   const errorKinds = errs.map((e) => e.kind);
   const refused = allRefused(errorKinds);
-  const slack = secondResolution(a.time_ms) ? 1_000 : 0;
+  const slack = resolutionSlackMs(a.time_ms);
   const appPid = app ? app.primary.row.pid ?? app.others.find((o) => o.row.pid !== null)?.row.pid ?? null : null;
   // Each failed attempt ends where the next begins; the last ends when nginx logged the request.
   let attempts: AttemptTrace[] | null = null;

@@ -3,8 +3,8 @@
  * themselves print, so a time can be pasted straight from a log line. Times without an offset are
  * read in the given zone.
  */
-import { MONTHS, createZoneResolver, parseOffsetMinutes, wallClockWithOffset, type WallClock } from './time.js';
-import { epochMs, type EpochMs } from './units.js';
+import { createZoneResolver, parseOffsetMinutes, readClfWallClock, wallClockWithOffset, type WallClock } from './time.js';
+import { epochSecondsToEpochMs, type EpochMs } from './units.js';
 import { UsageError } from './errors.js';
 
 const FORMATS: readonly { re: RegExp; build: (m: RegExpExecArray) => { w: WallClock; offset: string | null } }[] = [
@@ -15,8 +15,8 @@ const FORMATS: readonly { re: RegExp; build: (m: RegExpExecArray) => { w: WallCl
   },
   // nginx access: 10/Oct/2023:13:55:36 +0000
   {
-    re: /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s+([+-]\d{4}))?$/,
-    build: (m) => ({ w: wall(+m[3]!, MONTHS[m[2]!] ?? -1, +m[1]!, m[4], m[5], m[6], undefined), offset: m[7] ?? null }),
+    re: /^(\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2})(?:\s+([+-]\d{4}))?$/,
+    build: (m) => ({ w: readClfWallClock(m[1]!) ?? NOT_A_TIME, offset: m[2] ?? null }),
   },
   // nginx error: 2023/10/10 13:55:36
   {
@@ -25,13 +25,16 @@ const FORMATS: readonly { re: RegExp; build: (m: RegExpExecArray) => { w: WallCl
   },
 ];
 
+/** What a CLF time with no such month (or an hour past 23 …) builds: the loop stops at its month. */
+const NOT_A_TIME: WallClock = { year: 0, month: -1, day: 0, hour: 0, minute: 0, second: 0, ms: 0 };
+
 function wall(y: number, mo: number, d: number, h?: string, mi?: string, s?: string, frac?: string): WallClock {
   return { year: y, month: mo, day: d, hour: h ? +h : 0, minute: mi ? +mi : 0, second: s ? +s : 0, ms: frac ? +frac.padEnd(3, '0').slice(0, 3) : 0 };
 }
 
 export function parseTimeArg(text: string, zone: string, flag = 'time'): EpochMs {
   const t = text.trim();
-  if (/^\d{10}(\.\d+)?$/.test(t)) return epochMs(Math.round(Number(t) * 1000)); // epoch seconds ($msec)
+  if (/^\d{10}(\.\d+)?$/.test(t)) return epochSecondsToEpochMs(Number(t)); // epoch seconds ($msec)
   for (const f of FORMATS) {
     const m = f.re.exec(t);
     if (!m) continue;

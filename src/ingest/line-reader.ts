@@ -12,6 +12,7 @@ import type { SourceType } from './detect.js';
 import { createSourceParser, type SourceParser } from './sources.js';
 import { groupOf, layerOfGroup, layerOfName, type FileReading, type LayerGroup } from './reading.js';
 import type { EpochMs } from '../domain/units.js';
+import { WHOLE_SECOND_MS, isWholeSecond } from '../domain/time.js';
 
 export interface RoutedResult {
   readonly layer: SourceType;
@@ -175,7 +176,7 @@ function withWrapperTime(r: ParseResult<TableRecord>, wrapperTime: EpochMs, digi
   const own = rec.row.time;
   let time: EpochMs | null = null;
   if (own === null) time = wrapperTime;
-  else if (rec.table !== 'nginx_access' && digits > 0 && own % 1000 === 0 && wrapperTime - own >= 0 && wrapperTime - own < 1000) time = wrapperTime;
+  else if (rec.table !== 'nginx_access' && digits > 0 && isWholeSecond(own) && wrapperTime - own >= 0 && wrapperTime - own < WHOLE_SECOND_MS) time = wrapperTime;
   if (time === null || time === own) return r;
   return { ...r, record: { table: rec.table, row: { ...rec.row, time } } as TableRecord };
 }

@@ -6,6 +6,8 @@
 import type { Db } from '../store/open.js';
 import { SELECT_REQUESTS } from '../store/sql/requests.js';
 import { VERDICTS, type Verdict, type Flag } from '../domain/verdicts.js';
+import { isoUtc, msToSeconds } from '../domain/units.js';
+import { WHOLE_SECOND_MS, isWholeSecond } from '../domain/time.js';
 import { withStall, type Support, type VerdictEvidence } from '../domain/evidence.js';
 
 export interface RequestFilter {
@@ -95,7 +97,7 @@ function appServerOf(json: string | null): AppServerAnswer | null {
   if (json === null) return null;
   const s = JSON.parse(json) as AppServerJson;
   return {
-    server: s.logger === 'gunicorn.access' ? 'gunicorn' : 'uvicorn', status: s.status, time: iso(s.time_ms), elapsed_s: sec(s.elapsed_ms),
+    server: s.logger === 'gunicorn.access' ? 'gunicorn' : 'uvicorn', status: s.status, time: isoUtc(s.time_ms), elapsed_s: msToSeconds(s.elapsed_ms),
     pid: s.pid, client: s.client, request_id: s.request_id, source: { file: s.file, line: s.line },
   };
 }
@@ -115,8 +117,6 @@ export interface RequestRow {
 }
 
 const FAILED_VERDICTS = JSON.stringify(VERDICTS.filter((v) => v.failed).map((v) => v.id));
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const sec = (ms: number | null) => (ms === null ? null : ms / 1000);
 
 export function* iterateRequests(db: Db, f: RequestFilter = {}): Generator<RequestRecord> {
   for (const r of iterateRequestRows(db, f)) yield toRecord(r);
@@ -137,16 +137,16 @@ export function toRecord(r: RequestRow): RequestRecord {
   const errors = r.error_log ? (JSON.parse(r.error_log) as { level: string; kind: string; message: string }[]) : [];
   return {
     id: r.id,
-    end: iso(estimateEnd(r))!,
-    end_resolution_s: r.end_ms % 1000 === 0 ? 1 : 0.001,
-    start: iso(r.start_ms),
+    end: isoUtc(estimateEnd(r))!,
+    end_resolution_s: isWholeSecond(r.end_ms) ? 1 : 0.001,
+    start: isoUtc(r.start_ms),
     method: r.method,
     uri: r.uri,
     path: r.path,
     status: r.status,
     request_id: r.request_id,
-    request_time_s: sec(r.request_time_ms),
-    attempts: outcomes ? outcomes.map((o) => ({ status: o.status, addr: o.addr, response_time_s: sec(o.response_ms), outcome: o.outcome, worker_pid: o.worker_pid })) : null,
+    request_time_s: msToSeconds(r.request_time_ms),
+    attempts: outcomes ? outcomes.map((o) => ({ status: o.status, addr: o.addr, response_time_s: msToSeconds(o.response_ms), outcome: o.outcome, worker_pid: o.worker_pid })) : null,
     verdict: r.verdict,
     silent: r.silent === 1,
     wasted_work: r.wasted_work === 1,
@@ -154,13 +154,13 @@ export function toRecord(r: RequestRow): RequestRecord {
     stalled: r.stalled === 1,
     keepalive_race: r.keepalive_race === 1,
     app: r.app_id === null ? null : {
-      status: r.app_status, elapsed_s: sec(r.app_elapsed_ms), pid: r.app_pid, completed: r.app_completed === 1,
-      match: r.app_match ?? 'time_window', confidence: r.app_confidence ?? 0, end: iso(r.app_end_ms),
+      status: r.app_status, elapsed_s: msToSeconds(r.app_elapsed_ms), pid: r.app_pid, completed: r.app_completed === 1,
+      match: r.app_match ?? 'time_window', confidence: r.app_confidence ?? 0, end: isoUtc(r.app_end_ms),
     },
-    worker: r.worker_pid === null ? null : { pid: r.worker_pid, event: r.worker_event ?? '', time: iso(r.worker_time_ms) },
+    worker: r.worker_pid === null ? null : { pid: r.worker_pid, event: r.worker_event ?? '', time: isoUtc(r.worker_time_ms) },
     error_log: errors.map((e) => ({ level: e.level, kind: e.kind, message: e.message })),
     explanation: r.explanation,
-    wasted_s: sec(r.wasted_ms),
+    wasted_s: msToSeconds(r.wasted_ms),
     stalled_by: r.stalled_by,
     client: r.remote_addr,
     host: r.host,
@@ -169,11 +169,11 @@ export function toRecord(r: RequestRow): RequestRecord {
     evidence: withStall(r.evidence ? (JSON.parse(r.evidence) as RequestEvidence) : null, r.stalled === 1),
     app_server: appServerOf(r.app_server),
     lb: r.lb_id === null ? null : {
-      kind: r.lb_kind ?? '', status: r.lb_status, target_status: r.lb_target_status, elapsed_s: sec(r.lb_elapsed_ms),
+      kind: r.lb_kind ?? '', status: r.lb_status, target_status: r.lb_target_status, elapsed_s: msToSeconds(r.lb_elapsed_ms),
       termination: r.lb_termination, match: r.lb_match, source: { file: r.lb_file ?? '', line: r.lb_line ?? 0 },
     },
     nginx: r.nginx_id === null ? null : {
-      status: r.nginx_status, request_time_s: sec(r.nginx_request_time_ms), source: { file: r.nginx_file ?? '', line: r.nginx_line ?? 0 },
+      status: r.nginx_status, request_time_s: msToSeconds(r.nginx_request_time_ms), source: { file: r.nginx_file ?? '', line: r.nginx_line ?? 0 },
     },
   };
 }
@@ -184,11 +184,11 @@ export function toRecord(r: RequestRow): RequestRecord {
  * otherwise the middle of the second halves the worst error.
  */
 function estimateEnd(r: RequestRow): number {
-  if (r.end_ms % 1000 !== 0) return r.end_ms;
-  if (r.app_completed === 1 && r.app_end_ms !== null && r.verdict === 'ok' && r.app_end_ms >= r.end_ms - 50 && r.app_end_ms < r.end_ms + 1_050) {
-    return Math.min(r.end_ms + 999, Math.max(r.end_ms, r.app_end_ms + 2));
+  if (!isWholeSecond(r.end_ms)) return r.end_ms;
+  if (r.app_completed === 1 && r.app_end_ms !== null && r.verdict === 'ok' && r.app_end_ms >= r.end_ms - 50 && r.app_end_ms < r.end_ms + WHOLE_SECOND_MS + 50) {
+    return Math.min(r.end_ms + WHOLE_SECOND_MS - 1, Math.max(r.end_ms, r.app_end_ms + 2));
   }
-  return r.end_ms + 500;
+  return r.end_ms + WHOLE_SECOND_MS / 2;
 }
 
 /** The flat row `--format table|csv` prints. */

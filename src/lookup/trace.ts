@@ -6,6 +6,7 @@ import { stripControls } from '../output/rows.js';
 import type { Db } from '../store/open.js';
 import { describeSupport, withStall, type Support, type VerdictEvidence } from '../domain/evidence.js';
 import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_LIST, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_LB, TRACE_LB_ONLY, TRACE_WORKER, TRACE_WORKER_EVENT } from '../store/sql/trace.js';
+import { isoUtc, msToSeconds } from '../domain/units.js';
 
 export interface TraceEvent {
   readonly time: string | null;
@@ -42,7 +43,6 @@ export function findRequests(db: Db, query: string): number[] {
   return ids(FIND_BY_URI, query);
 }
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function traceRequest(db: Db, id: number): RequestTrace | null {
@@ -57,39 +57,39 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
       evidence: withStall(a.evidence ? JSON.parse(a.evidence) : null, a.stalled === 1), keepalive_race_possible: false, events };
   }
   if (a.start_ms !== null && a.start_ms !== undefined) {
-    events.push({ time: iso(a.start_ms), layer: 'nginx', what: `request received: ${a.request ?? ''} (start = end − $request_time)`, source: src(a) });
+    events.push({ time: isoUtc(a.start_ms), layer: 'nginx', what: `request received: ${a.request ?? ''} (start = end − $request_time)`, source: src(a) });
   }
   if (a.error_ids) {
     for (const e of db.prepare(TRACE_ERRORS).all(a.error_ids) as Any[]) {
-      events.push({ time: iso(e.time_ms), layer: 'nginx-error', what: `[${e.level}] ${e.message}${e.upstream ? ` (upstream ${e.upstream})` : ''}`, source: src(e) });
+      events.push({ time: isoUtc(e.time_ms), layer: 'nginx-error', what: `[${e.level}] ${e.message}${e.upstream ? ` (upstream ${e.upstream})` : ''}`, source: src(e) });
     }
   }
   if (a.app_ids) {
     for (const p of db.prepare(TRACE_APP).all(a.app_ids) as Any[]) {
       if (p.elapsed_ms !== null) {
-        events.push({ time: iso(p.time_ms - p.elapsed_ms), layer: 'app', what: `handler started on pid ${p.pid ?? '?'} (app's clock: logged time − elapsed)`, source: src(p) });
+        events.push({ time: isoUtc(p.time_ms - p.elapsed_ms), layer: 'app', what: `handler started on pid ${p.pid ?? '?'} (app's clock: logged time − elapsed)`, source: src(p) });
       }
       const what = p.kind === 'access'
         ? `the app server (${p.logger === 'gunicorn.access' ? 'gunicorn' : 'uvicorn'}${p.pid !== null ? ` pid ${p.pid}` : ''}) answered ${p.method} ${p.path} with status ${p.status ?? '?'}` +
-          `${p.elapsed_ms !== null ? ` after ${(p.elapsed_ms / 1000).toFixed(3)} s` : ''}${p.request_id ? ` (request_id ${p.request_id})` : ''}`
-        : p.kind === 'slow' ? `Slow request: ${(p.elapsed_ms / 1000).toFixed(2)}s ${p.method} ${p.path}`
-        : p.kind === 'failed' ? `Request failed after ${(p.elapsed_ms / 1000).toFixed(2)}s: ${p.method} ${p.path}${p.error ? ` (${p.error})` : ''}`
+          `${p.elapsed_ms !== null ? ` after ${msToSeconds(p.elapsed_ms).toFixed(3)} s` : ''}${p.request_id ? ` (request_id ${p.request_id})` : ''}`
+        : p.kind === 'slow' ? `Slow request: ${msToSeconds(p.elapsed_ms).toFixed(2)}s ${p.method} ${p.path}`
+        : p.kind === 'failed' ? `Request failed after ${msToSeconds(p.elapsed_ms).toFixed(2)}s: ${p.method} ${p.path}${p.error ? ` (${p.error})` : ''}`
         : `${p.method} ${p.path} → ${p.status ?? '?'} in ${p.elapsed_ms ?? '?'} ms${p.request_id ? ` (request_id ${p.request_id})` : ''}`;
-      events.push({ time: iso(p.time_ms), layer: 'app', what, source: src(p) });
+      events.push({ time: isoUtc(p.time_ms), layer: 'app', what, source: src(p) });
     }
   }
   if (a.worker_event_id) {
     const w = db.prepare(TRACE_WORKER_EVENT).get(a.worker_event_id) as { worker_pid: number; time_ms: number } | undefined;
     if (w) {
       for (const s of db.prepare(TRACE_WORKER).all({ pid: w.worker_pid, t: w.time_ms }) as Any[]) {
-        events.push({ time: iso(s.time_ms), layer: 'gunicorn', what: `[${s.level ?? ''}] ${s.message}`, source: src(s) });
+        events.push({ time: isoUtc(s.time_ms), layer: 'gunicorn', what: `[${s.level ?? ''}] ${s.message}`, source: src(s) });
       }
     }
   }
   const attempts = a.attempt_outcomes ? (JSON.parse(a.attempt_outcomes) as Any[]).map((x) => `${x.status ?? '-'}@${x.addr ?? '?'} ${x.outcome}`).join(', ') : '';
   events.push({
-    time: iso(a.time_ms), layer: 'nginx',
-    what: `logged ${a.status} after ${a.request_time_ms !== null ? (a.request_time_ms / 1000).toFixed(3) + ' s' : '? s'}${attempts ? `; attempts: ${attempts}` : ''}`,
+    time: isoUtc(a.time_ms), layer: 'nginx',
+    what: `logged ${a.status} after ${a.request_time_ms !== null ? msToSeconds(a.request_time_ms).toFixed(3) + ' s' : '? s'}${attempts ? `; attempts: ${attempts}` : ''}`,
     source: src(a),
   });
   events.sort((x, y) => (x.time ?? '').localeCompare(y.time ?? ''));
@@ -107,7 +107,7 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
 export function renderMatchList(db: Db, ids: readonly number[], traced: number, query: string): string {
   const rows = db.prepare(TRACE_LIST).all(JSON.stringify(ids)) as Any[];
   const head = `${ids.length} requests match "${query}"${traced < ids.length ? ` (the first ${traced} are traced below; --all traces every one)` : ''}:`;
-  return stripControls([head, ...rows.map((r) => `  #${r.id}  ${iso(r.time_ms) ?? '(no time)'}  ${r.status ?? '-'} ${r.method ?? ''} ${r.uri ?? ''}  ${r.verdict ?? '(not correlated)'}  ${r.file}:${r.line_no}`)].join('\n') + '\n');
+  return stripControls([head, ...rows.map((r) => `  #${r.id}  ${isoUtc(r.time_ms) ?? '(no time)'}  ${r.status ?? '-'} ${r.method ?? ''} ${r.uri ?? ''}  ${r.verdict ?? '(not correlated)'}  ${r.file}:${r.line_no}`)].join('\n') + '\n');
 }
 
 const flagsOf = (a: Any): string[] => ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'].filter((k) => a[k] === 1);
@@ -115,13 +115,13 @@ const flagsOf = (a: Any): string[] => ['silent', 'wasted_work', 'retried', 'stal
 /** The LB's line as two events: when it received the request (where logged) and what it logged at the end. */
 function lbEvents(l: Any, source: string): TraceEvent[] {
   const out: TraceEvent[] = [];
-  if (l.start_ms !== null) out.push({ time: iso(l.start_ms), layer: 'lb', what: `${l.kind} received ${l.method ?? ''} ${l.uri ?? ''} from ${l.client_addr ?? '?'}${l.client_port !== null ? ':' + l.client_port : ''}`, source });
+  if (l.start_ms !== null) out.push({ time: isoUtc(l.start_ms), layer: 'lb', what: `${l.kind} received ${l.method ?? ''} ${l.uri ?? ''} from ${l.client_addr ?? '?'}${l.client_port !== null ? ':' + l.client_port : ''}`, source });
   const parts = [`${l.kind} logged ${l.status ?? '-'}`];
   if (l.target_status !== null) parts.push(`target answered ${l.target_status}`);
   if (l.termination) parts.push(`termination ${l.termination}`);
-  if (l.elapsed_ms !== null) parts.push(`after ${(l.elapsed_ms / 1000).toFixed(3)} s`);
+  if (l.elapsed_ms !== null) parts.push(`after ${msToSeconds(l.elapsed_ms).toFixed(3)} s`);
   if (l.target) parts.push(`target ${l.target}`);
-  out.push({ time: iso(l.time_ms), layer: 'lb', what: parts.join(', '), source });
+  out.push({ time: isoUtc(l.time_ms), layer: 'lb', what: parts.join(', '), source });
   return out;
 }
 

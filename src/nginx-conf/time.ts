@@ -14,6 +14,7 @@ const UNITS: readonly { readonly suffix: string; readonly seconds: number }[] = 
   { suffix: 's', seconds: 1 },
   { suffix: 'ms', seconds: 0.001 },
 ];
+import { secondsToMs, roundToMs } from '../domain/units.js';
 
 export type TimeParse = { readonly ok: true; readonly seconds: number } | { readonly ok: false; readonly reason: string };
 
@@ -36,16 +37,16 @@ export function parseNginxTime(text: string): TimeParse {
     total += Number(m[1]) * unit.seconds;
     lastRank = rank;
   }
-  return { ok: true, seconds: Math.round(total * 1000) / 1000 };
+  return { ok: true, seconds: roundToMs(total) };
 }
 
 /** Seconds → the shortest nginx spelling: 90 → "1m30s", 0.5 → "500ms", 0 → "0s". */
 export function formatSeconds(s: number): string {
   if (s === 0) return '0s';
-  let ms = Math.round(s * 1000);
+  let ms = secondsToMs(s);
   let out = '';
   for (const u of UNITS) {
-    const unitMs = Math.round(u.seconds * 1000);
+    const unitMs = secondsToMs(u.seconds);
     if (u.suffix === 'M' || u.suffix === 'y' || u.suffix === 'w') continue;
     const q = Math.floor(ms / unitMs);
     if (q > 0) {

@@ -7,6 +7,7 @@
  */
 import { httpGet, type ProbeRequestInit, type ProbeResponse } from './http-get.js';
 import type { AttemptOutcome, FailureKind, Phase } from './search.js';
+import { msToSeconds, secondsToMs, roundToMs } from '../domain/units.js';
 
 export interface ProbeDeps {
   readonly get: (url: string, init: ProbeRequestInit) => Promise<ProbeResponse>;
@@ -27,7 +28,7 @@ export const realProbeDeps = (): ProbeDeps => ({
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** "0.5" not "0.500", "7" not "7.000". */
-export const formatWait = (s: number): string => String(Math.round(s * 1000) / 1000);
+export const formatWait = (s: number): string => String(roundToMs(s));
 
 export const fillUrl = (template: string, s: number): string => template.split('{s}').join(formatWait(s));
 
@@ -45,9 +46,9 @@ export async function attemptOnce(
   const ctl = new AbortController();
   const onInterrupt = (): void => ctl.abort('interrupted');
   interrupt?.addEventListener('abort', onInterrupt, { once: true });
-  const timer = deps.setTimeout(() => ctl.abort(CLIENT_TIMEOUT), clientTimeoutS * 1000);
+  const timer = deps.setTimeout(() => ctl.abort(CLIENT_TIMEOUT), secondsToMs(clientTimeoutS));
   const t0 = deps.now();
-  const elapsed = (): number => Math.round(deps.now() - t0) / 1000;
+  const elapsed = (): number => msToSeconds(Math.round(deps.now() - t0));
   // what is known so far: an object, as the callbacks update it
   const at: { phase: Phase; status: number | null; headers_s: number | null; bytes: number } = { phase: 'connect', status: null, headers_s: null, bytes: 0 };
   try {

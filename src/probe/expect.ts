@@ -14,6 +14,7 @@ import type { ChainValue } from '../audit/types.js';
 import { attemptOnce, formatWait, type ProbeDeps } from './attempt.js';
 import { findMatches, type ProbeMatch } from './matches.js';
 import type { AttemptOutcome } from './search.js';
+import { roundToMs } from '../domain/units.js';
 
 export interface Expectations {
   /** Seconds the route must still answer at. */
@@ -95,8 +96,8 @@ export async function runGate(expect: Expectations, ctx: GateContext, deps: Prob
 
   if (expect.dropBy !== undefined) {
     const b = expect.dropBy;
-    const limit = Math.round((b + ctx.precision) * 1000) / 1000;
-    const w = Math.round((b + ctx.precision + 1) * 1000) / 1000;
+    const limit = roundToMs(b + ctx.precision);
+    const w = roundToMs(b + ctx.precision + 1);
     const o = await send(w);
     if (o === 'aborted') return { expectations: results, attempts, stopped: 'interrupted' };
     const clock = clockFor(o);

@@ -5,6 +5,7 @@
  * become a load test of the stack it measures. Pure: the attempt is injected.
  */
 export type FailureKind = `http_${number}` | 'reset' | 'refused' | 'client_timeout' | 'error';
+import { roundToMs } from '../domain/units.js';
 
 /** Where a request was when it ended: before the connection, waiting for headers, or reading the body. */
 export type Phase = 'connect' | 'headers' | 'body';
@@ -47,7 +48,6 @@ export interface SearchResult {
 /** The attempt returns 'aborted' when interrupted (Ctrl-C): the search stops and reports what it knows. */
 export type Attempt = (s: number) => Promise<AttemptOutcome | 'aborted'>;
 
-const round = (x: number): number => Math.round(x * 1000) / 1000;
 
 export async function searchDrop(attempt: Attempt, o: SearchOptions): Promise<SearchResult> {
   const attempts: AttemptRecord[] = [];
@@ -76,12 +76,12 @@ export async function searchDrop(attempt: Attempt, o: SearchOptions): Promise<Se
     if (typeof r === 'string') return done(r);
     if (r.ok) break;
     if (s / 2 < o.precision) return done('fails-at-start');
-    s = round(s / 2);
+    s = roundToMs(s / 2);
   }
   // 2. Grow (doubling) until a failure, or until `max` succeeds.
   while (bracket.hi === null) {
     if (s >= o.max) return done('no-drop');
-    s = round(Math.min(s * 2, o.max));
+    s = roundToMs(Math.min(s * 2, o.max));
     const r = await tryAt(s);
     if (typeof r === 'string') return done(r);
   }
@@ -89,7 +89,7 @@ export async function searchDrop(attempt: Attempt, o: SearchOptions): Promise<Se
   for (;;) {
     const { lo, hi } = bracket;
     if (lo === null || hi === null || hi - lo <= o.precision) break;
-    const r = await tryAt(round((lo + hi) / 2));
+    const r = await tryAt(roundToMs((lo + hi) / 2));
     if (typeof r === 'string') return done(r);
   }
   return done('found');

@@ -6,6 +6,7 @@
  */
 import type { Db } from '../store/open.js';
 import { SELECT_CHAIN_SETTINGS, SELECT_FAILURE_RATE, type StoredChainSetting } from '../store/sql/chain.js';
+import { isoUtc } from '../domain/units.js';
 
 export function loadChainSettings(db: Db): StoredChainSetting[] {
   return db.prepare(SELECT_CHAIN_SETTINGS).all() as StoredChainSetting[];
@@ -59,7 +60,7 @@ export function matchDirective(
       const cost = Math.abs((lowS + highS) / 2 - v) + (k - 1) * 0.5;
       if (cost < bestCost) {
         bestCost = cost;
-        best = { layer: s.layer, setting: s.setting, value_s: s.value_s, multiple: k, server: s.server, location: s.location, source: s.source, snapshot_taken: new Date(s.taken_ms).toISOString() };
+        best = { layer: s.layer, setting: s.setting, value_s: s.value_s, multiple: k, server: s.server, location: s.location, source: s.source, snapshot_taken: isoUtc(s.taken_ms) };
       }
     }
   }
@@ -115,7 +116,7 @@ export function timeoutChanges(db: Db, settings: readonly StoredChainSetting[]):
       const o = old.get(key(s));
       if (!o || o.value === s.value) continue;
       out.push({
-        since: new Date(prevAt).toISOString(), at: new Date(at).toISOString(), layer: s.layer, server: s.server, location: s.location, setting: s.setting,
+        since: isoUtc(prevAt), at: isoUtc(at), layer: s.layer, server: s.server, location: s.location, setting: s.setting,
         from: o.value, to: s.value, from_source: o.source, to_source: s.source,
         before: side(prevAt, at), after: side(at, nextAt),
       });

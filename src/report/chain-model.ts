@@ -16,6 +16,7 @@
  */
 import type { StoredChainSetting } from '../store/sql/chain.js';
 import type { AppServerFactsRow } from '../store/sql/report-events.js';
+import { isoUtc } from '../domain/units.js';
 
 export interface ChainValue {
   readonly value: string;
@@ -83,7 +84,7 @@ function fromSnapshot(rows: readonly StoredChainSetting[]): ChainModel {
   const workerClass = app === 'gunicorn' ? pick('gunicorn', 'worker_class', appRows) : app === 'uvicorn' ? pick('uvicorn', 'worker', appRows) : null;
   const kind = app === 'uvicorn' ? 'asgi' : workerClass ? workerKindOf(workerClass.value) : null;
   const upstream = atMain.find((r) => /^upstream \S+ keepalive_timeout$/.test(r.setting));
-  const taken = new Date(rows[0]!.taken_ms).toISOString();
+  const taken = isoUtc(rows[0]!.taken_ms);
   return {
     origin: 'audit',
     origin_note: `the audited configs (snapshot of ${taken}; nginx location ${main.split('\u0000')[1]})`,

@@ -15,6 +15,7 @@ interface BinStat { count: number; minMs: number; maxMs: number }
  * kills workers half a second into a request (the samples' /crash route).
  */
 const CLOCK_FLOOR_MS = 1_000;
+import { msToSeconds, secondsToMs } from '../domain/units.js';
 /** Half-width of the window a pile is counted in: a clock fires within its tick, plus logging jitter. */
 const HALF_WIDTH_BINS = 5;
 
@@ -106,8 +107,8 @@ export function clusterBins(bins: DurationBins, options: ClusterOptions = {}): C
     const stats = members.map((k) => remaining.get(k)!);
     out.push({
       centerS: medianS(stats, best.mass),
-      lowS: stats[0]!.minMs / 1000,
-      highS: stats[stats.length - 1]!.maxMs / 1000,
+      lowS: msToSeconds(stats[0]!.minMs),
+      highS: msToSeconds(stats[stats.length - 1]!.maxMs),
       count: best.mass,
       share: bins.count === 0 ? 0 : best.mass / bins.count,
       fromBin: members[0]!,
@@ -142,7 +143,7 @@ function medianS(stats: readonly BinStat[], n: number): number {
 /** Clusters of a list of durations in seconds (tests and small inputs). */
 export function findClusters(durationsS: readonly number[], options: ClusterOptions = {}): Cluster[] {
   const bins = new DurationBins();
-  for (const d of durationsS) bins.add(Math.round(d * 1000));
+  for (const d of durationsS) bins.add(secondsToMs(d));
   return clusterBins(bins, options);
 }
 
@@ -213,9 +214,9 @@ export function histogramOf(groups: ReadonlyMap<string, DurationBins>, maxBins =
     }
   }
   return {
-    binS: widthMs / 1000,
+    binS: msToSeconds(widthMs),
     bins: [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([k, counts]) => ({
-      startS: (k * widthMs) / 1000,
+      startS: msToSeconds(k * widthMs),
       counts,
       total: Object.values(counts).reduce((s, c) => s + c, 0),
     })),
@@ -227,7 +228,7 @@ export function buildHistogram(items: readonly { group: string; durationS: numbe
   const groups = new Map<string, DurationBins>();
   for (const x of items) {
     const g = groups.get(x.group) ?? new DurationBins();
-    g.add(Math.round(x.durationS * 1000));
+    g.add(secondsToMs(x.durationS));
     groups.set(x.group, g);
   }
   return histogramOf(groups, maxBins);

@@ -7,10 +7,12 @@
  */
 import type { ReportPassRow, ReportRequestRow, AppBlockerRow } from '../store/sql/report-requests.js';
 import type { ReportWorkerEventRow } from '../store/sql/report-events.js';
-import { iso, refOf } from './refs.js';
+import { refOf } from './refs.js';
 import { foldDeathLines } from '../domain/worker-deaths.js';
 import type { RequestRef, WorkerIncident, Stall } from './types.js';
 import { exact, inferred, cannotTell } from '../domain/evidence.js';
+import { isoUtc, msToSeconds } from '../domain/units.js';
+import { WHOLE_SECOND_MS } from '../domain/time.js';
 
 /** Requests cited per incident (died, retried); the counts beside them are exact. */
 const CITED = 200;
@@ -97,7 +99,7 @@ export class IncidentTally {
     const start = r.start_ms ?? r.end_ms;
     for (const acc of this.byPid.get(r.app_pid ?? NaN) ?? []) {
       if (acc === diedIn || r.app_completed === 1) continue;
-      if (start <= acc.ev.time_ms && r.end_ms >= acc.ev.time_ms - 1000) this.onWorker(acc, r, start);
+      if (start <= acc.ev.time_ms && r.end_ms >= acc.ev.time_ms - WHOLE_SECOND_MS) this.onWorker(acc, r, start);
     }
     if (diedIn) this.onWorker(diedIn, r, start);
   }
@@ -146,7 +148,7 @@ export class IncidentTally {
         blockerEvidence = cannotTell('$request_time in the access log (when each request on the worker started)');
       } else if (first) {
         // gunicorn logs whole seconds: a start "after" the death means it started within that second.
-        const ranS = first.startMs !== null && ev.time_ms >= first.startMs ? ((ev.time_ms - first.startMs) / 1000).toFixed(1) : null;
+        const ranS = first.startMs !== null && ev.time_ms >= first.startMs ? msToSeconds(ev.time_ms - first.startMs).toFixed(1) : null;
         const others = acc.onWorker - 1;
         blocker = {
           request: first.ref,
@@ -159,10 +161,10 @@ export class IncidentTally {
       }
       const boot = this.boots.find((b) => b.time_ms >= ev.time_ms && b.time_ms <= ev.time_ms + 30_000);
       return {
-        time: iso(ev.time_ms), event: ev.event, worker_pid: ev.worker_pid, signal: ev.signal, message: ev.message,
+        time: isoUtc(ev.time_ms), event: ev.event, worker_pid: ev.worker_pid, signal: ev.signal, message: ev.message,
         source: `${ev.file}:${ev.line_no}`, evidence: exact(`gunicorn's log names the death (${ev.file}:${ev.line_no})`), died: acc.died, died_count: acc.diedCount, retried: acc.retried, retried_count: acc.retriedCount, blocker,
         blocker_evidence: blockerEvidence, blocker_candidates: blocker === null ? acc.candidates : [],
-        replaced_by: boot ? { pid: boot.worker_pid ?? boot.pid, time: iso(boot.time_ms), source: `${boot.file}:${boot.line_no}` } : null,
+        replaced_by: boot ? { pid: boot.worker_pid ?? boot.pid, time: isoUtc(boot.time_ms), source: `${boot.file}:${boot.line_no}` } : null,
       };
     });
   }
@@ -177,14 +179,14 @@ function inferredIncident(acc: InferredAcc): WorkerIncident {
   const secs = ((start.time_ms - acc.lastEndMs) / 1000).toFixed(1);
   const pid = acc.pids.size === 1 ? [...acc.pids][0]! : null;
   return {
-    time: iso(acc.firstEndMs), event: 'inferred_death', worker_pid: pid, signal: null,
+    time: isoUtc(acc.firstEndMs), event: 'inferred_death', worker_pid: pid, signal: null,
     message: 'no log line names this death (uvicorn run alone and killed containers log none)',
     source: `${start.file}:${start.line_no}`,
     evidence: inferred(`nginx saw the upstream close ${acc.diedCount} request(s) early ("upstream prematurely closed") that the app never finished, ` +
       `and a new server process started ${secs} s after the last (${start.message}, ${start.file}:${start.line_no}) with no stop line before it`),
     died: acc.died, died_count: acc.diedCount, retried: [], retried_count: 0,
     blocker: null, blocker_evidence: null, blocker_candidates: [],
-    replaced_by: { pid: start.pid ?? start.worker_pid, time: iso(start.time_ms), source: `${start.file}:${start.line_no}` },
+    replaced_by: { pid: start.pid ?? start.worker_pid, time: isoUtc(start.time_ms), source: `${start.file}:${start.line_no}` },
   };
 }
 
@@ -218,10 +220,10 @@ export class StallTally {
       return {
         pid: blocker?.app_pid ?? app?.pid ?? g.pid,
         blocker: blocker ? refOf(blocker) : null,
-        blocker_app: app ? { method: app.method, path: app.path, elapsed_s: app.elapsed_ms === null ? null : app.elapsed_ms / 1000, source: `${app.file}:${app.line_no}` } : null,
-        blocker_elapsed_s: elapsed === null ? null : elapsed / 1000,
-        from: Number.isFinite(from) ? iso(from) : null,
-        to: iso(g.lastEndMs),
+        blocker_app: app ? { method: app.method, path: app.path, elapsed_s: msToSeconds(app.elapsed_ms), source: `${app.file}:${app.line_no}` } : null,
+        blocker_elapsed_s: msToSeconds(elapsed),
+        from: Number.isFinite(from) ? isoUtc(from) : null,
+        to: isoUtc(g.lastEndMs),
         victim_count: g.count,
         victims: g.victims,
       };

@@ -35,6 +35,7 @@ import { IncidentTally, StallTally } from './incidents.js';
 import { TimelineTally } from './timeline.js';
 import { buildRecommendations, buildGaps } from './advice.js';
 import { buildLbRecommendations } from './advice-lb.js';
+import { isoUtc, msToSeconds } from '../domain/units.js';
 
 export interface ReportOptions {
   readonly fromMs?: number | null;
@@ -72,7 +73,6 @@ export interface BuiltReport {
 const FAR = 8.64e15;
 /** Worker deaths and error lines are read this far around the requests' span: a death precedes the 502s it causes. */
 const EVENT_MARGIN_MS = 60_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 interface SkewRow { readonly app_skew_ms: number | null; readonly error_skew_ms: number | null }
 
@@ -212,7 +212,7 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
     request: (id) => requestById.get(id) as ReportRequestRow | undefined,
     app: (id) => appBlocker.get(id) as AppBlockerRow | undefined,
   });
-  const slowestHandlerS = slowest.ms === null ? null : slowest.ms / 1000;
+  const slowestHandlerS = msToSeconds(slowest.ms);
 
   let timeline: ReportModel['timeline'] = null;
   if (timelineTally) {
@@ -235,17 +235,17 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
 
   const model: ReportModel = {
     version: REPORT_VERSION,
-    generated_at: iso(opts.nowMs ?? Date.now()),
+    generated_at: isoUtc(opts.nowMs ?? Date.now()),
     window: {
-      from: from === null ? null : iso(from),
-      to: to === null ? null : iso(to),
+      from: isoUtc(from),
+      to: isoUtc(to),
       since_last: opts.sinceLast ? {
-        previous_report_at: mark ? iso(mark.created_ms) : null,
+        previous_report_at: mark ? isoUtc(mark.created_ms) : null,
         after_request_id: afterId,
         revised: mark ? readRevisions(db, mark, revisionId) : null,
       } : null,
-      first_end: hasRows ? iso(span.first_end_ms!) : null,
-      last_end: hasRows ? iso(span.last_end_ms!) : null,
+      first_end: hasRows ? isoUtc(span.first_end_ms!) : null,
+      last_end: hasRows ? isoUtc(span.last_end_ms!) : null,
     },
     totals: totals.result(),
     endpoints: endpoints.result(),

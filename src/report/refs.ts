@@ -2,8 +2,7 @@
 import type { ReportPassRow } from '../store/sql/report-requests.js';
 import { collapsePath } from './endpoints.js';
 import type { RequestRef } from './types.js';
-
-export const iso = (ms: number): string => new Date(ms).toISOString();
+import { isoUtc, msToSeconds } from '../domain/units.js';
 
 /** The request's duration as nginx measured it: $request_time, else end − start. */
 export function durationMs(r: ReportPassRow): number | null {
@@ -14,8 +13,8 @@ export function durationMs(r: ReportPassRow): number | null {
 export function refOf(r: ReportPassRow): RequestRef {
   const d = durationMs(r);
   return {
-    id: r.id, time: iso(r.end_ms), method: r.method, uri: r.uri, status: r.status, verdict: r.verdict,
-    duration_s: d === null ? null : d / 1000, source: `${r.file}:${r.line_no}`,
+    id: r.id, time: isoUtc(r.end_ms), method: r.method, uri: r.uri, status: r.status, verdict: r.verdict,
+    duration_s: msToSeconds(d), source: `${r.file}:${r.line_no}`,
   };
 }
 

@@ -8,6 +8,7 @@ import { stripControls } from '../output/rows.js';
 import type { ReportModel, RequestRef } from './types.js';
 import { formatTime, pct, secs, LISTED, levelCounts, supportNote, possibleRacesText, blockerUnknownText, changeText, restartText, incidentEventText, incidentEvidenceText } from './format.js';
 import { esc, renderStackedBars, renderLegend, ticks } from './svg.js';
+import { isoUtc, secondsToMs } from '../domain/units.js';
 
 export const VERDICT_COLORS: Readonly<Record<string, string>> = {
   ok: '#9aa5b1', app_error: '#d64545', client_abort: '#f0b429', proxy_timeout: '#8e44ad', worker_timeout: '#e66a1f',
@@ -164,11 +165,11 @@ function renderOverTime(m: ReportModel, zone: string): string {
   const ot = m.over_time;
   if (ot.buckets.length === 0) return '';
   const x0 = Date.parse(ot.buckets[0]!.start);
-  const size = ot.bucket_s * 1000;
+  const size = secondsToMs(ot.bucket_s);
   const xMax = Date.parse(ot.buckets[ot.buckets.length - 1]!.start) + size;
   const step = Math.max(1, Math.ceil(ot.buckets.length / 8));
   const xTicks = ot.buckets.filter((_, i) => i % step === 0).map((b) => Date.parse(b.start));
-  const label = (x: number) => formatTime(new Date(x).toISOString(), zone).slice(ot.bucket_s >= 86400 ? 0 : 11, ot.bucket_s >= 86400 ? 10 : 16);
+  const label = (x: number) => formatTime(isoUtc(x), zone).slice(ot.bucket_s >= 86400 ? 0 : 11, ot.bucket_s >= 86400 ? 10 : 16);
   const verdicts = VERDICTS.filter((v) => ot.buckets.some((b) => (b.counts[v.id] ?? 0) > 0)).map((v) => v.id);
   const layers = Object.keys(LAYER_COLORS).filter((l) => ot.buckets.some((b) => (b.failed_by_layer[l] ?? 0) > 0));
   const verdictChart = renderStackedBars({

@@ -7,15 +7,17 @@
  */
 import type { ReportPassRow } from '../store/sql/report-requests.js';
 import type { ReportWorkerEventRow } from '../store/sql/report-events.js';
-import { iso, refOf } from './refs.js';
+import { refOf } from './refs.js';
 import type { RequestRef, RestartWindow } from './types.js';
+import { isoUtc } from '../domain/units.js';
+import { WHOLE_SECOND_MS } from '../domain/time.js';
 
 /** A stop with no start within this long is not a restart (the server was stopped). */
 const MAX_RESTART_MS = 300_000;
 /** After the start line, workers take this long to boot and accept: refusals then are still the restart's. */
 const BOOT_GRACE_MS = 3_000;
 /** nginx may log a refusal a little before gunicorn's clock shows the signal (whole-second times). */
-const BEFORE_MS = 1_000;
+const BEFORE_MS = WHOLE_SECOND_MS;
 const CITED = 10;
 
 const STOP = (e: ReportWorkerEventRow) =>
@@ -74,8 +76,8 @@ export class RestartTally {
 
   result(): RestartWindow[] {
     return this.acc.map(({ w, count, byVerdict, refs }) => ({
-      from: iso(w.stop.time_ms),
-      to: iso(w.to - BOOT_GRACE_MS),
+      from: isoUtc(w.stop.time_ms),
+      to: isoUtc(w.to - BOOT_GRACE_MS),
       stop: { message: w.stop.message, source: `${w.stop.file}:${w.stop.line_no}` },
       start: { message: w.start.message, source: `${w.start.file}:${w.start.line_no}` },
       failed_count: count,

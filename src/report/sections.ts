@@ -9,12 +9,12 @@ import { VERDICTS, FLAGS } from '../domain/verdicts.js';
 import { STALL_SUPPORT, type VerdictEvidence } from '../domain/evidence.js';
 import type { ReportPassRow, ReportRequestRow } from '../store/sql/report-requests.js';
 import { DurationBins, clusterBins, histogramOf, inCluster, nameKnob, type Cluster } from './fingerprints.js';
-import { durationMs, endpointOf, iso, refOf } from './refs.js';
+import { durationMs, endpointOf, refOf } from './refs.js';
 import type { RequestRef, Totals, EndpointStat, Fingerprint, Histogram, WastedWork, OverTime } from './types.js';
+import { isoUtc, msToSeconds, secondsToMs, roundToMs } from '../domain/units.js';
 
 export const FAILED = new Set<string>(VERDICTS.filter((v) => v.failed).map((v) => v.id));
 const LAYER = new Map<string, string>(VERDICTS.map((v) => [v.id, v.layer]));
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export class TotalsTally {
   private n = 0;
@@ -167,7 +167,7 @@ export class FingerprintTally {
       verdict,
       durations: this.bins.get(verdict)!.count,
       clusters: piles.map(({ cluster: c, examples, agents, lbClientClosed, lbSaid }) => ({
-        center_s: c.centerS, low_s: c.lowS, high_s: c.highS, count: c.count, share: r3(c.share),
+        center_s: c.centerS, low_s: c.lowS, high_s: c.highS, count: c.count, share: roundToMs(c.share),
         knob: nameKnob(verdict, c.centerS), examples, user_agents: topAgents(agents),
         ...(lbClientClosed > 0 ? { lb_client_closed: { count: lbClientClosed, said: lbSaid! } } : {}),
       })),
@@ -208,7 +208,7 @@ export class WastedTally {
     this.byEndpoint.set(key, e);
     const worst = this.top[this.top.length - 1];
     if (this.top.length < 10 || ms > worst!.ms || (ms === worst!.ms && r.id < worst!.id)) {
-      this.top.push({ ms, id: r.id, ref: { ...refOf(r), wasted_s: ms / 1000 } });
+      this.top.push({ ms, id: r.id, ref: { ...refOf(r), wasted_s: msToSeconds(ms) } });
       this.top.sort((a, b) => b.ms - a.ms || a.id - b.id);
       if (this.top.length > 10) this.top.pop();
     }
@@ -217,9 +217,9 @@ export class WastedTally {
   result(): WastedWork {
     return {
       requests: this.requests,
-      total_s: this.totalMs / 1000,
+      total_s: msToSeconds(this.totalMs),
       top: this.top.map((t) => t.ref),
-      by_endpoint: [...this.byEndpoint.entries()].map(([endpoint, e]) => ({ endpoint, requests: e.requests, wasted_s: e.ms / 1000 }))
+      by_endpoint: [...this.byEndpoint.entries()].map(([endpoint, e]) => ({ endpoint, requests: e.requests, wasted_s: msToSeconds(e.ms) }))
         .sort((a, b) => b.wasted_s - a.wasted_s || a.endpoint.localeCompare(b.endpoint)).slice(0, 10),
     };
   }
@@ -286,7 +286,7 @@ export class SlowestHandler {
   /** seconds, or null when no handler of that endpoint completed (or it was past the cap) */
   ofEndpoint(endpoint: string): number | null {
     const ms = this.byEndpoint.get(endpoint);
-    return ms === undefined ? null : ms / 1000;
+    return ms === undefined ? null : msToSeconds(ms);
   }
 }
 
@@ -305,11 +305,11 @@ export class OverTimeTally {
   constructor(span: { firstMs: number; lastMs: number } | null, maxBuckets = 60, private readonly layerOf: (r: ReportPassRow) => string | null = () => null) {
     const first = span?.firstMs ?? 0;
     const last = span?.lastMs ?? 0;
-    const bucketS = span === null ? 60 : BUCKETS_S.find((b) => (last - first) / (b * 1000) < maxBuckets) ?? 86400;
-    this.size = bucketS * 1000;
+    const bucketS = span === null ? 60 : BUCKETS_S.find((b) => (last - first) / secondsToMs(b) < maxBuckets) ?? 86400;
+    this.size = secondsToMs(bucketS);
     this.base = Math.floor(first / this.size) * this.size;
     const n = span === null ? 0 : Math.floor((last - this.base) / this.size) + 1;
-    this.buckets = Array.from({ length: n }, (_, i) => ({ start: iso(this.base + i * this.size), counts: {}, failed_by_layer: {} }));
+    this.buckets = Array.from({ length: n }, (_, i) => ({ start: isoUtc(this.base + i * this.size), counts: {}, failed_by_layer: {} }));
   }
 
   add(r: ReportPassRow): void {
@@ -323,6 +323,6 @@ export class OverTimeTally {
   }
 
   result(): OverTime {
-    return { bucket_s: this.size / 1000, buckets: this.buckets };
+    return { bucket_s: msToSeconds(this.size), buckets: this.buckets };
   }
 }

@@ -4,6 +4,7 @@
  */
 export const esc = (s: string | number | null | undefined): string =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { roundToMs } from '../domain/units.js';
 
 export interface StackedBar {
   /** x position in data units */
@@ -77,6 +78,6 @@ export function ticks(min: number, max: number, n = 8): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw) ?? raw;
   const out: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + 1e-9; t += step) out.push(Math.round(t * 1000) / 1000);
+  for (let t = Math.ceil(min / step) * step; t <= max + 1e-9; t += step) out.push(roundToMs(t));
   return out;
 }

@@ -6,8 +6,9 @@
 import type { ReportPassRow } from '../store/sql/report-requests.js';
 import type { ReportWorkerEventRow, ReportErrorRow } from '../store/sql/report-events.js';
 import { FAILED } from './sections.js';
-import { durationMs, iso } from './refs.js';
+import { durationMs } from './refs.js';
 import type { TimelineEntry } from './types.js';
+import { isoUtc, msToSeconds } from '../domain/units.js';
 
 type Timed = TimelineEntry & { readonly ms: number };
 
@@ -23,8 +24,8 @@ export class TimelineTally {
     if (this.requests.length >= this.limit) return;
     const d = durationMs(r);
     this.requests.push({
-      ms: r.end_ms, time: iso(r.end_ms), layer: 'nginx',
-      what: `${r.status ?? '-'} ${r.method ?? ''} ${r.uri ?? ''} after ${d === null ? '?' : (d / 1000).toFixed(3)} s: ${r.verdict}${r.silent === 1 ? ' (silent)' : ''}`,
+      ms: r.end_ms, time: isoUtc(r.end_ms), layer: 'nginx',
+      what: `${r.status ?? '-'} ${r.method ?? ''} ${r.uri ?? ''} after ${d === null ? '?' : msToSeconds(d).toFixed(3)} s: ${r.verdict}${r.silent === 1 ? ' (silent)' : ''}`,
       source: `${r.file}:${r.line_no}`,
     });
   }
@@ -32,10 +33,10 @@ export class TimelineTally {
   result(errors: readonly ReportErrorRow[], events: readonly ReportWorkerEventRow[]): { entries: TimelineEntry[]; truncated: boolean } {
     const entries: Timed[] = [...this.requests];
     for (const e of errors) {
-      entries.push({ ms: e.time_ms, time: iso(e.time_ms), layer: 'nginx-error', what: `[${e.level}] ${e.message}`, source: `${e.file}:${e.line_no}` });
+      entries.push({ ms: e.time_ms, time: isoUtc(e.time_ms), layer: 'nginx-error', what: `[${e.level}] ${e.message}`, source: `${e.file}:${e.line_no}` });
     }
     for (const e of events) {
-      entries.push({ ms: e.time_ms, time: iso(e.time_ms), layer: 'gunicorn', what: e.message, source: `${e.file}:${e.line_no}` });
+      entries.push({ ms: e.time_ms, time: isoUtc(e.time_ms), layer: 'gunicorn', what: e.message, source: `${e.file}:${e.line_no}` });
     }
     entries.sort((a, b) => a.ms - b.ms || a.source.localeCompare(b.source));
     const truncated = errors.length + events.length + this.failed > this.limit;

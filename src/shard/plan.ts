@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../domain/errors.js';
 import type { ShardWindow } from './window.js';
+import { isoUtc } from '../domain/units.js';
 
 export interface Stack {
   readonly name: string;
@@ -74,7 +75,7 @@ export function stacksFromManifest(file: string): Stack[] {
 
 /** "20261204T000000Z" for a window's start: sorts as time, safe in a file name. */
 export function windowTag(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return isoUtc(ms).replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
 /** The windows a [from, to) window is cut into, `split` ms each (the last may be shorter). */

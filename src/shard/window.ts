@@ -6,6 +6,7 @@
  */
 import type { Db } from '../store/open.js';
 import { COUNT_LONGER_THAN_OVERLAP, TRIM_TO_WINDOW, type LongerThanOverlapRow } from '../store/sql/shard.js';
+import { msToSeconds } from '../domain/units.js';
 
 export interface ShardWindow {
   readonly fromMs: number;
@@ -38,6 +39,6 @@ export function trimToWindow(db: Db, w: ShardWindow): number {
 export function overlapWarning(db: Db, w: ShardWindow): string | null {
   const r = db.prepare(COUNT_LONGER_THAN_OVERLAP).get({ from: w.fromMs, to: w.toMs, overlap: w.overlapMs }) as LongerThanOverlapRow;
   if (r.n === 0) return null;
-  return `${r.n} request(s) lasted longer than the ${w.overlapMs / 1000} s overlap (the longest ${(r.longest_ms ?? 0) / 1000} s): ` +
-    `their evidence may lie outside this shard; run again with --overlap ${Math.ceil((r.longest_ms ?? 0) / 1000) + 1}s or more`;
+  return `${r.n} request(s) lasted longer than the ${msToSeconds(w.overlapMs)} s overlap (the longest ${msToSeconds(r.longest_ms ?? 0)} s): ` +
+    `their evidence may lie outside this shard; run again with --overlap ${Math.ceil(msToSeconds(r.longest_ms ?? 0)) + 1}s or more`;
 }

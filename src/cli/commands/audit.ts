@@ -18,6 +18,7 @@ import { loadChainSnapshot, saveChainSnapshot } from '../../audit/snapshot-store
 import { waitFrom, waitOption, withStore } from '../shared.js';
 import { parseTimeArg } from '../../domain/time-arg.js';
 import { localZone } from '../../domain/time.js';
+import { isoUtc } from '../../domain/units.js';
 
 interface AuditFlags {
   nginxConf?: string;
@@ -157,7 +158,7 @@ async function readBaseline(ref: BaselineRef, db: string, cwd: string): Promise<
       const which = ref.snapshot === 'latest' ? 'no chain snapshot' : `no chain snapshot #${ref.snapshot}`;
       return { ok: false, error: `--baseline db:${ref.snapshot}: ${db} has ${which}\n  fix: save one with \`droptrace audit … --db ${db}\` (without --baseline) from the deployed config` };
     }
-    return { ok: true, value: { label: `snapshot #${snap.id} of ${db} (${new Date(snap.taken_ms).toISOString()}, ${snap.inputs})`, rows: snap.rows } };
+    return { ok: true, value: { label: `snapshot #${snap.id} of ${db} (${isoUtc(snap.taken_ms)}, ${snap.inputs})`, rows: snap.rows } };
   }
   let text: string;
   try {
