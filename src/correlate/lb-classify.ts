@@ -71,20 +71,19 @@ export function classifyWithLb(l: LbPassRow, n: NginxForLbRow | null, method: st
   }
   // The pairing is exact when an id joined them, a rule when time, method and path did.
   const paired = (what: string): Support => (method === 'time_window' || method === null ? inferred(`${what} (the LB line matched by time window, method and path)`) : exact(`${what} (the LB line joined by ${method})`));
-  const nv = n.verdict as Verdict;
   // The LB's clock fired and nginx saw the LB leave (499), or was still working when the LB answered.
-  if (signal === 'lb_timeout' && (nv === 'client_abort' || n.status === 499 || nv === 'ok')) {
+  if (signal === 'lb_timeout' && (n.verdict === 'client_abort' || n.status === 499 || n.verdict === 'ok')) {
     const wasted = n.app_completed === 1 ? '; the handler still ran to completion' : '';
     return { verdict: 'lb_timeout', silent: true, keepaliveRace: false, explanation: `${lb}: its timeout fired first and it answered the client itself; nginx logged ${n.status ?? '-'} when the LB closed${wasted}`,
       support: paired(`${lb} and nginx logged ${n.status ?? '-'}`), flags: {} };
   }
-  if (signal === 'upstream_error' && !isFailed(nv)) {
+  if (signal === 'upstream_error' && !isFailed(n.verdict)) {
     return { verdict: 'lb_upstream_error', silent: true, keepaliveRace: false, explanation: `${lb}: its connection to nginx closed before the answer reached it, though nginx logged ${n.status ?? '-'}`,
       support: paired(`${lb} and nginx logged ${n.status ?? '-'}`), flags: {} };
   }
-  if (signal === 'client_gave_up' && nv === 'client_abort') {
-    return { verdict: nv, silent: n.silent === 1, keepaliveRace: false, explanation: `${n.explanation}; ${lb}: the client left the LB (the LB's clock had not fired)`,
+  if (signal === 'client_gave_up' && n.verdict === 'client_abort') {
+    return { verdict: n.verdict, silent: n.silent === 1, keepaliveRace: false, explanation: `${n.explanation}; ${lb}: the client left the LB (the LB's clock had not fired)`,
       support: paired(`nginx logged 499 and ${lb}: the client closed its connection to the LB`), flags: {} };
   }
-  return { verdict: nv, silent: n.silent === 1, keepaliveRace: false, explanation: `${n.explanation}; ${lb}`, support: null, flags: {} };
+  return { verdict: n.verdict, silent: n.silent === 1, keepaliveRace: false, explanation: `${n.explanation}; ${lb}`, support: null, flags: {} };
 }

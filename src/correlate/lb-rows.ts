@@ -1,4 +1,6 @@
 /** The rows the load balancer pass reads (store/sql/lb.ts SELECT_LB_FOR_PASS, SELECT_NGINX_FOR_LB). */
+import type { Verdict } from '../domain/verdicts.js';
+
 export interface LbPassRow {
   readonly id: number;
   readonly kind: 'alb' | 'elb' | 'gcp' | 'haproxy' | 'cloudflare';
@@ -26,7 +28,7 @@ export interface NginxForLbRow {
   readonly id: number;
   readonly start_ms: number | null;
   readonly end_ms: number;
-  readonly verdict: string;
+  readonly verdict: Verdict;
   readonly silent: number;
   readonly explanation: string;
   readonly app_completed: number | null;

@@ -12,6 +12,7 @@ import {
 import type { LbPassRow, NginxForLbRow } from './lb-rows.js';
 import { matchLbToNginx } from './lb-match.js';
 import { classifyWithLb } from './lb-classify.js';
+import { checkVerdict, type WithStoredVerdict } from '../domain/verdicts.js';
 
 export interface LbPassResult {
   readonly lbRequests: number;
@@ -30,7 +31,7 @@ export function correlateLb(db: Db, fromMs: number | null): LbPassResult | null 
   const from = fromMs === null ? -8.64e15 : fromMs - LB_MARGIN_MS;
   const lbs = db.prepare(SELECT_LB_FOR_PASS).all({ from }) as LbPassRow[];
   if (lbs.length === 0) return { lbRequests: 0, matched: 0, lbOnly: 0, skewMs: 0, note: 'load balancer: no new request' };
-  const ngx = db.prepare(SELECT_NGINX_FOR_LB).all({ from }) as NginxForLbRow[];
+  const ngx = (db.prepare(SELECT_NGINX_FOR_LB).all({ from }) as WithStoredVerdict<NginxForLbRow>[]).map(checkVerdict);
   const m = matchLbToNginx(lbs, ngx);
   const update = db.prepare(UPDATE_VERDICT_WITH_LB);
   const insert = db.prepare(INSERT_LB_ONLY_VERDICT);

@@ -4,7 +4,8 @@
  * by time must not give it one (the record belongs to a request the app did serve), and death
  * matching must not blame a worker for it.
  */
-import type { AccessRow, ErrorRow, StoredAttempt } from '../store/sweep-rows.js';
+import type { AccessRow, ErrorRow } from '../store/sweep-rows.js';
+import { readLoggedAttempts } from '../store/attempts.js';
 
 const REFUSED_KINDS = new Set(['upstream_refused', 'no_live_upstreams']);
 
@@ -23,12 +24,7 @@ export function allRefused(errorKinds: readonly string[]): boolean {
  */
 export function neverAccepted(a: AccessRow, errs: readonly ErrorRow[]): boolean {
   if (a.status !== 502 || !allRefused(errs.map((e) => e.kind))) return false;
-  if (a.attempts === null) return true;
-  let stored: StoredAttempt[];
-  try {
-    stored = JSON.parse(a.attempts) as StoredAttempt[];
-  } catch {
-    return true;
-  }
+  const stored = readLoggedAttempts(a.attempts);
+  if (stored === null) return true;
   return stored.every((x) => (x.status === null || x.status === 502) && x.header_ms === null);
 }

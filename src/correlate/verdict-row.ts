@@ -2,22 +2,14 @@
  * One nginx request's verdict row: the evidence the sweep gathered (its app records, error-log lines,
  * the worker deaths near its attempts) classified and laid out as request_verdicts stores it.
  */
-import type { AccessRow, ErrorRow, StoredAttempt } from '../store/sweep-rows.js';
+import type { AccessRow, ErrorRow } from '../store/sweep-rows.js';
 import type { VerdictRow } from '../store/verdicts/row.js';
 import type { AppMatch, AppOnNginxClock } from './match.js';
 import { assignDeaths, findDeathNear, type FailedAttemptEnd, type WorkerDeath } from './workers.js';
 import { classify, type AttemptTrace, type ProcessStart } from './classify.js';
 import { allRefused } from './refused.js';
 import { resolutionSlackMs } from '../domain/time.js';
-
-function parseAttempts(json: string | null): StoredAttempt[] | null {
-  if (json === null) return null;
-  try {
-    return JSON.parse(json) as StoredAttempt[];
-  } catch {
-    return null;
-  }
-}
+import { readLoggedAttempts, writeAttemptOutcomes, type AttemptOutcome, type AttemptOutcomeJson } from '../store/attempts.js';
 
 /**
  * How long after a 502 a new app-server process still counts as the restart of the worker that died with
@@ -37,7 +29,7 @@ export function firstStartAfter(starts: readonly ProcessStart[], from: number, w
 export function buildVerdictRow(
   a: AccessRow, start: number | null, app: AppMatch | null, errs: ErrorRow[], deaths: readonly WorkerDeath[], starts: readonly ProcessStart[] = [],
 ): VerdictRow {
-  const stored = parseAttempts(a.attempts);
+  const stored = readLoggedAttempts(a.attempts);
   const errorKinds = errs.map((e) => e.kind);
   const refused = allRefused(errorKinds);
   const slack = resolutionSlackMs(a.time_ms);
@@ -83,7 +75,7 @@ export function buildVerdictRow(
     worker_event_id: c.death?.eventId ?? null, worker_pid: c.death ? (c.death.inferred ? appPid : c.death.pid) : null, worker_event: c.death?.event ?? null,
     worker_time_ms: c.death?.time ?? null,
     error_ids: errs.length ? idsJson(null, errs, (e) => e.id) : null,
-    attempts: attempts ? attemptsJson(attempts) : null,
+    attempts: attempts ? writeAttemptOutcomes(attempts.map(outcomeJson)) : null,
     stalled_by: null, wasted_ms: wastedMs, explanation: c.explanation,
     keepalive_suspect: c.keepaliveSuspect ? 1 : 0, evidence_level: c.evidence.verdict.level, evidence: JSON.stringify(c.evidence),
   };
@@ -108,29 +100,12 @@ function idsJson<T>(first: number | null, rest: readonly T[], id: (x: T) => numb
   return `[${out}]`;
 }
 
-const outcome = (x: AttemptTrace): string =>
+const outcome = (x: AttemptTrace): AttemptOutcome =>
   x.death ? (x.death.cause === 'timeout' ? 'worker_timeout' : 'worker_crash') : x.status === null ? 'no_response' : x.status >= 500 ? 'failed' : 'answered';
 
-function attemptsJson(attempts: readonly AttemptTrace[]): string {
-  let out = '[';
-  for (let i = 0; i < attempts.length; i++) {
-    const x = attempts[i]!;
-    // The stored JSON is the ingest's own; anything else (a missing key, a string status) goes the slow, exact way.
-    if (!isNumberOrNull(x.status) || !isNumberOrNull(x.responseMs) || !(typeof x.addr === 'string' || x.addr === null)) return attemptsJsonSlow(attempts);
-    out += `${i > 0 ? ',' : ''}{"status":${num(x.status)},"addr":${x.addr === null ? 'null' : JSON.stringify(x.addr)},` +
-      `"response_ms":${num(x.responseMs)},"outcome":"${outcome(x)}","worker_pid":${num(x.death?.pid ?? null)},` +
-      `"worker_event_id":${num(x.death?.eventId ?? null)}}`;
-  }
-  return out + ']';
-}
-
-function attemptsJsonSlow(attempts: readonly AttemptTrace[]): string {
-  return JSON.stringify(attempts.map((x) => ({
+function outcomeJson(x: AttemptTrace): AttemptOutcomeJson {
+  return {
     status: x.status, addr: x.addr, response_ms: x.responseMs, outcome: outcome(x),
     worker_pid: x.death?.pid ?? null, worker_event_id: x.death?.eventId ?? null,
-  })));
+  };
 }
-
-const isNumberOrNull = (v: unknown): boolean => v === null || typeof v === 'number';
-/** As JSON.stringify writes a number or null (NaN and ±Infinity become null there too). */
-const num = (n: number | null): string => (n === null || !Number.isFinite(n) ? 'null' : String(n));

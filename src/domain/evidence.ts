@@ -4,6 +4,8 @@
  * (a rule over timing, status or matching, named), or `cannot_tell` (named: the variable or log line
  * that would tell). The NDJSON, the report and `trace` show the level.
  */
+import type { Flag } from './verdicts.js';
+
 export type EvidenceLevel = 'exact' | 'inferred' | 'cannot_tell';
 
 export interface Support {
@@ -22,7 +24,7 @@ export const cannotTell = (missing: string): Support => ({ level: 'cannot_tell',
 export interface VerdictEvidence {
   readonly verdict: Support;
   /** one entry per flag set on the request */
-  flags: { -readonly [K in 'silent' | 'wasted_work' | 'retried' | 'stalled' | 'keepalive_race']?: Support };
+  flags: { -readonly [K in Flag]?: Support };
 }
 
 /** "inferred: <rule>" / "cannot tell: needs <missing>" — one line for text renderers. */

@@ -21,6 +21,27 @@ export const VERDICTS = [
 export type Verdict = (typeof VERDICTS)[number]['id'];
 export const VERDICT_IDS: readonly Verdict[] = VERDICTS.map((v) => v.id);
 
+const KNOWN: ReadonlySet<string> = new Set(VERDICT_IDS);
+export const isVerdict = (v: unknown): v is Verdict => typeof v === 'string' && KNOWN.has(v);
+
+/**
+ * A verdict read back from the store, checked: the column is text, and a value this version does not
+ * know (a database correlated by another droptrace) must stop the reader, not be passed on as a verdict.
+ */
+export function toVerdict(v: unknown): Verdict {
+  if (isVerdict(v)) return v;
+  throw new Error(`the database holds the verdict ${JSON.stringify(v)}, which this droptrace does not know (correlated by another version?): run \`droptrace correlate --rebuild\` to judge its requests again`);
+}
+
+/** A row as SQLite gives it: its verdict column is text until toVerdict has checked it. */
+export type WithStoredVerdict<R extends { readonly verdict: Verdict | null }> = Omit<R, 'verdict'> & { readonly verdict: string | (null extends R['verdict'] ? null : never) };
+
+/** The row with its verdict checked (the row itself: a report reads a million of them). */
+export function checkVerdict<R extends { readonly verdict: Verdict | null }>(row: WithStoredVerdict<R>): R {
+  if (row.verdict !== null) toVerdict(row.verdict);
+  return row as unknown as R;
+}
+
 export const FLAGS = [
   { id: 'silent', meaning: 'It failed and the app logged no error for it.' },
   { id: 'wasted_work', meaning: 'The handler ran to completion after the client or nginx had given up.' },
@@ -30,5 +51,9 @@ export const FLAGS = [
 ] as const;
 
 export type Flag = (typeof FLAGS)[number]['id'];
+/** The flags' names, in table order: each is also a 0/1 column of request_verdicts of the same name. */
+export const FLAG_IDS: readonly Flag[] = FLAGS.map((f) => f.id);
+/** The flags as the rows of request_verdicts hold them: one 0/1 column each. */
+export type FlagColumns = { readonly [K in Flag]: number };
 
 export const isFailed = (v: Verdict): boolean => VERDICTS.find((x) => x.id === v)!.failed;

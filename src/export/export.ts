@@ -19,6 +19,7 @@ import { appendRows, openDuck, type Duck } from './duck.js';
 import { commitShardFiles, partName, removeStaleTemps, tempDirFor } from './commit.js';
 import { ownedRange } from '../shard/window.js';
 import type { ShardRecord } from '../shard/shard-file.js';
+import { namesWorkerDeath, readAttemptOutcomes, writeAttemptOutcomes, type AttemptOutcomeJson } from '../store/attempts.js';
 
 export interface ShardExport {
   readonly key: string;
@@ -48,10 +49,10 @@ type ExportRequestRow = RequestRow & {
  * (`worker_event_source`), so a fleet can find the death whichever shard owns it.
  */
 function withDeathSources(db: Db, attempts: string | null): string | null {
-  if (attempts === null || !/"worker_event_id":\d/.test(attempts)) return attempts;
+  const list = namesWorkerDeath(attempts) ? readAttemptOutcomes(attempts) : null;
+  if (list === null) return attempts;
   const source = db.prepare(SELECT_SERVER_LOG_SOURCE);
-  const list = JSON.parse(attempts) as { worker_event_id?: number | null }[];
-  return JSON.stringify(list.map((a) => (a.worker_event_id == null ? a : { ...a, worker_event_source: source.get(a.worker_event_id) ?? null })));
+  return writeAttemptOutcomes(list.map((a) => (a.worker_event_id == null ? a : { ...a, worker_event_source: (source.get(a.worker_event_id) as AttemptOutcomeJson['worker_event_source']) ?? null })));
 }
 
 function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string, unknown>> {

@@ -18,6 +18,7 @@ import {
   SELECT_FLEET_FILES, SELECT_FLEET_DEATHS, SELECT_FLEET_CAPABILITIES, SELECT_FLEET_SKEWS, SELECT_FLEET_COVERED, INSERT_FILE, INSERT_ACCESS, INSERT_VERDICT, INSERT_LB_LINE,
   INSERT_SERVER_EVENT, INSERT_ERROR_LINE, INSERT_APP_BLOCKER, INSERT_SKEWS, INSERT_FLEET_MARK,
 } from '../store/sql/fleet.js';
+import { readAttemptOutcomes, writeAttemptOutcomes } from '../store/attempts.js';
 
 export interface FleetReportOptions extends Pick<ReportOptions, 'fromMs' | 'toMs' | 'sinceLast' | 'nowMs' | 'onStage'> {
   /** where the --since-last marks are kept (default: the dataset itself) */
@@ -129,9 +130,9 @@ export async function buildFleetReport(dir: string, opts: FleetReportOptions = {
 /** The named parameters a statement takes, from the row (better-sqlite3 refuses unknown keys in strict binding). */
 /** An attempt's worker death: its shard-local id replaced by the fleet's, found by file:line (export.ts). */
 function withFleetDeathIds(attempts: string | null, stack: string, deaths: ReadonlyMap<string, number>): string | null {
-  if (attempts === null || !attempts.includes('worker_event_source')) return attempts;
-  const list = JSON.parse(attempts) as { worker_event_id?: number | null; worker_event_source?: { file: string; line: number } | null }[];
-  return JSON.stringify(list.map(({ worker_event_source: src, ...a }) =>
+  const list = attempts !== null && attempts.includes('worker_event_source') ? readAttemptOutcomes(attempts) : null;
+  if (list === null) return attempts;
+  return writeAttemptOutcomes(list.map(({ worker_event_source: src, ...a }) =>
     src == null ? a : { ...a, worker_event_id: deaths.get(`${stack}\0${src.file}\0${src.line}`) ?? null }));
 }
 

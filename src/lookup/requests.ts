@@ -5,10 +5,11 @@
  */
 import type { Db } from '../store/open.js';
 import { SELECT_REQUESTS } from '../store/sql/requests.js';
-import { VERDICTS, type Verdict, type Flag } from '../domain/verdicts.js';
+import { VERDICTS, FLAG_IDS, checkVerdict, type Verdict, type Flag, type WithStoredVerdict, type FlagColumns } from '../domain/verdicts.js';
+import { withStall, type Support, type VerdictEvidence } from '../domain/evidence.js';
 import { isoUtc, msToSeconds } from '../domain/units.js';
 import { WHOLE_SECOND_MS, isWholeSecond } from '../domain/time.js';
-import { withStall, type Support, type VerdictEvidence } from '../domain/evidence.js';
+import { readAttemptOutcomes } from '../store/attempts.js';
 
 export interface RequestFilter {
   readonly verdict?: Verdict | null;
@@ -23,7 +24,7 @@ export interface RequestFilter {
 }
 
 /** What `--flag` accepts: every flag, and the keep-alive suspects the logs cannot confirm. */
-export const REQUEST_FLAG_FILTERS = ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race', 'keepalive_race_possible'] as const;
+export const REQUEST_FLAG_FILTERS: readonly (Flag | 'keepalive_race_possible')[] = [...FLAG_IDS, 'keepalive_race_possible'];
 
 /** The evidence of a request as exported: null for rows correlated before evidence was recorded. */
 export interface RequestEvidence {
@@ -102,11 +103,10 @@ function appServerOf(json: string | null): AppServerAnswer | null {
   };
 }
 
-export interface RequestRow {
+export interface RequestRow extends FlagColumns {
   id: number; start_ms: number | null; end_ms: number; method: string | null; uri: string | null; path: string | null;
   status: number | null; request_id: string | null; request_time_ms: number | null; logged_attempts: string | null;
-  attempt_outcomes: string | null; verdict: Verdict; silent: number; wasted_work: number; retried: number; stalled: number;
-  keepalive_race: number; app_id: number | null; app_status: number | null; app_elapsed_ms: number | null; app_pid: number | null;
+  attempt_outcomes: string | null; verdict: Verdict; app_id: number | null; app_status: number | null; app_elapsed_ms: number | null; app_pid: number | null;
   app_completed: number | null; app_match: string | null; app_confidence: number | null; app_end_ms: number | null;
   worker_pid: number | null; worker_event: string | null; worker_time_ms: number | null; stalled_by: number | null;
   wasted_ms: number | null; explanation: string; remote_addr: string | null; host: string | null; file: string; line_no: number;
@@ -123,17 +123,17 @@ export function* iterateRequests(db: Db, f: RequestFilter = {}): Generator<Reque
 }
 
 /** The rows under the contract's records, in end order (a merge over shards orders by their end_ms). */
-export function iterateRequestRows(db: Db, f: RequestFilter = {}): IterableIterator<RequestRow> {
+export function* iterateRequestRows(db: Db, f: RequestFilter = {}): Generator<RequestRow> {
   const stmt = db.prepare(SELECT_REQUESTS);
   const params = {
     from: f.fromMs ?? -8.64e15, to: f.toMs ?? 8.64e15, verdict: f.verdict ?? null,
     failed: f.failed ? 1 : 0, failed_verdicts: FAILED_VERDICTS, silent: f.silent ? 1 : 0, flag: f.flag ?? null,
   };
-  return stmt.iterate(params) as IterableIterator<RequestRow>;
+  for (const r of stmt.iterate(params) as IterableIterator<WithStoredVerdict<RequestRow>>) yield checkVerdict(r);
 }
 
 export function toRecord(r: RequestRow): RequestRecord {
-  const outcomes = r.attempt_outcomes ? (JSON.parse(r.attempt_outcomes) as { status: number | null; addr: string | null; response_ms: number | null; outcome: string; worker_pid: number | null }[]) : null;
+  const outcomes = readAttemptOutcomes(r.attempt_outcomes);
   const errors = r.error_log ? (JSON.parse(r.error_log) as { level: string; kind: string; message: string }[]) : [];
   return {
     id: r.id,
@@ -193,7 +193,7 @@ function estimateEnd(r: RequestRow): number {
 
 /** The flat row `--format table|csv` prints. */
 export function flattenRequest(r: RequestRecord): Record<string, unknown> {
-  const flags = (['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'] as const).filter((k) => r[k]).join(',');
+  const flags = FLAG_IDS.filter((k) => r[k]).join(',');
   return {
     end: r.end, method: r.method, uri: r.uri, status: r.status, request_time_s: r.request_time_s, verdict: r.verdict, flags,
     app_status: r.app?.status ?? null, app_elapsed_s: r.app?.elapsed_s ?? null, worker_pid: r.worker?.pid ?? r.app?.pid ?? null,

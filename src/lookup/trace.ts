@@ -7,6 +7,8 @@ import type { Db } from '../store/open.js';
 import { describeSupport, withStall, type Support, type VerdictEvidence } from '../domain/evidence.js';
 import { FIND_BY_ID, FIND_BY_REQUEST_ID, FIND_BY_URI, TRACE_LIST, TRACE_ACCESS, TRACE_APP, TRACE_ERRORS, TRACE_LB, TRACE_LB_ONLY, TRACE_WORKER, TRACE_WORKER_EVENT } from '../store/sql/trace.js';
 import { isoUtc, msToSeconds } from '../domain/units.js';
+import { FLAG_IDS, toVerdict, type Verdict } from '../domain/verdicts.js';
+import { readAttemptOutcomes } from '../store/attempts.js';
 
 export interface TraceEvent {
   readonly time: string | null;
@@ -18,7 +20,7 @@ export interface TraceEvent {
 export interface RequestTrace {
   readonly id: number;
   readonly uri: string | null;
-  readonly verdict: string | null;
+  readonly verdict: Verdict | null;
   readonly flags: string[];
   readonly explanation: string | null;
   readonly match: string | null;
@@ -53,7 +55,7 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
   const src = (r: Any) => `${r.file}:${r.line_no}`;
   if (lb) events.push(...lbEvents(lb, src(lb)));
   if (id < 0) {
-    return { id, uri: a.uri, verdict: a.verdict, flags: flagsOf(a), explanation: a.explanation, match: null,
+    return { id, uri: a.uri, verdict: storedVerdict(a.verdict), flags: flagsOf(a), explanation: a.explanation, match: null,
       evidence: withStall(a.evidence ? JSON.parse(a.evidence) : null, a.stalled === 1), keepalive_race_possible: false, events };
   }
   if (a.start_ms !== null && a.start_ms !== undefined) {
@@ -86,7 +88,7 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
       }
     }
   }
-  const attempts = a.attempt_outcomes ? (JSON.parse(a.attempt_outcomes) as Any[]).map((x) => `${x.status ?? '-'}@${x.addr ?? '?'} ${x.outcome}`).join(', ') : '';
+  const attempts = (readAttemptOutcomes(a.attempt_outcomes) ?? []).map((x) => `${x.status ?? '-'}@${x.addr ?? '?'} ${x.outcome}`).join(', ');
   events.push({
     time: isoUtc(a.time_ms), layer: 'nginx',
     what: `logged ${a.status} after ${a.request_time_ms !== null ? msToSeconds(a.request_time_ms).toFixed(3) + ' s' : '? s'}${attempts ? `; attempts: ${attempts}` : ''}`,
@@ -95,7 +97,7 @@ export function traceRequest(db: Db, id: number): RequestTrace | null {
   events.sort((x, y) => (x.time ?? '').localeCompare(y.time ?? ''));
   const flags = flagsOf(a);
   return {
-    id, uri: a.uri, verdict: a.verdict ?? null, flags, explanation: a.explanation ?? null,
+    id, uri: a.uri, verdict: storedVerdict(a.verdict), flags, explanation: a.explanation ?? null,
     match: a.app_match ? `${a.app_match} (confidence ${a.app_confidence})` : null,
     evidence: withStall(a.evidence ? JSON.parse(a.evidence) : null, a.stalled === 1),
     keepalive_race_possible: a.keepalive_suspect === 1,
@@ -110,7 +112,10 @@ export function renderMatchList(db: Db, ids: readonly number[], traced: number, 
   return stripControls([head, ...rows.map((r) => `  #${r.id}  ${isoUtc(r.time_ms) ?? '(no time)'}  ${r.status ?? '-'} ${r.method ?? ''} ${r.uri ?? ''}  ${r.verdict ?? '(not correlated)'}  ${r.file}:${r.line_no}`)].join('\n') + '\n');
 }
 
-const flagsOf = (a: Any): string[] => ['silent', 'wasted_work', 'retried', 'stalled', 'keepalive_race'].filter((k) => a[k] === 1);
+/** A verdict column that may be empty (a request not correlated yet), checked. */
+const storedVerdict = (v: unknown): Verdict | null => (v === null || v === undefined ? null : toVerdict(v));
+
+const flagsOf = (a: Any): string[] => FLAG_IDS.filter((k) => a[k] === 1);
 
 /** The LB's line as two events: when it received the request (where logged) and what it logged at the end. */
 function lbEvents(l: Any, source: string): TraceEvent[] {

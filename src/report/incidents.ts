@@ -13,11 +13,11 @@ import type { RequestRef, WorkerIncident, Stall } from './types.js';
 import { exact, inferred, cannotTell } from '../domain/evidence.js';
 import { isoUtc, msToSeconds } from '../domain/units.js';
 import { WHOLE_SECOND_MS } from '../domain/time.js';
+import { namesWorkerDeath, readAttemptOutcomes } from '../store/attempts.js';
 
 /** Requests cited per incident (died, retried); the counts beside them are exact. */
 const CITED = 200;
 
-interface AttemptJson { status: number | null; addr: string | null; outcome: string; worker_pid: number | null; worker_event_id: number | null }
 
 interface IncidentAcc {
   readonly ev: ReportWorkerEventRow;
@@ -83,8 +83,8 @@ export class IncidentTally {
       if (diedIn.died.length < CITED) diedIn.died.push(refOf(r));
     }
     // An attempt that died on a worker and was followed by another: nginx retried it elsewhere.
-    if (r.attempts !== null && r.attempts.includes('"worker_event_id":') && /"worker_event_id":\d/.test(r.attempts)) {
-      const att = JSON.parse(r.attempts) as AttemptJson[];
+    const att = namesWorkerDeath(r.attempts) ? readAttemptOutcomes(r.attempts) : null;
+    if (att !== null) {
       // One entry per request and death: the correlation may tie the instant failures that follow
       // (the next server refusing, "no live upstreams") to the same death; the first retry is the one.
       const seen = new Set<IncidentAcc>();

@@ -24,7 +24,7 @@ import {
   type ReportFileRow, type AccessCapabilityRow, type ErrorCapabilityRow, type AppCapabilityRow, type ServerCapabilityRow,
 } from '../store/sql/report-inputs.js';
 import { SELECT_LAST_MARK, SELECT_NEWEST_REVISION, INSERT_MARK, DELETE_LISTED_REVISIONS, type ReportMarkRow } from '../store/sql/report-marks.js';
-import { readRevisions } from './revisions.js';
+import { readRevisions, readReportRequest } from './revisions.js';
 import { REPORT_VERSION, type ReportModel, type ReportModel as Report, type Fingerprint, type FingerprintCluster } from './types.js';
 import { lbClearedOf } from './fingerprints.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
@@ -36,6 +36,7 @@ import { TimelineTally } from './timeline.js';
 import { buildRecommendations, buildGaps } from './advice.js';
 import { buildLbRecommendations } from './advice-lb.js';
 import { isoUtc, msToSeconds } from '../domain/units.js';
+import { toVerdict, checkVerdict, type WithStoredVerdict } from '../domain/verdicts.js';
 
 export interface ReportOptions {
   readonly fromMs?: number | null;
@@ -126,9 +127,10 @@ function* passRows(db: Db, window: object, fileNames: ReadonlyMap<number, string
   const row = {} as { -readonly [K in keyof ReportPassRow]: ReportPassRow[K] };
   const stmt = db.prepare(SELECT_REPORT_PASS).raw(true);
   for (const t of stmt.iterate(window) as IterableIterator<ReportPassTuple>) {
-    [row.id, row.start_ms, row.end_ms, row.method, row.uri, row.path, row.status, row.request_time_ms, row.verdict,
+    [row.id, row.start_ms, row.end_ms, row.method, row.uri, row.path, row.status, row.request_time_ms, ,
       row.silent, row.wasted_work, row.retried, row.stalled, row.keepalive_race, row.app_pid, row.app_elapsed_ms,
       row.app_completed, row.worker_event_id, row.attempts, row.stalled_by, row.wasted_ms] = t;
+    row.verdict = toVerdict(t[8]);
     row.file = fileNames.get(t[21]) ?? `file ${t[21]}`;
     row.line_no = t[22];
     row.keepalive_suspect = t[23];
@@ -195,8 +197,8 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
   stage('finding fingerprints, incidents and stalls');
   const piled = fingerprintTally.clusters();
   if (piled.length > 0) {
-    for (const r of db.prepare(SELECT_REPORT_REQUESTS_OF_VERDICTS).iterate({ ...window, verdicts: JSON.stringify(piled) }) as IterableIterator<ReportRequestRow>) {
-      fingerprintTally.addMember(r);
+    for (const r of db.prepare(SELECT_REPORT_REQUESTS_OF_VERDICTS).iterate({ ...window, verdicts: JSON.stringify(piled) }) as IterableIterator<WithStoredVerdict<ReportRequestRow>>) {
+      fingerprintTally.addMember(checkVerdict(r));
     }
   }
   const settings = loadChainSettings(db);
@@ -209,7 +211,7 @@ export function buildReportModel(db: Db, opts: ReportOptions = {}): BuiltReport 
   const requestById = db.prepare(SELECT_REPORT_REQUEST);
   const appBlocker = db.prepare(SELECT_APP_BLOCKER);
   const stalls = stallTally.result({
-    request: (id) => requestById.get(id) as ReportRequestRow | undefined,
+    request: (id) => readReportRequest(requestById, id),
     app: (id) => appBlocker.get(id) as AppBlockerRow | undefined,
   });
   const slowestHandlerS = msToSeconds(slowest.ms);

@@ -5,7 +5,7 @@
  * never by how many requests there were. No SQL here; tests feed them rows.
  */
 import { lbSignal, LB_VENDOR } from '../domain/lb-signal.js';
-import { VERDICTS, FLAGS } from '../domain/verdicts.js';
+import { VERDICTS, FLAGS, type Verdict } from '../domain/verdicts.js';
 import { STALL_SUPPORT, type VerdictEvidence } from '../domain/evidence.js';
 import type { ReportPassRow, ReportRequestRow } from '../store/sql/report-requests.js';
 import { DurationBins, clusterBins, histogramOf, inCluster, nameKnob, type Cluster } from './fingerprints.js';
@@ -127,8 +127,8 @@ interface PileAcc { readonly cluster: Cluster; readonly examples: RequestRef[]; 
  * requests again (in the same order) to collect each pile's first examples and commonest agents.
  */
 export class FingerprintTally {
-  private readonly bins = new Map<string, DurationBins>(VERDICTS.filter((v) => v.failed).map((v) => [v.id, new DurationBins()]));
-  private piles: Map<string, PileAcc[]> | null = null;
+  private readonly bins = new Map<Verdict, DurationBins>(VERDICTS.filter((v) => v.failed).map((v) => [v.id, new DurationBins()]));
+  private piles: Map<Verdict, PileAcc[]> | null = null;
 
   add(r: ReportPassRow): void {
     const d = durationMs(r);
@@ -136,7 +136,7 @@ export class FingerprintTally {
   }
 
   /** The piles found by the first pass; the verdicts whose requests the second pass needs. */
-  clusters(): string[] {
+  clusters(): Verdict[] {
     this.piles = new Map();
     for (const [verdict, b] of this.bins) {
       if (b.count === 0) continue;
@@ -254,7 +254,7 @@ export class RaceTally {
 export class LbVerdictTally {
   count = 0;
   readonly requests: RequestRef[] = [];
-  constructor(private readonly verdict: string) {}
+  constructor(private readonly verdict: Verdict) {}
 
   add(r: ReportPassRow): void {
     if (r.verdict !== this.verdict) return;

@@ -6,6 +6,7 @@
 import type { DirectiveMatch, TimeoutChange } from './chain-history.js';
 import type { Support } from '../domain/evidence.js';
 import type { ChainModel } from './chain-model.js';
+import { type Verdict } from '../domain/verdicts.js';
 
 export const REPORT_VERSION = 1;
 
@@ -17,7 +18,7 @@ export interface RequestRef {
   readonly method: string | null;
   readonly uri: string | null;
   readonly status: number | null;
-  readonly verdict: string;
+  readonly verdict: Verdict;
   readonly duration_s: number | null;
   /** file:line of the access-log line */
   readonly source: string;
@@ -87,7 +88,7 @@ export interface FingerprintCluster {
 }
 
 export interface Fingerprint {
-  readonly verdict: string;
+  readonly verdict: Verdict;
   /** requests of this verdict with a known duration */
   readonly durations: number;
   readonly clusters: readonly FingerprintCluster[];
@@ -228,9 +229,9 @@ export interface InputFile {
 export interface Revisions {
   readonly count: number;
   /** verdict then → verdict now, most first */
-  readonly changes: readonly { readonly from: string; readonly to: string; readonly count: number }[];
+  readonly changes: readonly { readonly from: Verdict; readonly to: Verdict; readonly count: number }[];
   /** the first ten by request id */
-  readonly requests: readonly (RequestRef & { readonly previous_verdict: string })[];
+  readonly requests: readonly (RequestRef & { readonly previous_verdict: Verdict })[];
 }
 
 export interface ReportModel {
@@ -278,7 +279,7 @@ export interface ReportModel {
 export interface ChainSection {
   readonly snapshots: number;
   /** The configured clock behind each timeout fingerprint that matches one */
-  readonly directives: readonly { readonly verdict: string; readonly center_s: number; readonly directive: string; readonly match: DirectiveMatch }[];
+  readonly directives: readonly { readonly verdict: Verdict; readonly center_s: number; readonly directive: string; readonly match: DirectiveMatch }[];
   /** Clocks that changed between snapshots, with the failure rate before and after */
   readonly changes: readonly TimeoutChange[];
 }

@@ -50,12 +50,3 @@ export interface WorkerEventRow {
   readonly exit_code: number | null;
   readonly message: string;
 }
-
-export interface StoredAttempt {
-  readonly addr: string | null;
-  readonly status: number | null;
-  readonly connect_ms: number | null;
-  readonly header_ms: number | null;
-  readonly response_ms: number | null;
-  readonly group: number;
-}

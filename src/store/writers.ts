@@ -3,7 +3,7 @@
  * Called inside the ingest's batch transactions; nothing here commits.
  */
 import type { Statement } from 'better-sqlite3';
-import type { NginxAccessRecord, UpstreamAttempt } from '../../parsers/nginx-access/record.js';
+import type { NginxAccessRecord } from '../../parsers/nginx-access/record.js';
 import type { NginxErrorRecord } from '../../parsers/nginx-error/record.js';
 import type { ServerLogRecord } from '../../parsers/gunicorn/record.js';
 import type { AppRequestRecord } from '../../parsers/app/record.js';
@@ -11,6 +11,7 @@ import type { LbRecord } from '../../parsers/load-balancer/record.js';
 import { INSERT_LB } from './sql/lb.js';
 import type { Db } from './open.js';
 import type { LogTable } from './sql/schema.js';
+import { writeLoggedAttempts } from './attempts.js';
 
 /** Where a row came from: every stored row carries it, so every finding can cite file:line. */
 export interface Provenance {
@@ -35,25 +36,6 @@ export interface Writers {
   /** Removes whatever was stored for one line (a partial last line that has since grown). */
   forgetLine(fileId: number, lineNo: number): void;
 }
-
-/**
- * The attempts column: `[{addr,status,connect_ms,header_ms,response_ms,group}]`, byte for byte what
- * JSON.stringify of those objects gives, written directly (one per access row: mapping to objects
- * and stringifying them was 5% of an ingest).
- */
-export function attemptsToJson(attempts: readonly UpstreamAttempt[]): string {
-  let out = '[';
-  for (let i = 0; i < attempts.length; i++) {
-    const a = attempts[i]!;
-    out += `${i > 0 ? ',' : ''}{"addr":${a.addr === null ? 'null' : JSON.stringify(a.addr)},"status":${jsonNumber(a.status)},` +
-      `"connect_ms":${jsonNumber(a.connectTime)},"header_ms":${jsonNumber(a.headerTime)},` +
-      `"response_ms":${jsonNumber(a.responseTime)},"group":${jsonNumber(a.group)}}`;
-  }
-  return out + ']';
-}
-
-/** As JSON.stringify writes a number (or null); NaN and ±Infinity become null there too. */
-const jsonNumber = (n: number | null): string => (n === null || !Number.isFinite(n) ? 'null' : String(n));
 
 /** Any own key: without allocating the key list. */
 function hasKeys(o: Readonly<Record<string, string>>): boolean {
@@ -96,7 +78,7 @@ export function createWriters(db: Db): Writers {
           access.run(at.fileId, at.lineNo, at.offset, at.pattern, r.time, r.timeText, r.remoteAddr, r.remoteUser,
             r.request, r.method, r.uri, r.path, r.query, r.protocol, r.requestJunk ? 1 : 0, r.status,
             r.bodyBytesSent, r.bytesSent, r.requestLength, r.referer, r.userAgent, r.forwardedFor, r.host,
-            r.requestTime, attempts ? attemptsToJson(attempts) : null, attempts ? attempts.length : null,
+            r.requestTime, attempts ? writeLoggedAttempts(attempts) : null, attempts ? attempts.length : null,
             last ? last.status : null, r.requestId, r.connection, r.connectionRequests, b(r.pipelined),
             hasKeys(r.extra) ? JSON.stringify(r.extra) : null);
           return;

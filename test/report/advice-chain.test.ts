@@ -13,8 +13,9 @@ import { findRestartWindows } from '../../src/report/restarts.js';
 import type { StoredChainSetting } from '../../src/store/sql/chain.js';
 import type { ReportWorkerEventRow } from '../../src/store/sql/report-events.js';
 import type { Fingerprint, RequestRef, WorkerIncident, RestartWindow } from '../../src/report/types.js';
+import { type Verdict } from '../../src/domain/verdicts.js';
 
-const ref = (id: number, uri: string, status: number, verdict: string, d: number | null = 1): RequestRef =>
+const ref = (id: number, uri: string, status: number, verdict: Verdict, d: number | null = 1): RequestRef =>
   ({ id, time: '2026-01-01T00:00:00.000Z', method: 'GET', uri, status, verdict, duration_s: d, source: `access.log:${id}` });
 const noFacts = { gunicorn_lines: 0, uvicorn_lines: 0, gunicorn_version: null, worker_class: null, boots: 0 };
 const uvicornWorkerLogs = { gunicorn_lines: 20, uvicorn_lines: 4, gunicorn_version: '20.1.0', worker_class: 'uvicorn.workers.UvicornWorker', boots: 2 };
@@ -36,7 +37,7 @@ const incident = (over: Partial<WorkerIncident> = {}): WorkerIncident => ({
   died: [ref(1, '/block', 502, 'worker_timeout', 3.2)], died_count: 1, retried: [], retried_count: 0,
   blocker: { request: ref(1, '/block', 502, 'worker_timeout', 3.2), why: 'started 3.2 s before' }, blocker_evidence: null, blocker_candidates: [], replaced_by: null, ...over,
 });
-const pile = (verdict: string, center: number, uri = '/api/report/1'): Fingerprint => ({
+const pile = (verdict: Verdict, center: number, uri = '/api/report/1'): Fingerprint => ({
   verdict, durations: 5, clusters: [{ center_s: center, low_s: center, high_s: center + 0.01, count: 5, share: 1, knob: nameKnob(verdict, center),
     examples: [ref(2, uri, verdict === 'client_abort' ? 499 : 504, verdict, center)], user_agents: [{ agent: 'cron/1', count: 5 }] }],
 });

@@ -20,13 +20,7 @@ import { parseTimeArg } from '../../domain/time-arg.js';
 import { localZone } from '../../domain/time.js';
 import { isoUtc } from '../../domain/units.js';
 
-interface AuditFlags {
-  nginxConf?: string;
-  gunicornConf?: string;
-  cmd?: string;
-  lbIdleTimeout?: string;
-  lbProvider?: LbProvider;
-  haproxyConf?: string;
+interface AuditFlags extends AuditInputFlags {
   clientTimeout?: string;
   format: AuditFormat;
   db?: string;
@@ -37,24 +31,20 @@ interface AuditFlags {
   wait?: string;
 }
 
-/** The process as a CliIO, for callers that register without one. */
-export function processIO(): CliIO {
-  return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-    cwd: process.cwd(),
-    setExitCode: (code) => {
-      if (code > Number(process.exitCode ?? 0)) process.exitCode = code;
-    },
-  };
-}
-
 export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The options addAuditInputOptions adds, as commander hands them over. */
+export interface AuditInputFlags {
+  nginxConf?: string;
+  gunicornConf?: string;
+  cmd?: string;
+  lbIdleTimeout?: string;
+  lbProvider?: LbProvider;
+  haproxyConf?: string;
 }
 
 export function addAuditInputOptions(cmd: Command): Command {
@@ -67,7 +57,7 @@ export function addAuditInputOptions(cmd: Command): Command {
     .option('--haproxy-conf <file>', "haproxy.cfg of the HAProxy in front of nginx: its timeouts per defaults/frontend/backend");
 }
 
-export function registerAuditCommand(program: Command, io: CliIO = processIO()): void {
+export function registerAuditCommand(program: Command, io: CliIO): void {
   waitOption(addAuditInputOptions(program.command('audit').description("audit the timeout chain: which layer's clock fires first, per nginx location"))
     .option('--client-timeout <dur>', "the client's own timeout")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
@@ -123,7 +113,7 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO()):
         const takenMs = flags.at !== undefined ? parseTimeArg(flags.at, localZone(), '--at') : Date.now();
         const inputs = [flags.nginxConf && `nginx: ${flags.nginxConf}`, flags.gunicornConf && `gunicorn.conf: ${flags.gunicornConf}`, flags.cmd && `cmd: ${flags.cmd}`].filter(Boolean).join('; ');
         const id = await withStore(flags.db, { wait: waitFrom(flags, io) }, (db) => saveChainSnapshot(db, chainSnapshotRows(outcome.result), inputs, takenMs));
-        io.stderr.write(`saved chain snapshot #${id} (${new Date(takenMs).toISOString()}) to ${flags.db}\n`);
+        io.stderr.write(`saved chain snapshot #${id} (${isoUtc(takenMs)}) to ${flags.db}\n`);
       }
     });
 }

@@ -8,10 +8,9 @@ import { EXIT, type CliIO } from '../io.js';
 import { UsageError } from '../../domain/errors.js';
 import { runProbe, renderProbeJson, renderProbeText, realProbeDeps, describeExpectation, DEFAULT_MAX_BODY_BYTES } from '../../probe/index.js';
 import { durationSetting } from '../../audit/index.js';
-import { addAuditInputOptions, processIO, readAll } from './audit.js';
-import type { LbProvider } from '../../audit/haproxy-conf.js';
+import { addAuditInputOptions, readAll, type AuditInputFlags } from './audit.js';
 
-interface ProbeFlags {
+interface ProbeFlags extends AuditInputFlags {
   precision: string;
   max: string;
   maxRequests: string;
@@ -21,12 +20,6 @@ interface ProbeFlags {
   maxBody: string;
   expectAtLeast?: string;
   expectDropBy?: string;
-  nginxConf?: string;
-  gunicornConf?: string;
-  cmd?: string;
-  lbIdleTimeout?: string;
-  lbProvider?: LbProvider;
-  haproxyConf?: string;
 }
 
 function seconds(text: string, flag: string): number {
@@ -35,7 +28,7 @@ function seconds(text: string, flag: string): number {
   return d.value.seconds;
 }
 
-export function registerProbeCommand(program: Command, io: CliIO = processIO()): void {
+export function registerProbeCommand(program: Command, io: CliIO): void {
   addAuditInputOptions(
     program
       .command('probe')

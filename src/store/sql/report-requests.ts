@@ -15,6 +15,7 @@ const REPORT_REQUEST_FROM = `
   LEFT JOIN nginx_access a ON a.id = v.access_id
   LEFT JOIN lb_access l ON l.id = v.lb_id
   JOIN files f ON f.id = coalesce(a.file_id, l.file_id)`;
+import { type Verdict, type FlagColumns } from '../../domain/verdicts.js';
 
 // A request only the load balancer logged has access_id = −lb id: in every report without a since-last mark.
 const IN_WINDOW = 'v.end_ms >= @from AND v.end_ms < @to AND (v.access_id > @after_id OR (v.access_id < 0 AND @after_id = 0))';
@@ -74,7 +75,7 @@ export interface ReportSpanRow {
 }
 
 /** What the report's tallies read of a request (model.ts fills it from a ReportPassTuple). */
-export interface ReportPassRow {
+export interface ReportPassRow extends FlagColumns {
   readonly id: number;
   readonly start_ms: number | null;
   readonly end_ms: number;
@@ -83,12 +84,7 @@ export interface ReportPassRow {
   readonly path: string | null;
   readonly status: number | null;
   readonly request_time_ms: number | null;
-  readonly verdict: string;
-  readonly silent: number;
-  readonly wasted_work: number;
-  readonly retried: number;
-  readonly stalled: number;
-  readonly keepalive_race: number;
+  readonly verdict: Verdict;
   readonly app_pid: number | null;
   readonly app_elapsed_ms: number | null;
   readonly app_completed: number | null;

@@ -4,6 +4,11 @@
  * server's access line joined to it (app_server) and the provenance. Row type: RequestRow in
  * src/lookup/requests.ts.
  */
+import { FLAG_IDS } from '../../domain/verdicts.js';
+
+/** `--flag NAME`: each flag is a 0/1 column of request_verdicts named as in FLAGS. */
+const FLAG_FILTER = FLAG_IDS.map((f) => `(@flag = '${f}' AND v.${f} = 1)`).join(' OR ');
+
 export const SELECT_REQUESTS = `
   SELECT v.access_id AS id, v.start_ms, v.end_ms, coalesce(a.method, l.method) AS method, coalesce(a.uri, l.uri) AS uri,
          coalesce(a.path, l.path) AS path, coalesce(a.status, l.status) AS status, a.request_id,
@@ -31,8 +36,6 @@ export const SELECT_REQUESTS = `
   WHERE v.end_ms >= @from AND v.end_ms < @to AND (@verdict IS NULL OR v.verdict = @verdict)
     AND (@failed = 0 OR v.verdict IN (SELECT value FROM json_each(@failed_verdicts)))
     AND (@silent = 0 OR v.silent = 1)
-    AND (@flag IS NULL
-      OR (@flag = 'silent' AND v.silent = 1) OR (@flag = 'wasted_work' AND v.wasted_work = 1) OR (@flag = 'retried' AND v.retried = 1)
-      OR (@flag = 'stalled' AND v.stalled = 1) OR (@flag = 'keepalive_race' AND v.keepalive_race = 1)
+    AND (@flag IS NULL OR ${FLAG_FILTER}
       OR (@flag = 'keepalive_race_possible' AND v.keepalive_suspect = 1))
   ORDER BY v.end_ms, v.access_id`;

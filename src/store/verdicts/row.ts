@@ -2,17 +2,14 @@
  * The request_verdicts row as the store writes it: what correlate/verdict-row.ts builds and the
  * verdict writer (verdict-batch.ts, verdict-writer.ts) packs and inserts.
  */
+import { type FlagColumns, type Verdict } from '../../domain/verdicts.js';
+
 /** A request_verdicts row; the fields are its columns (store/sql/correlation.ts VERDICT_COLUMNS). */
-export interface VerdictRow {
+export interface VerdictRow extends FlagColumns {
   readonly access_id: number;
   readonly start_ms: number | null;
   readonly end_ms: number;
-  readonly verdict: string;
-  readonly silent: number;
-  readonly wasted_work: number;
-  readonly retried: number;
-  readonly stalled: number;
-  readonly keepalive_race: number;
+  readonly verdict: Verdict;
   readonly app_id: number | null;
   readonly app_ids: string | null;
   readonly app_match: string | null;
