@@ -3,6 +3,7 @@
  * pairs, absolute request URLs, and the vendors' "-" / "-1" for "none".
  */
 import { secondsToDuration, type DurationMs } from '../../src/domain/units.js';
+import { readIsoTime } from '../../src/domain/time.js';
 
 /**
  * Splits an AWS-style line: fields separated by one space, a field in double quotes may hold spaces
@@ -99,7 +100,6 @@ export function originForm(url: string): string {
 /** ISO 8601 with a Z or offset (AWS, GCP, Cloudflare) → epoch ms; anything else → null. */
 export function isoToMs(text: string | null | undefined): number | null {
   if (!text || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/.test(text)) return null;
-  // Date.parse keeps milliseconds only; AWS's microseconds are cut, as every other layer stores ms.
-  const t = Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
-  return Number.isFinite(t) ? t : null;
+  // AWS's microseconds are cut to milliseconds, as every other layer stores them.
+  return readIsoTime(text);
 }

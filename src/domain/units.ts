@@ -21,8 +21,11 @@ export const nanosToDuration = (ns: number): DurationMs => Math.round(ns / 1e6) 
 export const epochSecondsToEpochMs = (seconds: number): EpochMs => Math.round(seconds * 1000) as EpochMs;
 /** journald's `__REALTIME_TIMESTAMP` is epoch µs: cut to the millisecond, as a millisecond clock prints it. */
 export const epochMicrosToEpochMs = (us: number): EpochMs => Math.floor(us / 1000) as EpochMs;
-/** Cloudflare's `unixnano` timestamps: cut to the millisecond the same way. */
-export const epochNanosToEpochMs = (ns: number): EpochMs => Math.floor(ns / 1e6) as EpochMs;
+/**
+ * Cloudflare's `unixnano` timestamps: rounded, not cut. Past 2^53 a number holds epoch nanoseconds only
+ * to ~256 ns, so "…050000000" arrives as …049999872 and cutting would lose a millisecond.
+ */
+export const epochNanosToEpochMs = (ns: number): EpochMs => Math.round(ns / 1e6) as EpochMs;
 
 /** Seconds (a CLI or nginx.conf duration) → whole milliseconds, for timers and windows. */
 export const secondsToMs = (seconds: number): number => Math.round(seconds * 1000);
