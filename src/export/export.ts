@@ -20,6 +20,7 @@ import { commitShardFiles, partName, removeStaleTemps, tempDirFor } from './comm
 import { ownedRange } from '../shard/window.js';
 import type { ShardRecord } from '../shard/shard-file.js';
 import { namesWorkerDeath, readAttemptOutcomes, writeAttemptOutcomes, type AttemptOutcomeJson } from '../store/attempts.js';
+import { checkVerdict, type WithStoredVerdict } from '../domain/verdicts.js';
 
 export interface ShardExport {
   readonly key: string;
@@ -56,7 +57,8 @@ function withDeathSources(db: Db, attempts: string | null): string | null {
 }
 
 function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string, unknown>> {
-  for (const r of db.prepare(EXPORT_REQUESTS).iterate({ ...p, ...ALL_REQUESTS }) as IterableIterator<ExportRequestRow>) {
+  for (const raw of db.prepare(EXPORT_REQUESTS).iterate({ ...p, ...ALL_REQUESTS }) as IterableIterator<WithStoredVerdict<ExportRequestRow>>) {
+    const r = checkVerdict(raw);
     const rec = toRecord(r) as unknown as Record<string, unknown>;
     const contract: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(rec)) {

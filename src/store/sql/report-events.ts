@@ -2,6 +2,8 @@
  * The report's other layers in a time range: gunicorn's worker deaths (the incidents) and nginx's
  * error lines (the timeline). Row types: ReportWorkerEventRow, ReportErrorRow.
  */
+import type { WorkerEventRow } from '../sweep-rows.js';
+
 export const SELECT_REPORT_WORKER_EVENTS = `
   SELECT s.id, s.time_ms, s.event, s.pid, s.worker_pid, s.signal, s.exit_code, s.message, f.path AS file, s.line_no
   FROM server_log s JOIN files f ON f.id = s.file_id
@@ -9,15 +11,8 @@ export const SELECT_REPORT_WORKER_EVENTS = `
     AND s.time_ms >= @from AND s.time_ms < @to
   ORDER BY s.time_ms, s.id`;
 
-export interface ReportWorkerEventRow {
-  readonly id: number;
-  readonly time_ms: number;
-  readonly event: string;
-  readonly pid: number | null;
-  readonly worker_pid: number | null;
-  readonly signal: number | null;
-  readonly exit_code: number | null;
-  readonly message: string;
+/** A worker event as the sweep reads it, with its file's path. */
+export interface ReportWorkerEventRow extends WorkerEventRow {
   readonly file: string;
   readonly line_no: number;
 }
