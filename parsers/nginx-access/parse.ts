@@ -289,8 +289,8 @@ export function explainMismatch(c: CompiledFormat, line: string): ParseResult<ne
   const trimmed = line.trimStart();
   if (trimmed.startsWith('{') && !c.format.trimStart().startsWith('{')) {
     return reject(
-      'looks like a JSON access log (a log_format with escape=json): use the JSON format ' +
-        '(--format json, createNginxJsonAccessParser) instead of a text log_format',
+      'looks like a JSON access log (a log_format with escape=json): read it as JSON, not with a text log_format ' +
+        '(ingest without --log-format recognises JSON access lines; the library: createNginxJsonAccessParser)',
       0,
     );
   }
@@ -306,7 +306,7 @@ function presetHint(c: CompiledFormat, line: string): string {
   if (line.length > 64 * 1024) return '';
   for (const name of PRESET_NAMES as PresetName[]) {
     if (PRESETS[name] === c.format) continue;
-    if (resolveFormat(name, c.escape).regex.test(line)) return ` (the line matches the "${name}" preset: use --format ${name})`;
+    if (resolveFormat(name, c.escape).regex.test(line)) return ` (the line matches the "${name}" preset: give that log_format with --log-format, or none and droptrace picks the preset)`;
   }
   return '';
 }
