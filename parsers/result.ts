@@ -27,12 +27,27 @@ export interface ParsedReject {
   readonly reason: string;
   /** How many characters of the line the best pattern consumed before it failed. */
   readonly matchedUpTo?: number;
+  /** The field the best pattern stopped at (`$request_time`, "the request line"), when the parser knows it. */
+  readonly stoppedAt?: string;
 }
 
 export const record = <R>(rec: R, pattern: string): ParsedRecord<R> => ({ kind: 'record', record: rec, pattern });
 export const continuation = (text: string): ParsedContinuation => ({ kind: 'continuation', text });
-export const reject = (reason: string, matchedUpTo?: number): ParsedReject =>
-  matchedUpTo === undefined ? { kind: 'reject', reason } : { kind: 'reject', reason, matchedUpTo };
+export const reject = (reason: string, matchedUpTo?: number, stoppedAt?: string): ParsedReject =>
+  matchedUpTo === undefined ? { kind: 'reject', reason }
+    : stoppedAt === undefined ? { kind: 'reject', reason, matchedUpTo } : { kind: 'reject', reason, matchedUpTo, stoppedAt };
+
+/**
+ * The reason a user reads (the rejects table, the ingest summary): the parser's reason, then how far
+ * the best pattern got — "stopped at $request_time (column 87)" — unless the reason says that column
+ * already. A pattern that matched nothing (column 1) adds nothing to say.
+ */
+export function describeReject(r: ParsedReject): string {
+  if (r.matchedUpTo === undefined || r.matchedUpTo <= 0) return r.reason;
+  const column = `column ${r.matchedUpTo + 1}`;
+  if (new RegExp(`\\b${column}\\b`).test(r.reason)) return r.reason;
+  return `${r.reason}: stopped at ${r.stoppedAt === undefined ? column : `${r.stoppedAt} (${column})`}`;
+}
 
 /** Options every parser factory accepts. */
 export interface ParserOptions {

@@ -155,7 +155,7 @@ export function createGunicornParser(opts: GunicornParserOptions): LineParser<Gu
       let time: EpochMs | null = null;
       if (timeText !== null) {
         const t = readClock(l.name, timeText);
-        if (typeof t === 'string') return reject(t, 1 + timeText.length);
+        if (typeof t === 'string') return reject(t, Math.max(0, inner.indexOf(timeText)), 'the time');
         time = t;
       }
       return emit(l.name, g['msg'] ?? '', { time, timeText, level: toLogLevel(g['level']), pid: int(g['pid']) }, l.source, null);
@@ -166,7 +166,7 @@ export function createGunicornParser(opts: GunicornParserOptions): LineParser<Gu
       let time: EpochMs | null = null;
       if (py.timeText !== null) {
         const t = readClock(py.layout, py.timeText);
-        if (typeof t === 'string') return reject(t, py.timeText.length);
+        if (typeof t === 'string') return reject(t, Math.max(0, inner.indexOf(py.timeText)), 'the time');
         time = t;
       }
       return emit(py.layout, py.message, { time, timeText: py.timeText, level: toLogLevel(py.level), pid: py.pid }, sourceOfLogger(py.logger), py.logger);
@@ -177,7 +177,7 @@ export function createGunicornParser(opts: GunicornParserOptions): LineParser<Gu
       const end = inner.indexOf(']');
       return reject(
         'starts like a gunicorn line "[YYYY-MM-DD HH:MM:SS +ZZZZ] [pid] [LEVEL] message" but does not follow it after the time; ' +
-          'check that the file is gunicorn stderr with the default logconfig', end < 0 ? 20 : end + 1);
+          'check that the file is gunicorn stderr with the default logconfig', end < 0 ? 20 : end + 1, '[pid] [LEVEL]');
     }
 
     // 3. structlog JSON ({"event": "...", "level": "info", "logger": "gunicorn.error", "timestamp": 1698…}),

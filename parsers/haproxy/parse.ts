@@ -13,26 +13,27 @@ import { unwrapLine } from '../wrapper.js';
 import type { LbRecord } from '../load-balancer/record.js';
 import { parseRequest, splitHostPort } from '../load-balancer/fields.js';
 
-// One field a group; `+` marks values `option logasap` logged before the end.
-const PARTS = [
-  /^(\S+):(\d+) /,                                              // client ip:port
-  /\[(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})\.(\d{3})\] /, // request date, local time
-  /(\S+) /,                                                     // frontend (`~` suffix: TLS)
-  /([^\s/]+)\/(\S+) /,                                          // backend/server (<NOSRV>)
-  /(-?\d+)\/(-?\d+)\/(-?\d+)\/(-?\d+)\/\+?(-?\d+) /,             // TR(Tq)/Tw/Tc/Tr/Ta(Tt)
-  /(-?\d+) /,                                                   // status
-  /\+?(-?\d+) /,                                                // bytes read (sent to the client)
-  /(\S+) (\S+) /,                                               // captured cookies
-  /([-A-Za-z]{4}) /,                                            // termination state
-  /(\d+)\/(\d+)\/(\d+)\/(\d+)\/\+?(\d+) /,                      // actconn/feconn/beconn/srv_conn/retries
-  /(\d+)\/(\d+) /,                                              // srv_queue/backend_queue
-  /(?:\{([^}]*)\} )?(?:\{([^}]*)\} )?/,                         // captured request / response headers
-  /"((?:[^"\\]|\\.)*)"/,                                        // the request line
-  /(.*)$/,                                                      // what a log-format appends
-].map((r) => r.source);
-const HTTPLOG = new RegExp(PARTS.join(''));
+// One field a group; `+` marks values `option logasap` logged before the end. Each part is named for
+// the reject's "stopped at".
+const PARTS: readonly (readonly [string, RegExp])[] = [
+  ['the client ip:port', /^(\S+):(\d+) /],
+  ['the request date', /\[(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})\.(\d{3})\] /], // local time
+  ['the frontend', /(\S+) /], // `~` suffix: TLS
+  ['backend/server', /([^\s/]+)\/(\S+) /], // <NOSRV>
+  ['the timers TR/Tw/Tc/Tr/Ta', /(-?\d+)\/(-?\d+)\/(-?\d+)\/(-?\d+)\/\+?(-?\d+) /], // Tq and Tt before 1.9
+  ['the status', /(-?\d+) /],
+  ['the bytes read', /\+?(-?\d+) /], // sent to the client
+  ['the captured cookies', /(\S+) (\S+) /],
+  ['the termination state', /([-A-Za-z]{4}) /],
+  ['the connection counts', /(\d+)\/(\d+)\/(\d+)\/(\d+)\/\+?(\d+) /], // actconn/feconn/beconn/srv_conn/retries
+  ['the queues', /(\d+)\/(\d+) /], // srv_queue/backend_queue
+  ['the captured headers', /(?:\{([^}]*)\} )?(?:\{([^}]*)\} )?/], // request / response
+  ['the request line', /"((?:[^"\\]|\\.)*)"/],
+  ['what a log-format appends', /(.*)$/],
+];
+const HTTPLOG = new RegExp(PARTS.map(([, r]) => r.source).join(''));
 /** The pattern cut after each field, for the reject's "matched up to" (built once). */
-const PREFIXES = PARTS.map((_, i) => new RegExp(PARTS.slice(0, i + 1).join('').replace(/\$$/, '')));
+const PREFIXES = PARTS.map(([name], i) => [name, new RegExp(PARTS.slice(0, i + 1).map(([, r]) => r.source).join('').replace(/\$$/, ''))] as const);
 
 /** Lines HAProxy writes about itself to the same syslog stream: understood, nothing to store per request. */
 const EVENTS = /^(?:Proxy \S+ (?:started|stopped)|Stopping (?:proxy|frontend|backend)|(?:Server|backup server) \S+ is (?:DOWN|UP|going DOWN)|backend \S+ has no server available!|Health check for server|\S+:\d+ \[[^\]]+\] \S+: (?:SSL handshake failure|Connection error during SSL handshake|Timeout during SSL handshake)|Connect from |haproxy version)/;
@@ -49,7 +50,9 @@ export function createHaproxyParser(o: ParserOptions): LineParser<LbRecord> {
       if (/^\S+:\d+ \[[^\]]+\] \S+ \S+\/\S+ -?\d+\/-?\d+\/\+?-?\d+ /.test(line)) {
         return reject('an HAProxy TCP log line (option tcplog): it has no HTTP request to match; use `option httplog` on the frontend');
       }
-      return reject('not an HAProxy httplog line: expected "ip:port [date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes … \\"request\\"" (option httplog, or a log-format that keeps those fields in that order)', matchedUpTo(line));
+      const got = matchedUpTo(line);
+      return reject('not an HAProxy httplog line: expected "ip:port [date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes … \\"request\\"" (option httplog, or a log-format that keeps those fields in that order)',
+        got.pos + (raw.endsWith(line) ? raw.length - line.length : 0), got.stoppedAt); // a column of the line as read
     }
     const g = (i: number) => m[i]!;
     const month = MONTHS[g(4)];
@@ -116,13 +119,13 @@ function splitTail(tail: string): { local: { addr: string; port: number } | null
   return { local, id, rest: rest.join(' ') };
 }
 
-/** How far the httplog pattern got, field by field, for the reject's "matched up to". */
-function matchedUpTo(line: string): number {
-  let best = 0;
-  for (const re of PREFIXES) {
+/** How far the httplog pattern got, field by field, and the field it stopped at, for the reject's "matched up to". */
+function matchedUpTo(line: string): { pos: number; stoppedAt: string } {
+  let pos = 0;
+  for (const [name, re] of PREFIXES) {
     const m = re.exec(line);
-    if (!m) break;
-    best = m[0].length;
+    if (!m) return { pos, stoppedAt: name };
+    pos = m[0].length;
   }
-  return best;
+  return { pos, stoppedAt: 'the end' };
 }

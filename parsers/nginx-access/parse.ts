@@ -223,7 +223,7 @@ function badValue(c: CompiledFormat, g: CompiledGroup, m: RegExpExecArray, inner
   // The regex matched, so locate the group by walking the segments up to it.
   const walked = walkFormat(c, inner, i);
   const at = walked.pos;
-  return reject(`expected $${g.name} (${g.describe}) at column ${at + 1}, found ${snippet(m[i + 1] ?? '')}`, at);
+  return reject(`${formatLabel(c)}: expected $${g.name} (${g.describe}) at column ${at + 1}, found ${snippet(m[i + 1] ?? '')}`, at, `$${g.name}`);
 }
 
 interface Walk {
@@ -231,6 +231,8 @@ interface Walk {
   readonly pos: number;
   /** The reason it stopped, or null when it reached the end of the format. */
   readonly reason: string | null;
+  /** The variable it stopped at (the one after a literal that failed), when there is one. */
+  readonly stoppedAt?: string;
 }
 
 /** Match the format piece by piece; stop at group `stopAtGroup` (for locating it) or at the first failure. */
@@ -245,15 +247,16 @@ function walkFormat(c: CompiledFormat, line: string, stopAtGroup = -1): Walk {
         continue;
       }
       const before = segs[k + 1];
-      const where = before?.type === 'variable' ? ` before $${c.groups[before.group]!.name}` : afterText(c, segs, k);
-      return { pos, reason: `expected ${JSON.stringify(s.text)}${where} at column ${pos + 1}, found ${snippet(line.slice(pos))}` };
+      const next = before?.type === 'variable' ? `$${c.groups[before.group]!.name}` : undefined;
+      const where = next !== undefined ? ` before ${next}` : afterText(c, segs, k);
+      return { pos, stoppedAt: next, reason: `expected ${JSON.stringify(s.text)}${where} at column ${pos + 1}, found ${snippet(line.slice(pos))}` };
     }
     if (s.group === stopAtGroup) return { pos, reason: null };
     s.sticky.lastIndex = pos;
     const m = s.sticky.exec(line);
     const g = c.groups[s.group]!;
     if (m === null) {
-      return { pos, reason: `expected $${g.name} (${g.describe}) at column ${pos + 1}, found ${snippet(line.slice(pos))}` };
+      return { pos, stoppedAt: `$${g.name}`, reason: `expected $${g.name} (${g.describe}) at column ${pos + 1}, found ${snippet(line.slice(pos))}` };
     }
     pos += m[0].length;
   }
@@ -299,7 +302,13 @@ export function explainMismatch(c: CompiledFormat, line: string): ParseResult<ne
   }
   const walk = walkFormat(c, line);
   const reason = walk.reason ?? `does not match the log_format ${JSON.stringify(c.format)}`;
-  return reject(reason + presetHint(c, line), walk.pos);
+  return reject(`${formatLabel(c)}: ${reason}${presetHint(c, line)}`, walk.pos, walk.stoppedAt);
+}
+
+/** Which format the line was read with, for a reject: a preset by its name, the user's own as "the log_format given". */
+function formatLabel(c: CompiledFormat): string {
+  const name = patternNameOf(c);
+  return name === 'custom' ? 'does not match the log_format given' : `does not match log_format "${name}"`;
 }
 
 function presetHint(c: CompiledFormat, line: string): string {

@@ -4,6 +4,7 @@
  * the same transaction: a run killed at any point leaves a database the next run completes exactly.
  */
 import { suggestPythonLogFormat } from '../../parsers/app/suggest-format.js';
+import { describeReject } from '../../parsers/result.js';
 import { createHash } from 'node:crypto';
 import { StoreError, type Db } from '../store/open.js';
 import { beginImmediate, rollbackQuietly, writeTransaction } from '../store/write-lock.js';
@@ -437,7 +438,8 @@ async function runLines(
         return;
       case 'reject': {
         flushPending();
-        let reason = result.reason;
+        // How far the best pattern got travels with the reason (the parsers compute it for this).
+        let reason = describeReject(result);
         if (line.invalidUtf8) reason += ' (the line holds invalid UTF-8, shown as U+FFFD)';
         if (line.hadNul) reason += ' (the line holds NUL bytes, shown as ␀)';
         if (line.unterminated) reason += ' (last line of the input, with no newline: cut mid-write?)';

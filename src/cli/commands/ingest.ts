@@ -147,6 +147,7 @@ export function summaryJson(result: IngestResult) {
       layers: f.layers, delivery: f.delivery || null,
       failure: result.failures.find((x) => x.path === f.path)?.reason ?? null,
       hint: f.formatHint ?? null,
+      firstReject: f.firstReject ?? null,
     })),
     problems: result.problems,
   };
@@ -162,6 +163,8 @@ export function renderIngestSummary(result: IngestResult): string {
   for (const f of result.files) if (f.formatHint !== undefined) out += `\nhint: ${f.path}: ${f.formatHint}\n`;
   const rejected = result.files.reduce((n, f) => n + f.rejected, 0);
   if (rejected > 0) out += `\n${rejected} malformed line(s) kept in the rejects table: droptrace query "SELECT f.path, r.line_no, r.reason FROM rejects r JOIN files f ON f.id = r.file_id LIMIT 20"\n`;
+  // Each file's first reject, with how far its best pattern got: most files have one cause.
+  for (const f of result.files) if (f.rejected > 0 && f.firstReject !== undefined) out += `${stripControls(`  first in ${f.path}: ${f.firstReject}`)}\n`;
   return out;
 }
 
