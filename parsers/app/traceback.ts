@@ -16,6 +16,9 @@ const TRACE_MARKERS: readonly RegExp[] = [
   /^Exception Group Traceback \(most recent call last\):$/,
 ];
 
+/** A line that opens or continues a traceback or a faulthandler dump wherever it appears. */
+export const isTraceMarker = (line: string): boolean => TRACE_MARKERS.some((r) => r.test(line));
+
 /** "ValueError: x", "pkg.mod.ProtocolError: bad", "KeyboardInterrupt": an exception line even out of context. */
 const NAMED_EXCEPTION =
   /^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|Warning|Group|Iteration|Timeout|Stream)(?:: .*)?$/;
@@ -42,7 +45,7 @@ export function createContinuationTracker(): ContinuationTracker {
         inTrace = true;
         return true;
       }
-      if (TRACE_MARKERS.some((re) => re.test(line)) || NAMED_EXCEPTION.test(line)) {
+      if (isTraceMarker(line) || NAMED_EXCEPTION.test(line)) {
         inTrace = true;
         return true;
       }

@@ -15,21 +15,27 @@ export interface LayoutPattern {
 }
 
 const LEVEL = '(?<level>TRACE|DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)';
+/**
+ * gunicorn's time since 19.1.1: datefmt "[%Y-%m-%d %H:%M:%S %z]" (glogging.py, unchanged through 23.x
+ * and 26.x); a custom datefmt may drop the offset (then --tz applies). The layout and the "starts like
+ * gunicorn" reject below share it, so they cannot disagree on the prefix.
+ */
+const BRACKETED_TIME = String.raw`\[(?<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\]`;
 
 export const LAYOUTS: readonly LayoutPattern[] = [
   {
-    // [%(asctime)s] [%(process)d] [%(levelname)s] %(message)s with datefmt "[%Y-%m-%d %H:%M:%S %z]".
-    // One paste shows "[pid]:" (a custom access/error format); the offset may be missing in custom
-    // datefmts (then --tz applies). An empty message ("[DEBUG]" then a multi-line text) is allowed.
+    // %(asctime)s [%(process)d] [%(levelname)s] %(message)s with datefmt "[%Y-%m-%d %H:%M:%S %z]".
+    // One paste shows "[pid]:" (a custom access/error format). An empty message ("[DEBUG]" then a
+    // multi-line text) is allowed.
     name: 'gunicorn',
-    versions: '19.0+ (default logconfig)',
+    versions: '19.1.1+ (default logconfig; the same in 20.x-26.x)',
     source: 'gunicorn',
-    re: /^\[(?<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\] \[(?<pid>\d+)\]:? \[(?<level>[A-Z]+)\](?: (?<msg>.*))?$/,
+    re: new RegExp(String.raw`^${BRACKETED_TIME} \[(?<pid>\d+)\]:? \[(?<level>[A-Z]+)\](?: (?<msg>.*))?$`),
   },
   {
-    // 0.x–18.x: "%(asctime)s [%(process)d] [%(levelname)s] %(message)s", local time without a zone.
+    // 0.x to 19.1: the same format with datefmt "%Y-%m-%d %H:%M:%S", local time without a zone.
     name: 'gunicorn_0x',
-    versions: '0.x-18.x',
+    versions: '0.x-19.1',
     source: 'gunicorn',
     re: /^(?<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) \[(?<pid>\d+)\] \[(?<level>[A-Z]+)\](?: (?<msg>.*))?$/,
   },
@@ -58,7 +64,7 @@ export const LAYOUTS: readonly LayoutPattern[] = [
 ];
 
 /** A gunicorn-looking start whose layout then fails: such a line is broken, not an app print. */
-export const GUNICORN_PREFIX = /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?: [+-]\d{4})?\] \[/;
+export const GUNICORN_PREFIX = new RegExp(String.raw`^${BRACKETED_TIME} \[`);
 
 export interface MessagePattern {
   readonly name: string;

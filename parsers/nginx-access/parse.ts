@@ -11,6 +11,7 @@ import { mergeRequestParts, parseRequestLine } from './request-line.js';
 import { zipUpstreams, type UpstreamTexts } from './upstream.js';
 import { createIsoReader, createTimeLocalReader, readMsec } from './time.js';
 import type { NginxAccessRecord } from './record.js';
+import { NGINX_ERROR_SHAPE } from '../nginx-error/shape.js';
 
 export { createNginxJsonAccessParser } from './parse-json.js';
 
@@ -285,7 +286,6 @@ function snippet(text: string): string {
   return JSON.stringify(cut);
 }
 
-const ERROR_LOG_START = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[/;
 
 /** Explain why a line does not match: the failing `$variable`, its column, and a hint when we have one. */
 export function explainMismatch(c: CompiledFormat, line: string): ParseResult<never> {
@@ -297,7 +297,7 @@ export function explainMismatch(c: CompiledFormat, line: string): ParseResult<ne
       0,
     );
   }
-  if (ERROR_LOG_START.test(line)) {
+  if (NGINX_ERROR_SHAPE.test(line)) {
     return reject('looks like an nginx error-log line ("YYYY/MM/DD HH:MM:SS [level]"), not an access-log line: ingest it as an nginx error log', 0);
   }
   const walk = walkFormat(c, line);

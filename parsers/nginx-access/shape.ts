@@ -16,6 +16,19 @@ export const NGINX_ACCESS_TEXT_SHAPE: LineShape = {
   test: (inner) => TIME_LOCAL_BRACKETS.test(inner),
 };
 
+/**
+ * A log_format that starts with `$time_iso8601` (`2024-01-02T03:04:05+00:00 `) or `$msec`
+ * (`1704164645.123 `). It places a stream name's lines with nginx, where the file's format was
+ * declared or chosen already; detection does not count it, as no preset reads such a line and only
+ * a declared --log-format does (src/ingest/choose-reading.ts tries that first).
+ */
+export const NGINX_ACCESS_TIME_FIRST_SHAPE: LineShape = {
+  name: 'time-first access',
+  layer: 'nginx-access',
+  ambiguous: true,
+  test: (inner) => /^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2} |\d{10}\.\d{3}\s)/.test(inner),
+};
+
 /** nginx variable names an escape=json log_format commonly uses as keys. */
 export const ACCESS_JSON_KEYS: readonly string[] = [
   'remote_addr', 'time_local', 'time_iso8601', 'msec', 'request', 'request_time', 'upstream_status', 'body_bytes_sent', 'http_user_agent',

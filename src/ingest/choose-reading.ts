@@ -10,6 +10,7 @@
 import { READINGS, WRAPPER_BY_ID, type WrapperId } from '../../parsers/delivery/wrappers.js';
 import { createUnwrapContext, unwrapWith, type Delivered } from '../../parsers/delivery/unwrap.js';
 import { createNginxAccessParser } from '../../parsers/nginx-access/parse.js';
+import { NGINX_ERROR_SHAPE, hasErrorLogTime } from '../../parsers/nginx-error/shape.js';
 import { detectSource, needsZone, type SourceType } from './detect.js';
 import { chooseAccessPreset, type AccessFormat } from './access-format.js';
 import { createLineReader } from './line-reader.js';
@@ -134,7 +135,7 @@ function readingUnder(chain: readonly WrapperId[], delivered: readonly Delivered
     const accessLines = [
       ...(groupOf(main) === 'nginx' ? mainLines : []),
       ...[...byName].filter(([n]) => names[n] === 'nginx').flatMap(([, t]) => t),
-    ].filter((t) => !/^(?:\d{4}\/\d{2}\/\d{2} |nginx: \[)/.test(t) && t.trim() !== '');
+    ].filter((t) => !NGINX_ERROR_SHAPE.test(t) && t.trim() !== '');
     if (o.access !== null) access = o.access;
     else if (variant === 'json' || (accessLines.length > 0 && accessLines.filter((t) => t.trimStart().startsWith('{')).length > accessLines.length / 2)) access = 'json';
     else if (accessLines.length > 0) {
@@ -152,7 +153,7 @@ function readingUnder(chain: readonly WrapperId[], delivered: readonly Delivered
   const reading: FileReading = { chain, main, access, app, names: routing ? names : {} };
   if (routing) decided += `; streams: ${Object.entries(names).map(([n, g]) => `${n}=${g}`).join(', ') || 'none placed'}`;
   const zoneNeeded = needsZone(main, main === 'app' ? app : access === 'json' ? 'json' : null, innerAll)
-    || groups.has('nginx') && innerAll.some((t) => /^\d{4}\/\d{2}\/\d{2} /.test(t))
+    || groups.has('nginx') && innerAll.some(hasErrorLogTime)
     || chain.some((w) => WRAPPER_BY_ID[w].time === 'syslog' || WRAPPER_BY_ID[w].time === 'local');
   return { ok: true, reading, year, zoneNeeded, decided };
 }

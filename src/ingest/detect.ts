@@ -7,7 +7,7 @@
 import { unwrapLine } from '../../parsers/wrapper.js';
 import { NGINX_ERROR_SHAPE } from '../../parsers/nginx-error/shape.js';
 import { NGINX_ACCESS_TEXT_SHAPE, accessJsonScore } from '../../parsers/nginx-access/shape.js';
-import { GUNICORN_ACCESS_SHAPE, GUNICORN_SHAPE } from '../../parsers/gunicorn/shape.js';
+import { GUNICORN_ACCESS_SHAPE, GUNICORN_SHAPE, timeWithoutZone } from '../../parsers/gunicorn/shape.js';
 import { APP_MIDDLEWARE_SHAPE, appJsonScore } from '../../parsers/app/shape.js';
 import { ALB_SHAPE, ELB_SHAPE, HAPROXY_SHAPE, isCloudflareEntry, isGcpLbEntry } from '../../parsers/load-balancer/shape.js';
 
@@ -112,7 +112,7 @@ export function needsZone(type: SourceType, variant: Detection['variant'], headL
     case 'haproxy':
       return true; // HAProxy's date and syslog's are the host's local time
     case 'gunicorn':
-      // gunicorn ≥19 prints "[2024-01-02 03:04:05 +0000]"; Python's asctime and gunicorn 0.x do not.
-      return headLines.some((l) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(l) || /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]/.test(l));
+      // gunicorn ≥19.1.1 prints "[2024-01-02 03:04:05 +0000]"; Python's asctime and gunicorn before do not.
+      return headLines.some(timeWithoutZone);
   }
 }

@@ -13,6 +13,9 @@ import { createSourceParser, type SourceParser } from './sources.js';
 import { groupOf, layerOfGroup, layerOfName, type FileReading, type LayerGroup } from './reading.js';
 import type { EpochMs } from '../domain/units.js';
 import { WHOLE_SECOND_MS, isWholeSecond } from '../domain/time.js';
+import { NGINX_ERROR_SHAPE } from '../../parsers/nginx-error/shape.js';
+import { NGINX_ACCESS_TEXT_SHAPE, NGINX_ACCESS_TIME_FIRST_SHAPE } from '../../parsers/nginx-access/shape.js';
+import { PYTHON_STREAM_SHAPE } from '../../parsers/gunicorn/shape.js';
 
 export interface RoutedResult {
   readonly layer: SourceType;
@@ -40,16 +43,14 @@ export interface LineReaderOptions {
   readonly layerOf?: Readonly<Record<string, LayerGroup>>;
 }
 
-// The first bytes of an nginx error line (its own layout, or the stderr form of a failed start).
-const NGINX_ERROR_SHAPE = /^(?:\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[[a-z]+\] \d+#\d+:|nginx: \[[a-z]+\] )/;
-// A Python process's line: gunicorn's layout, uvicorn's `INFO:     `, a logging asctime or a traceback.
-const PYTHON_SHAPE = /^(?:\[\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}[^\]]*\] \[\d+\] \[[A-Z]+\]|(?:INFO|WARNING|ERROR|DEBUG|CRITICAL|TRACE):\s|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}[,.]\d{3}|Traceback \(most recent call last\))/;
-
-/** The layer group a single line's shape says, for a stream name no rule or head line placed. */
+/**
+ * The layer group a single line's shape says, for a stream name no rule or head line placed: the
+ * shapes defined beside the parsers (parsers/<source>/shape.ts), the ones detection counts.
+ */
 export function groupOfLineShape(text: string): LayerGroup | null {
   if (NGINX_ERROR_SHAPE.test(text)) return 'nginx';
-  if (PYTHON_SHAPE.test(text)) return 'gunicorn';
-  if (/\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]|^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2} |^\d{10}\.\d{3}\s/.test(text)) return 'nginx';
+  if (PYTHON_STREAM_SHAPE.test(text)) return 'gunicorn';
+  if (NGINX_ACCESS_TEXT_SHAPE.test(text) || NGINX_ACCESS_TIME_FIRST_SHAPE.test(text)) return 'nginx';
   return null;
 }
 
