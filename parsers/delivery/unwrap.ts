@@ -6,6 +6,7 @@
 import { MONTHS, createZoneResolver, readIsoTime, type ZoneResolver } from '../../src/domain/time.js';
 import { epochMicrosToEpochMs, type EpochMs } from '../../src/domain/units.js';
 import { WRAPPER_BY_ID, type JsonWrapper, type PrefixWrapper, type WrapperDef, type WrapperId } from './wrappers.js';
+import { parseJsonObject } from '../json-object.js';
 
 export interface Delivered {
   /** The program's own line. */
@@ -84,14 +85,8 @@ function applyPrefix(def: PrefixWrapper, line: string, ctx: UnwrapContext): Step
 
 function applyJson(def: JsonWrapper, line: string): Step | null {
   if (line.charCodeAt(0) !== 123 /* { */) return null;
-  let o: unknown;
-  try {
-    o = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
-  const obj = o as Record<string, unknown>;
+  const obj = parseJsonObject(line);
+  if (obj === null) return null;
   for (const k of def.required) if (!(k in obj)) return null;
   let text = messageText(obj[def.message]);
   if (text === null) return null;

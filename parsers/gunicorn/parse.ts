@@ -19,6 +19,7 @@ import { GUNICORN_ACCESS, GUNICORN_PREFIX, LAYOUTS, MESSAGES, SIGNALS, type Mess
 import type { GunicornStreamRecord, LogLevel, ServerLogRecord, ServerLogSource } from './record.js';
 import type { AppRequestRecord } from '../app/record.js';
 import { buildServerAccessRecord } from './access.js';
+import { parseJsonObject } from '../json-object.js';
 
 type Result = ParseResult<GunicornStreamRecord>;
 
@@ -257,14 +258,8 @@ interface StructlogLine {
 }
 
 function structlog(text: string): StructlogLine | null {
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
-  const r = o as Record<string, unknown>;
+  const r = parseJsonObject(text);
+  if (r === null) return null;
   const message = [r['event'], r['message'], r['msg']].find((v): v is string => typeof v === 'string');
   if (message === undefined || typeof r['method'] === 'string') return null;
   return { message, time: r['timestamp'] ?? r['time'] ?? r['ts'], level: r['level'] ?? r['levelname'], logger: r['logger'] ?? r['name'], pid: r['pid'] ?? r['process'] };

@@ -87,14 +87,8 @@ function readTail(s: string, start: number): ErrorTail | null {
   };
 }
 
-interface Head {
-  readonly time: EpochMs | null;
-  readonly timeText: string | null;
-  readonly level: NginxErrorLevel;
-  readonly pid: number | null;
-  readonly tid: number | null;
-  readonly cid: number | null;
-}
+/** What a record's first line says before its message. */
+type Head = Pick<NginxErrorRecord, 'time' | 'timeText' | 'level' | 'pid' | 'tid' | 'cid'>;
 
 /** Build a record from its head and its full message (also used after joining continuation lines). */
 export function buildErrorRecord(head: Head, message: string): NginxErrorRecord {

@@ -10,6 +10,7 @@ import { NGINX_ACCESS_TEXT_SHAPE, accessJsonScore } from '../../parsers/nginx-ac
 import { GUNICORN_ACCESS_SHAPE, GUNICORN_SHAPE, timeWithoutZone } from '../../parsers/gunicorn/shape.js';
 import { APP_MIDDLEWARE_SHAPE, appJsonScore } from '../../parsers/app/shape.js';
 import { ALB_SHAPE, ELB_SHAPE, HAPROXY_SHAPE, isCloudflareEntry, isGcpLbEntry } from '../../parsers/load-balancer/shape.js';
+import { parseJsonObject } from '../../parsers/json-object.js';
 
 export type SourceType = 'nginx-access' | 'nginx-error' | 'gunicorn' | 'app' | LbSourceType;
 /** The load balancer in front: each vendor's log is its own type, all stored in lb_access. */
@@ -90,12 +91,8 @@ export function detectSource(headLines: readonly string[]): Detection {
 }
 
 function jsonKeys(line: string): Set<string> | null {
-  try {
-    const v: unknown = JSON.parse(line);
-    return v && typeof v === 'object' && !Array.isArray(v) ? new Set(Object.keys(v)) : null;
-  } catch {
-    return null;
-  }
+  const o = parseJsonObject(line);
+  return o === null ? null : new Set(Object.keys(o));
 }
 
 /** Does this file print wall-clock times without an offset, so that `--tz` decides what they mean? */

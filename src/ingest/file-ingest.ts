@@ -203,21 +203,28 @@ async function placeAndIngest(
 async function readPrelude(it: AsyncIterator<Buffer>, input: OpenedInput): Promise<{ prelude: Buffer; damage: string | null }> {
   const parts: Buffer[] = [];
   let n = 0;
-  let damage: string | null = null;
   while (n < PRELUDE_BYTES) {
-    let r: IteratorResult<Buffer>;
-    try {
-      r = await it.next();
-    } catch (err) {
-      if (!isZlibError(err)) throw err;
-      damage = describeDamage(input, err, n);
-      break;
-    }
-    if (r.done) break;
-    parts.push(r.value);
-    n += r.value.length;
+    const chunk = await nextChunk(it, input, n);
+    if (chunk === null) break;
+    if (!Buffer.isBuffer(chunk)) return { prelude: Buffer.concat(parts, n), damage: chunk.damage };
+    parts.push(chunk);
+    n += chunk.length;
   }
-  return { prelude: Buffer.concat(parts, n), damage };
+  return { prelude: Buffer.concat(parts, n), damage: null };
+}
+
+/**
+ * The input's next chunk, null at its end, or where a truncated or corrupt .gz broke off after `at`
+ * bytes (what decompressed before is kept, as zcat does).
+ */
+async function nextChunk(it: AsyncIterator<Buffer>, input: OpenedInput, at: number): Promise<Buffer | null | { readonly damage: string }> {
+  try {
+    const r = await it.next();
+    return r.done ? null : r.value;
+  } catch (err) {
+    if (!isZlibError(err)) throw err;
+    return { damage: describeDamage(input, err, at) };
+  }
 }
 
 function findKnown(cands: FileRow[], prelude: Buffer, headHash: string, headLen: number): FileRow | null {
@@ -462,18 +469,14 @@ async function runLines(
     splitter.push(prelude);
     bytesSeen = prelude.length;
     while (damage === null) {
-      let r: IteratorResult<Buffer>;
-      try {
-        r = await iterator.next();
-      } catch (err) {
-        // A truncated or corrupt .gz: keep what decompressed before the error, as zcat does.
-        if (!isZlibError(err)) throw err;
-        damage = describeDamage(input, err, bytesSeen);
+      const chunk = await nextChunk(iterator, input, bytesSeen);
+      if (chunk === null) break;
+      if (!Buffer.isBuffer(chunk)) {
+        damage = chunk.damage;
         break;
       }
-      if (r.done) break;
-      splitter.push(r.value);
-      bytesSeen += r.value.length;
+      splitter.push(chunk);
+      bytesSeen += chunk.length;
       opts.onProgress?.({ path: input.path, bytes: bytesSeen, size: input.size });
     }
     splitter.end();
