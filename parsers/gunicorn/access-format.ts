@@ -8,6 +8,7 @@ import type { AppRequestRecord } from '../app/record.js';
 import { durationMs, microsToDuration, secondsToDuration, type DurationMs, type EpochMs } from '../../src/domain/units.js';
 import { buildServerAccessRecord } from './access.js';
 import { escapeRegex, freeField, isFormatProblem, tokenizePythonFormat, type FormatProblem } from '../app/python-format.js';
+import { TIME_LOCAL_SOURCE } from '../nginx-access/variables.js';
 
 /** gunicorn's default, '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'. */
 export const GUNICORN_DEFAULT_ACCESS_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
@@ -24,7 +25,7 @@ export const ACCESS_ATOMS: Readonly<Record<string, Atom>> = {
   h: { group: 'client', re: String.raw`\S+`, describe: 'remote address' },
   l: { group: null, re: '-', describe: "'-'" },
   u: { group: null, re: String.raw`\S+`, describe: 'user name (if HTTP Basic auth used)' },
-  t: { group: 'time', re: String.raw`\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]`, describe: 'date of the request, [%d/%b/%Y:%H:%M:%S %z]' },
+  t: { group: 'time', re: String.raw`\[${TIME_LOCAL_SOURCE}\]`, describe: 'date of the request, [%d/%b/%Y:%H:%M:%S %z]' },
   r: { group: 'request', re: String.raw`[A-Z]+ \S+ HTTP\/[\d.]+|[^"]*`, describe: 'status line (e.g. GET / HTTP/1.1)' },
   m: { group: 'method', re: '[A-Z]+', describe: 'request method' },
   U: { group: 'urlPath', re: String.raw`\S*`, describe: 'URL path without query string' },

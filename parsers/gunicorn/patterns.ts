@@ -5,6 +5,7 @@
  * examples test proves it and that every entry has an example.
  */
 import type { GunicornEvent, ServerLogSource } from './record.js';
+import { TIME_LOCAL_SOURCE } from '../nginx-access/variables.js';
 
 export interface LayoutPattern {
   readonly name: string;
@@ -120,8 +121,8 @@ export const MESSAGES: readonly MessagePattern[] = [
  * the default with atoms appended (the usual way to add %(D)s): without the declared format
  * (--gunicorn-access-format) the appended atoms are not read.
  */
-export const GUNICORN_ACCESS =
-  /^(?<client>\S+) \S+ \S+ \[(?<time>\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "(?<method>[A-Z]+) (?<uri>\S+) HTTP\/[\d.]+" (?<status>\d{3}) (?:\d+|-)(?: "[^"]*" "[^"]*"(?: .*)?)?$/;
+export const GUNICORN_ACCESS = new RegExp(
+  String.raw`^(?<client>\S+) \S+ \S+ \[(?<time>${TIME_LOCAL_SOURCE})\] "(?<method>[A-Z]+) (?<uri>\S+) HTTP\/[\d.]+" (?<status>\d{3}) (?:\d+|-)(?: "[^"]*" "[^"]*"(?: .*)?)?$`);
 
 /** Signal names gunicorn logs ("Handling signal: term", "was sent SIGKILL!") → numbers (Linux). */
 export const SIGNALS: Readonly<Record<string, number>> = {

@@ -5,9 +5,10 @@
  * combined line, so the text shape is ambiguous on its own (see parsers/gunicorn/shape.ts).
  */
 import type { LineShape } from '../shape.js';
+import { TIME_LOCAL_SOURCE } from './variables.js';
 
 /** `[02/Jan/2024:03:04:05 +0000]`: $time_local inside brackets. */
-export const TIME_LOCAL_BRACKETS = /\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]/;
+export const TIME_LOCAL_BRACKETS = new RegExp(String.raw`\[${TIME_LOCAL_SOURCE}\]`);
 
 export const NGINX_ACCESS_TEXT_SHAPE: LineShape = {
   name: 'combined-shaped access',

@@ -38,6 +38,12 @@ export interface VariableSpec {
   readonly describe: string;
 }
 
+/**
+ * `$time_local`, "10/Oct/2023:13:55:36 +0530": also gunicorn's %(t)s and the access-line shapes
+ * (nginx-access/shape.ts, gunicorn/patterns.ts), so every reader of this time agrees on it.
+ */
+export const TIME_LOCAL_SOURCE = String.raw`\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}`;
+
 const INT = '-|\\d+';
 // "a, b, c" outside quotes: items hold no space, comma or quote.
 const ADDR_LIST = '[^ ,"]+(?:, [^ ,"]+)*';
@@ -53,7 +59,7 @@ export const VARIABLES: Readonly<Record<string, VariableSpec>> = {
   // No spaces in an address; a redaction marker in <…> or […] may hold some ("<CLIENT IP>").
   remote_addr: v('addr', 'remoteAddr', '<[^<>]*>|\\[[^\\[\\]]*\\]|[^ ]+', 'a client address'),
   remote_user: v('string', 'remoteUser', null, 'a user name or "-"'),
-  time_local: v('time_local', 'timeLocal', '\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}', 'a time like 10/Oct/2023:13:55:36 +0000'),
+  time_local: v('time_local', 'timeLocal', TIME_LOCAL_SOURCE, 'a time like 10/Oct/2023:13:55:36 +0000'),
   time_iso8601: v('iso8601', 'timeIso', '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:Z|[+-]\\d{2}:?\\d{2})', 'a time like 2023-10-10T13:55:36+00:00'),
   msec: v('epoch-seconds', 'msec', '\\d+(?:\\.\\d+)?', 'epoch seconds like 1700000000.123'),
   request: v('request-line', 'request', null, 'the request line'),
