@@ -23,6 +23,17 @@ export const PYTHON_LOGGING_SHAPE: LineShape = {
   test: (inner) => splitPythonLogLine(inner) !== null,
 };
 
+/**
+ * A line that starts with Python logging's asctime with milliseconds ("2024-01-02 03:04:05,123"),
+ * whatever layout follows: a Python process's line (nginx prints no milliseconds there).
+ */
+export const PYTHON_ASCTIME_START_SHAPE: LineShape = {
+  name: 'python asctime',
+  layer: 'app',
+  ambiguous: true,
+  test: (inner) => /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}[,.]\d{3}/.test(inner),
+};
+
 /** Keys that mark an NDJSON request object (the parser's own field names). */
 export const APP_JSON_KEYS: readonly string[] = [
   ...NDJSON_DURATIONS.map((d) => d.name), ...NDJSON_FIELDS.path, ...NDJSON_FIELDS.requestId, 'status_code', ...NDJSON_FIELDS.method,

@@ -6,7 +6,7 @@
  * with the same patterns, so detection, routing and parsing cannot disagree.
  */
 import type { LineShape } from '../shape.js';
-import { PYTHON_LOGGING_SHAPE } from '../app/shape.js';
+import { PYTHON_ASCTIME_START_SHAPE, PYTHON_LOGGING_SHAPE } from '../app/shape.js';
 import { splitPythonLogLine } from '../app/python-logging.js';
 import { isTraceMarker } from '../app/traceback.js';
 import { GUNICORN_ACCESS, LAYOUTS, MESSAGES } from './patterns.js';
@@ -37,14 +37,16 @@ export const GUNICORN_ACCESS_SHAPE: LineShape = {
 
 /**
  * A Python process's line, as the gunicorn stream parser reads it: gunicorn's or uvicorn's own, any
- * Python logging layout (the app's lines share gunicorn's stderr) or a traceback's first line. It
- * places a stream name first seen past a file's head (src/ingest/line-reader.ts).
+ * Python logging layout or asctime-led line (the app's lines share gunicorn's stderr) or a
+ * traceback's first line. It places a stream name first seen past a file's head
+ * (src/ingest/line-reader.ts).
  */
 export const PYTHON_STREAM_SHAPE: LineShape = {
   name: 'python process',
   layer: 'gunicorn',
   ambiguous: false,
-  test: (inner) => GUNICORN_SHAPE.test(inner) || PYTHON_LOGGING_SHAPE.test(inner) || isTraceMarker(inner),
+  test: (inner) =>
+    GUNICORN_SHAPE.test(inner) || PYTHON_LOGGING_SHAPE.test(inner) || PYTHON_ASCTIME_START_SHAPE.test(inner) || isTraceMarker(inner),
 };
 
 /** An offset or a Z at the end of a time, or epoch seconds (%(created)f): a time that says its zone. */
