@@ -126,7 +126,7 @@ export function createAppTextLineParser(opts: ParserOptions & { readonly appLayo
       let time: EpochMs | null = null;
       if (split.timeText !== null) {
         const t = clock.read(split.timeText);
-        if (!t.ok) return reject(`${split.layout} line with an invalid time: ${t.reason}; fix the line or the app's logging datefmt`, split.timeText.length);
+        if (!t.ok) return reject(`${split.layout} line with an invalid time: ${t.reason}; fix the line or the app's logging datefmt`, Math.max(0, inner.indexOf(split.timeText)), 'the time');
         time = t.time;
       }
       tracker.noteRecord(split.message);

@@ -186,11 +186,12 @@ export function createNginxErrorParser(opts: ParserOptions): LineParser<NginxErr
       if (s !== null) return record(buildErrorRecord(noTimeHead(s[1]!), s[2]!), 'stderr');
     }
     if (TIME_PREFIX.test(inner)) {
-      const got = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}/.test(inner) ? 16 + 3 : 11;
+      // The date and time matched ("YYYY/MM/DD HH:MM:SS", 19 characters), or the date alone (11).
+      const timed = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}/.test(inner);
       return reject(
-        'starts with a date but is not an nginx error record: expected "YYYY/MM/DD HH:MM:SS [level] pid#tid: message" ' +
-          `(failed after column ${got})`,
-        got,
+        'starts with a date but is not an nginx error record: expected "YYYY/MM/DD HH:MM:SS [level] pid#tid: message"',
+        timed ? 19 : 11,
+        timed ? '" [level] pid#tid:"' : 'the time',
       );
     }
     if (FRAGMENT_LINE.test(inner)) {

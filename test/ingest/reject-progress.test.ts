@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
 import { corporaDir, readCorpus } from '../parsers/nginx-access/support.js';
+import { describeReject } from '../../parsers/result.js';
+import { createNginxErrorParser } from '../../parsers/nginx-error/parse.js';
+import { createNginxAccessParser } from '../../parsers/nginx-access/parse.js';
+import { PRESETS } from '../../parsers/nginx-access/presets.js';
 
 interface RejectRow { readonly line_no: number; readonly reason: string }
 
@@ -60,4 +64,17 @@ test('an access line without its ident and user fields says which log_format and
   assert.match(rejects[0]!.reason, /^does not match log_format "main": expected " - " before \$remote_user at column 16, found " \[20\/Jul\/2009:22:59:29"/);
   const summary = JSON.parse(r.stdout) as { files: { firstReject: string | null }[] };
   assert.equal(summary.files[0]!.firstReject, `line 11: ${rejects[0]!.reason}`);
+});
+
+test('describeReject adds the progress once: not where the reason says the column, not for a pattern that matched nothing', () => {
+  const error = createNginxErrorParser({ tz: 'UTC' })('2024/01/02 03:04:05 something else entirely');
+  assert.equal(error.kind, 'reject');
+  if (error.kind !== 'reject') return;
+  assert.equal(describeReject(error), `${error.reason}: stopped at " [level] pid#tid:" (column 20)`);
+  const access = createNginxAccessParser({ tz: 'UTC', format: PRESETS.combined })('127.0.0.1 - - [02/Jan/2024:03:04:05 +0000] "GET / HTTP/1.1" abc 3 "-" "curl/8"');
+  assert.equal(access.kind, 'reject');
+  if (access.kind !== 'reject') return;
+  assert.match(access.reason, /column 61/);
+  assert.equal(describeReject(access), access.reason, 'the column is said once');
+  assert.equal(describeReject({ kind: 'reject', reason: 'not JSON', matchedUpTo: 0 }), 'not JSON');
 });
