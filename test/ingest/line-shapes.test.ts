@@ -18,7 +18,7 @@ import { NGINX_ERROR_SHAPE } from '../../parsers/nginx-error/shape.js';
 import { PYTHON_LAYOUTS } from '../../parsers/app/python-logging.js';
 import { openStore } from '../../src/store/open.js';
 import { ingestPaths } from '../../src/ingest/ingest.js';
-import { corporaDir, readCorpus, type CorpusRow } from '../parsers/nginx-access/support.js';
+import { corporaDir, readCorpus, type CorpusRow } from '../parsers/corpora.js';
 import { repoRoot, tempDir } from '../helpers.js';
 
 const SKIP = '../shared/corpora not found: clone the corpora beside the repo to run the conformance tests';
@@ -34,7 +34,7 @@ test('every gunicorn/uvicorn corpus line the parser frames by a layout places it
   let framed = 0;
   for (const file of ['gunicorn/gunicorn-docs.ndjson', 'gunicorn/public-reports.ndjson', 'uvicorn/uvicorn-docs.ndjson', 'uvicorn/public-reports.ndjson']) {
     const parse = createGunicornParser({ tz: 'UTC' });
-    for (const row of readCorpus(dir, file).filter(own)) {
+    for (const row of readCorpus(join(dir, file)).filter(own)) {
       const r = parse(innerOf(row));
       if (r.kind !== 'record' || !FRAMED.has(r.pattern.split('/')[0]!)) continue;
       framed++;
@@ -52,7 +52,7 @@ test('every nginx error corpus line the parser reads as a record start is routed
   let read = 0;
   for (const file of ['nginx-error/public-reports.ndjson', 'nginx-error/vrl-stdlib.ndjson', 'nginx-error/elastic-beats-ecs.ndjson', 'nginx-error/nginx-org-docs.ndjson']) {
     const parse = createNginxErrorParser({ tz: 'UTC' });
-    for (const row of readCorpus(dir, file).filter(own)) {
+    for (const row of readCorpus(join(dir, file)).filter(own)) {
       const line = innerOf(row);
       // As a shape only a line that starts with nginx's text counts; the parser also reads an init
       // script's text before "nginx: [emerg]" and a wrapper the corpus did not take off.
@@ -69,8 +69,8 @@ test('a gunicorn 0.x-19.1 stream first seen past the head of a compose export is
   const dir = corporaDir();
   if (dir === null) return t.skip(SKIP);
   // 256 real nginx `main` lines from one service, then gunicorn's own lines (its docs, tag 0.10.0) from another.
-  const nginx = readCorpus(dir, 'nginx-access/lnav-shop-access-log.ndjson').map((r) => r.line);
-  const gunicorn = readCorpus(dir, 'gunicorn/gunicorn-docs.ndjson').map((r) => r.line).filter((l) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \[\d+\] \[[A-Z]+\] /.test(l));
+  const nginx = readCorpus(join(dir, 'nginx-access/lnav-shop-access-log.ndjson')).map((r) => r.line);
+  const gunicorn = readCorpus(join(dir, 'gunicorn/gunicorn-docs.ndjson')).map((r) => r.line).filter((l) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \[\d+\] \[[A-Z]+\] /.test(l));
   assert.ok(gunicorn.length >= 10, 'the corpus has gunicorn 0.x lines');
   const work = tempDir(t);
   const log = join(work, 'compose.log');
@@ -91,7 +91,7 @@ test('a gunicorn stream in a custom "[LEVEL] asctime name:" layout needs --tz: i
   const dir = corporaDir();
   if (dir === null) return t.skip(SKIP);
   // gunicorn issue 3207's custom logconfig; the old check knew only lines starting with the time.
-  const lines = readCorpus(dir, 'gunicorn/public-reports.ndjson').map((r) => r.line).filter((l) => /^\[INFO\] \d{4}-\d{2}-\d{2} /.test(l));
+  const lines = readCorpus(join(dir, 'gunicorn/public-reports.ndjson')).map((r) => r.line).filter((l) => /^\[INFO\] \d{4}-\d{2}-\d{2} /.test(l));
   assert.ok(lines.length >= 2);
   assert.equal(needsZone('gunicorn', null, lines), true);
   // gunicorn's own layout says its zone; the 0.x one does not.

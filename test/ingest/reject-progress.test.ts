@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
-import { corporaDir, readCorpus } from '../parsers/nginx-access/support.js';
+import { corporaDir, readCorpus } from '../parsers/corpora.js';
 import { describeReject } from '../../parsers/result.js';
 import { createNginxErrorParser } from '../../parsers/nginx-error/parse.js';
 import { createNginxAccessParser } from '../../parsers/nginx-access/parse.js';
@@ -50,8 +50,8 @@ test('an access line without its ident and user fields says which log_format and
     return;
   }
   // Real production lines in nginx's `main` format, and lnav's bad access-log line (no "- -").
-  const good = readCorpus(corpora, 'nginx-access/lnav-shop-access-log.ndjson').slice(0, 20).map((row) => row.line);
-  const bad = readCorpus(corpora, 'nginx-access/lnav.ndjson').find((row) => row.source.includes('logfile_bad_access_log'))!.line;
+  const good = readCorpus(join(corpora, 'nginx-access/lnav-shop-access-log.ndjson')).slice(0, 20).map((row) => row.line);
+  const bad = readCorpus(join(corpora, 'nginx-access/lnav.ndjson')).find((row) => (row.source ?? '').includes('logfile_bad_access_log'))!.line;
   assert.match(bad, /^192\.168\.202\.254 \[20\/Jul\/2009/);
   const dir = tempDir(t);
   const log = join(dir, 'access.log');
