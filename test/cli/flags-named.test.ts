@@ -67,7 +67,7 @@ function flagsNamed(root: string): Named[] {
     const sf = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, false);
     const visit = (n: ts.Node): void => {
       if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) {
-        for (const m of n.text.matchAll(/(?<![\w-])(--[a-z][a-z0-9-]*)(?:[ =]([a-z][a-z0-9_-]*)\b)?/g)) {
+        for (const m of n.text.matchAll(/(?<![\w-])(--[a-z][a-z0-9-]*\*?)(?:[ =]([a-z][a-z0-9_-]*)\b)?/g)) {
           named.push({ file, flag: m[1]!, value: m[2] ?? null, before: n.text.slice(0, m.index) });
         }
       }
@@ -113,7 +113,10 @@ test('every --flag droptrace text names is a registered option of the command th
     // analyze takes every ingest option: ingest's are the ones its text may name (analyze's --format is the report's).
     const readers = said !== undefined && commands.has(said) ? [said] : isIngestText(n.file) ? ['ingest'] : null;
     const where = readers === null ? null : readers.map((r) => commands.get(r)).filter((o) => o !== undefined);
-    const found = where === null ? anywhere.has(n.flag) : where.some((o) => o.has(n.flag));
+    // `--lb-*` names a family of flags: some option must start so.
+    const has = (flags: Iterable<string>): boolean =>
+      n.flag.endsWith('*') ? [...flags].some((f) => f.startsWith(n.flag.slice(0, -1))) : [...flags].includes(n.flag);
+    const found = where === null ? has(anywhere) : where.some((o) => has(o.keys()));
     if (!found) {
       wrong.push(`${n.file}: ${n.flag} is no option of ${readers?.join('/') ?? 'any command'}`);
       continue;
