@@ -34,7 +34,7 @@ interface Named {
 const FOREIGN: Readonly<Record<string, readonly string[]>> = {
   gunicorn: [...GUNICORN_OPTIONS.flatMap((o) => o.flags), '--access-logfile', '--error-logfile', '--log-level', '--log-config', '--capture-output', '--max-requests-jitter'],
   uvicorn: UVICORN_OPTIONS.flatMap((o) => o.flags),
-  aws: ['--load-balancer-arn', '--attributes'],
+  aws: ['--load-balancer-arn', '--load-balancer-name', '--load-balancer-attributes', '--attributes'],
   gcloud: ['--format', '--timeout'],
   kubectl: ['--prefix', '--timestamps'],
 };
