@@ -12,6 +12,7 @@ import { parseJobs, planFromFlags, type ShardFlags } from './shard-options.js';
 import { renderTable } from '../output/rows.js';
 import { parseLayerOf } from '../ingest/reading.js';
 import { UsageError } from '../domain/errors.js';
+import { resolveAppLogFormats } from './app-log-format.js';
 
 export async function runShardedIngest(paths: string[], flags: IngestFlags & ShardFlags, io: CliIO): Promise<PoolOutcome> {
   if (flags.tz !== undefined) assertKnownZone(flags.tz);
@@ -21,12 +22,17 @@ export async function runShardedIngest(paths: string[], flags: IngestFlags & Sha
   const logFormat = await resolveLogFormat(flags);
   const layerOf = flags.layerOf === undefined ? {} : parseLayerOf(flags.layerOf);
   if (typeof layerOf === 'string') throw new UsageError(`--layer-of: ${layerOf}`);
+  // The Python layouts a single-database ingest is told of (--app-log-format, --gunicorn-access-format,
+  // --gunicorn-conf) reach every shard too: without them a shard would reject what the user declared.
+  const appFormats = resolveAppLogFormats(flags);
+  for (const n of appFormats.notes) io.stderr.write(`note: ${n}\n`);
   const jobs: ShardJob[] = shards.map((shard) => ({
     shard,
     correlate: flags.correlate ?? false,
     ingest: {
       type: flags.type, tz: flags.tz ?? null, host: flags.host ?? null,
       logFormat, layerOf,
+      appLogFormats: appFormats.appLogFormats, gunicornAccessFormat: appFormats.gunicornAccessFormat,
     },
   }));
   const tty = io.stderr.isTTY === true;

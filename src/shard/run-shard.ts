@@ -14,7 +14,7 @@ import { writeShardRecord } from './shard-file.js';
 import { discardPartial, partialPath, publishPartial, removeStalePartials } from './build-file.js';
 
 /** The ingest options that can be sent to another process (no streams, no callbacks). */
-export type ShardIngestOptions = Pick<IngestOptions, 'type' | 'tz' | 'host' | 'logFormat' | 'layerOf' | 'batchLines'>;
+export type ShardIngestOptions = Pick<IngestOptions, 'type' | 'tz' | 'host' | 'logFormat' | 'layerOf' | 'batchLines' | 'appLogFormats' | 'gunicornAccessFormat'>;
 
 export interface ShardJob {
   readonly shard: Shard;
