@@ -23,16 +23,22 @@ export const CHAIN_MIGRATION = `
   CREATE INDEX chain_settings_snapshot ON chain_settings(snapshot_id);
 `;
 
-export interface StoredChainSetting {
-  readonly snapshot_id: number;
-  readonly taken_ms: number;
+/** One clock of one location, as a snapshot writes it (audit's ChainSnapshotRow narrows `layer`). */
+export interface ChainSettingValues {
   readonly layer: string;
   readonly server: string;
   readonly location: string;
   readonly setting: string;
   readonly value_s: number | null;
+  /** The value as written; for settings that are not durations (proxy_http_version, worker_class). */
   readonly value: string;
   readonly source: string;
+}
+
+/** A stored setting, with the snapshot it belongs to. */
+export interface StoredChainSetting extends ChainSettingValues {
+  readonly snapshot_id: number;
+  readonly taken_ms: number;
 }
 
 export const INSERT_CHAIN_SNAPSHOT = 'INSERT INTO chain_snapshots (taken_ms, inputs) VALUES (?, ?)';
