@@ -9,6 +9,7 @@
  */
 import type { AccessRow, AppRow, ErrorRow } from '../store/sweep-rows.js';
 import { WHOLE_SECOND_MS, isWholeSecond, resolutionSlackMs } from '../domain/time.js';
+import { SortedPull, pullFrom } from './sorted-pull.js';
 
 /** An app record placed on nginx's clock (skew removed). */
 export interface AppOnNginxClock {
@@ -54,43 +55,33 @@ export class AppWindow {
   private readonly byKey = new Map<string, AppOnNginxClock[]>();
   private readonly byRequestId = new Map<string, AppOnNginxClock[]>();
   private readonly used = new Set<number>();
-  private pendingNext: AppOnNginxClock | null = null;
+  private readonly pull: SortedPull<AppOnNginxClock>;
   private size = 0;
   /** Records in the window per format: with one format only, no record has a twin to look for. */
   private readonly perFormat: Record<AppRow['format'], number> = { text: 0, ndjson: 0, access: 0 };
   /** Some app record carried a request id: the app logs them, so an id-less record is only a twin. */
   private idsLogged = false;
 
-  constructor(
-    private readonly source: Iterator<AppRow>,
-    private readonly skewMs: number,
-    alreadyUsed: Iterable<number> = [],
-  ) {
+  constructor(source: Iterator<AppRow>, skewMs: number, alreadyUsed: Iterable<number> = []) {
     for (const id of alreadyUsed) this.used.add(id);
+    this.pull = new SortedPull(pullFrom(source, (row) => {
+      const end = row.time_ms - skewMs;
+      return { row, end, start: end - (row.elapsed_ms ?? 0) };
+    }), (e) => e.start);
   }
 
   get windowSize(): number { return this.size; }
 
   /** Pulls app records whose start is ≤ `until` (nginx clock) into the window. */
   fill(until: number): void {
-    for (;;) {
-      let next = this.pendingNext;
-      if (!next) {
-        const r = this.source.next();
-        if (r.done) return;
-        const row = r.value;
-        const end = row.time_ms - this.skewMs;
-        next = { row, end, start: end - (row.elapsed_ms ?? 0) };
-      }
-      if (next.start > until) { this.pendingNext = next; return; }
-      this.pendingNext = null;
-      if (this.used.has(next.row.id)) continue;
+    this.pull.upTo(until, (next) => {
+      if (this.used.has(next.row.id)) return;
       push(this.byKey, pathKey(next.row.method, next.row.path), next);
       if (next.row.request_id) push(this.byRequestId, next.row.request_id, next);
       this.size++;
       this.perFormat[next.row.format]++;
       if (next.row.request_id) this.idsLogged = true;
-    }
+    });
   }
 
   /** Drops records that started before `before`: no request still to come can own them. */
@@ -221,22 +212,17 @@ const rank = (e: AppOnNginxClock) => (e.row.format === 'text' ? 1 : 2);
 
 export class ErrorWindow {
   private readonly byRequest = new Map<string, ErrorRow[]>();
-  private pendingNext: ErrorRow | null = null;
+  private readonly pull: SortedPull<ErrorRow>;
 
-  constructor(private readonly source: Iterator<ErrorRow>) {}
+  constructor(source: Iterator<ErrorRow>) {
+    this.pull = new SortedPull(pullFrom(source, (row) => row), (row) => row.time_ms);
+  }
 
+  /** Pulls error lines timed ≤ `until` into the window. */
   fill(until: number): void {
-    for (;;) {
-      let next = this.pendingNext;
-      if (!next) {
-        const r = this.source.next();
-        if (r.done) return;
-        next = r.value;
-      }
-      if (next.time_ms > until) { this.pendingNext = next; return; }
-      this.pendingNext = null;
+    this.pull.upTo(until, (next) => {
       if (next.request) push(this.byRequest, next.request, next);
-    }
+    });
   }
 
   prune(before: number): void {
