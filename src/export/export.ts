@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeStore, openStore, type Db } from '../store/open.js';
-import { correlateStoreIfPending } from '../correlate/pending-correlation.js';
+import { correlateStoreIfPending, hasPendingCorrelation } from '../correlate/pending-correlation.js';
 import { toRecord, type RequestRow } from '../lookup/requests.js';
 import {
   EXPORT_REQUESTS, ALL_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
@@ -122,14 +122,20 @@ async function writeTable(conn: Duck, table: DatasetTable, rows: Iterable<Record
 
 export async function exportShard(conn: Duck, rec: ShardRecord, dataset: string, opts: ExportOptions = {}): Promise<ShardExport> {
   const stage = (s: string) => opts.onStage?.(rec.key, s);
-  const catchUp = correlateStoreIfPending(rec.db);
-  removeStaleTemps(dataset, rec.key);
-  const tmp = tempDirFor(dataset, rec.key);
-  mkdirSync(tmp, { recursive: true });
-  const db = openStore(rec.db, { readonly: true });
+  // The export's own read-only connection tells whether anything is pending: a correlated shard (an
+  // `analyze` that just correlated it) is opened once, not again to find nothing to do.
+  let db = openStore(rec.db, { readonly: true });
+  let stale: ShardExport['stale'] = null;
+  if (hasPendingCorrelation(db)) {
+    closeStore(db);
+    stale = correlateStoreIfPending(rec.db).stale;
+    db = openStore(rec.db, { readonly: true });
+  }
   try {
+    removeStaleTemps(dataset, rec.key);
+    const tmp = tempDirFor(dataset, rec.key);
+    mkdirSync(tmp, { recursive: true });
     const p = ownedRange(rec.window);
-    const stale = catchUp.stale;
     const req = await writeTable(conn, 'requests', requestRows(db, rec.key, p), tmp, rec, 'unknown');
     stage('requests');
     const inc = await writeTable(conn, 'incidents', (db.prepare(EXPORT_INCIDENTS).all(p) as ExportIncidentRow[]).map((r) => ({ ...r, shard: rec.key })), tmp, rec, 'unknown');
