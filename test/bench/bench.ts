@@ -13,7 +13,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpus, TIMING_FORMAT, type Corpus } from './corpus.js';
-import { measure, median, rssMethod, type Measured } from './measure.js';
+import { repeat, rssMethod } from './measure.js';
 import { benchFleet, type FleetRow } from './fleet-bench.js';
 import { repoRoot } from '../support/repo-root.js';
 
@@ -75,20 +75,6 @@ function onPath(cmd: string): string | null {
   }
 }
 
-async function repeat(runs: number, fresh: () => void, cmd: string, args: string[], what: string): Promise<{ ms: number; rssKiB: number; last: Measured }> {
-  const ms: number[] = [];
-  const rss: number[] = [];
-  let last: Measured | null = null;
-  for (let r = 0; r < runs; r++) {
-    fresh();
-    last = await measure(cmd, args);
-    if (last.exitCode !== 0) throw new Error(`${what} exited ${last.exitCode}: ${last.stderr.slice(-2000)}`);
-    ms.push(last.ms);
-    rss.push(last.rssKiB);
-    process.stderr.write(`  ${what}: run ${r + 1}/${runs} ${(last.ms / 1000).toFixed(2)} s, ${(last.rssKiB / 1024).toFixed(0)} MiB\n`);
-  }
-  return { ms: median(ms), rssKiB: median(rss), last: last! };
-}
 
 function rejectsNote(out: string): string {
   try {

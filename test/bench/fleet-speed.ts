@@ -18,7 +18,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetRow } from './fleet-bench.js';
-import { measure, median, type Measured } from './measure.js';
+import { median, repeat, type Measured } from './measure.js';
 import { generateStacks } from '../fleet/stacks.js';
 import { TIMING_FORMAT } from './corpus.js';
 
@@ -69,20 +69,6 @@ export async function benchFleetSpeed(runs: number, lines: number, ingest: (jobs
   ];
 }
 
-async function repeatAlone(runs: number, fresh: () => void, cmd: string, args: string[], what: string): Promise<{ ms: number; rssKiB: number; last: Measured }> {
-  const ms: number[] = [];
-  const rss: number[] = [];
-  let last: Measured | null = null;
-  for (let r = 0; r < runs; r++) {
-    fresh();
-    last = await measure(cmd, args);
-    if (last.exitCode !== 0) throw new Error(`${what} exited ${last.exitCode}: ${last.stderr.slice(-2000)}`);
-    ms.push(last.ms);
-    rss.push(last.rssKiB);
-    process.stderr.write(`  ${what}: ${(last.ms / 1000).toFixed(2)} s\n`);
-  }
-  return { ms: median(ms), rssKiB: median(rss), last: last! };
-}
 
 async function main(argv: readonly string[]): Promise<void> {
   let requests = 100_000;
@@ -103,7 +89,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const shards = join(dir, 'shards') + '/';
     const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
     const rows = await benchFleetSpeed(runs, lines, (jobs, extra) => [cli, 'ingest', ...stacks.map((s) => s.dir), '--db', shards, '--jobs', String(jobs), ...extra, '--tz', 'UTC', '--log-format', TIMING_FORMAT],
-      () => rmSync(shards, { recursive: true, force: true }), repeatAlone);
+      () => rmSync(shards, { recursive: true, force: true }), repeat);
     process.stdout.write(`droptrace fleet speed — ${new Date().toISOString()}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}\n` +
       `command: node dist/test/bench/fleet-speed.js ${argv.join(' ')}; 2 stacks of ${requests} requests, ${lines.toLocaleString('en-US')} lines\n\n`);
     for (const r of rows) {

@@ -69,3 +69,19 @@ export function median(xs: readonly number[]): number {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
+
+/** Runs a command `runs` times (after `fresh()` each time), saying each run's time on stderr; a non-zero exit throws. */
+export async function repeat(runs: number, fresh: () => void, cmd: string, args: string[], what: string): Promise<{ ms: number; rssKiB: number; last: Measured }> {
+  const ms: number[] = [];
+  const rss: number[] = [];
+  let last: Measured | null = null;
+  for (let r = 0; r < runs; r++) {
+    fresh();
+    last = await measure(cmd, args);
+    if (last.exitCode !== 0) throw new Error(`${what} exited ${last.exitCode}: ${last.stderr.slice(-2000)}`);
+    ms.push(last.ms);
+    rss.push(last.rssKiB);
+    process.stderr.write(`  ${what}: run ${r + 1}/${runs} ${(last.ms / 1000).toFixed(2)} s, ${(last.rssKiB / 1024).toFixed(0)} MiB\n`);
+  }
+  return { ms: median(ms), rssKiB: median(rss), last: last! };
+}

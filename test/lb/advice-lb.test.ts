@@ -6,9 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { openStore, type Db } from '../../src/store/open.js';
 import { ingestPaths } from '../../src/ingest/ingest.js';
 import { correlate } from '../../src/correlate/correlate.js';
@@ -16,7 +15,7 @@ import { auditIntoStore } from '../../src/audit/snapshot-store.js';
 import { buildReportModel, renderReport } from '../../src/report/index.js';
 import type { Recommendation } from '../../src/report/types.js';
 import { NGINX_LB_FORMAT } from '../harness/lb/confs.js';
-import { buildAlbIncident, TIMING_FORMAT } from './alb-incident.js';
+import { incidentDb } from './alb-incident-db.js';
 import { repoRoot, tempDir } from '../helpers.js';
 
 const NOW = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -66,13 +65,7 @@ test('lb_timeout advice without the config: the setting named for the LB whose l
 });
 
 test('lb advice for an ALB names idle_timeout.timeout_seconds and the target group, with the ALB\'s command only', async (t) => {
-  const dir = tempDir(t);
-  const inc = buildAlbIncident();
-  writeFileSync(join(dir, 'access.log'), inc.accessLog.join('\n') + '\n');
-  writeFileSync(join(dir, '123456789012_elasticloadbalancing_eu-west-1_app.shop.50dc6c495c0c9188_20261201T1005Z_10.0.0.1_x.log.gz'), gzipSync(inc.albLog.join('\n') + '\n'));
-  const db = openStore(join(dir, 'd.db'));
-  t.after(() => db.close());
-  await ingestPaths(db, [dir], { tz: 'UTC', logFormat: TIMING_FORMAT });
+  const { db } = await incidentDb(t);
   correlate(db);
   const r = advice(db, 'lb-timeout');
   assert.equal(r.changes[0]!.directive, 'idle_timeout.timeout_seconds (load balancer attribute) (AWS ALB)');

@@ -6,27 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { openStore } from '../../src/store/open.js';
-import { ingestPaths } from '../../src/ingest/ingest.js';
 import { correlate } from '../../src/correlate/correlate.js';
 import { iterateRequests } from '../../src/lookup/requests.js';
 import { traceRequest } from '../../src/lookup/trace.js';
-import { tempDir, runCliCaptured } from '../helpers.js';
-import { buildAlbIncident, TIMING_FORMAT } from './alb-incident.js';
+import { runCliCaptured } from '../helpers.js';
+import { incidentDb } from './alb-incident-db.js';
 
-async function incidentDb(t: { after: (fn: () => void) => void }) {
-  const dir = tempDir(t);
-  const inc = buildAlbIncident();
-  writeFileSync(join(dir, 'access.log'), inc.accessLog.join('\n') + '\n');
-  writeFileSync(join(dir, '123456789012_elasticloadbalancing_eu-west-1_app.shop.50dc6c495c0c9188_20261201T1005Z_10.0.0.1_x.log.gz'), gzipSync(inc.albLog.join('\n') + '\n'));
-  const db = openStore(join(dir, 'd.db'));
-  t.after(() => db.close());
-  const r = await ingestPaths(db, [dir], { tz: 'UTC', logFormat: TIMING_FORMAT });
-  return { dir, db, inc, r };
-}
 
 const tagOf = (uri: string | null) => /dt=(t\d+)/.exec(uri ?? '')?.[1] ?? null;
 
