@@ -42,9 +42,11 @@ export function buildVerdictRow(
     let failedEnds: (FailedAttemptEnd | null)[] | null = null; // most requests: no failed attempt
     for (let i = 0; i < stored.length; i++) {
       const x = stored[i]!;
+      // with $request_time, t is here the earliest this attempt began (an unknown duration counts 0)
+      const startMs = start === null ? null : t;
       t += x.response_ms ?? 0;
       if ((x.status === null || x.status === 502) && !refused) {
-        (failedEnds ??= stored.map(() => null))[i] = { endMs: i === stored.length - 1 ? a.time_ms : t, responseMs: x.response_ms };
+        (failedEnds ??= stored.map(() => null))[i] = { endMs: i === stored.length - 1 ? a.time_ms : t, responseMs: x.response_ms, startMs };
       }
     }
     const ended = failedEnds ? assignDeaths(deaths, failedEnds, slack) : null;
@@ -54,7 +56,7 @@ export function buildVerdictRow(
   // nginx retried and then answered, the time of the error line about the failed attempt.
   const closedError = errs.find((e) => e.kind === 'upstream_prematurely_closed' || e.kind === 'upstream_reset');
   const failedAt = a.status === 502 ? a.time_ms : closedError ? closedError.time_ms : null;
-  const deathNearEnd = !stored && failedAt !== null && !refused ? findDeathNear(deaths, failedAt, slack, null) : null;
+  const deathNearEnd = !stored && failedAt !== null && !refused ? findDeathNear(deaths, failedAt, slack, null, start) : null;
   const appEvidence = app ? evidence(app) : null;
   const c = classify({
     status: a.status, endMs: a.time_ms, requestJunk: a.request_junk === 1, attempts, app: appEvidence, appMatch: app?.method ?? null, errorKinds, deathNearEnd,
