@@ -7,6 +7,9 @@ import { correlateStoreIfPending } from '../correlate/pending-correlation.js';
 import type { CliIO } from './io.js';
 import { listShards } from '../shard/shard-file.js';
 import type { OpenShard } from '../lookup/shards.js';
+import { DUCKDB_MEMORY_LIMIT } from '../export/duck.js';
+import { parseMemoryLimitArg } from '../domain/size-arg.js';
+import { UsageError } from '../domain/errors.js';
 
 export const DEFAULT_DB = './droptrace.db';
 
@@ -16,6 +19,22 @@ export function dbOption(cmd: Command): Command {
 
 export function waitOption(cmd: Command): Command {
   return cmd.option('--wait <duration>', `when another droptrace is writing the database, wait this long for it, then refuse (0: refuse at once; default ${DEFAULT_WAIT_MS / 60_000}m)`);
+}
+
+/** --memory-limit, for the commands that run DuckDB (export; report and query over --dataset or a --db directory). */
+export function memoryLimitOption(cmd: Command): Command {
+  return cmd.option('--memory-limit <size>', `DuckDB's memory limit with --dataset or a --db directory: 512MB, 2GB, 1.5GiB (default ${DUCKDB_MEMORY_LIMIT}; past it DuckDB spills under TMPDIR)`);
+}
+
+/**
+ * The checked --memory-limit (undefined: the default). `runsDuckDb` false: this run never starts
+ * DuckDB (one database, no --dataset), where the flag would do nothing, so it is refused instead.
+ */
+export function memoryLimitFrom(flags: { readonly memoryLimit?: string }, runsDuckDb: boolean): string | undefined {
+  if (flags.memoryLimit === undefined) return undefined;
+  const { text } = parseMemoryLimitArg(flags.memoryLimit);
+  if (!runsDuckDb) throw new UsageError('--memory-limit bounds DuckDB, which only runs with --dataset DIR or a --db directory of shards: drop it, or pass one of those');
+  return text;
 }
 
 /** The --wait bound, with the "waiting" notice on stderr. */

@@ -3,11 +3,11 @@
  * an install needs no toolchain and no download). The only file that knows its API, besides the
  * reads in src/fleet/.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Column } from '../store/sql/dataset.js';
+import { makeScratchDir } from './scratch.js';
 
 export type Duck = DuckDBConnection;
 
@@ -20,11 +20,12 @@ export const duckModule = (): Promise<typeof import('@duckdb/node-api')> => impo
 /**
  * DuckDB's own default is 80 % of the machine's memory, which it keeps once taken (200k requests
  * staged, sorted and copied took 1 GiB). Past this it spills to its scratch directory instead; the
- * figures before and after are in docs/performance.md.
+ * figures before and after are in docs/performance.md. `--memory-limit` sets another.
  */
 export const DUCKDB_MEMORY_LIMIT = '256MB';
 
 export interface DuckOptions {
+  /** DuckDB's memory_limit (`512MB`, `2GB`: checked by parseMemoryLimitArg); default DUCKDB_MEMORY_LIMIT */
   readonly memoryLimit?: string;
   /** 1 for a copy that must keep its rows' order without sorting them (the export) */
   readonly threads?: number;
@@ -34,11 +35,11 @@ export interface DuckOptions {
  * A DuckDB for one export or one fleet report: a database file in a scratch directory under the
  * temp directory (TMPDIR), not in memory, so the tables it stages and numbers live on disk and are
  * paged in under `memory_limit`; its sorts and joins spill to the same directory. The directory is
- * removed on close (and names itself droptrace-duckdb-* should a killed process leave it).
+ * removed on close; one a killed process left is removed by the next (scratch.ts).
  */
 export async function openDuck(opts: DuckOptions = {}): Promise<{ conn: Duck; close: () => void }> {
   const { DuckDBInstance: Instance } = await duckModule();
-  const scratch = mkdtempSync(join(tmpdir(), 'droptrace-duckdb-'));
+  const scratch = makeScratchDir('duckdb');
   let instance: DuckDBInstance;
   try {
     instance = await Instance.create(join(scratch, 'scratch.duckdb'), {

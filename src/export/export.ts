@@ -36,6 +36,8 @@ export interface ShardExport {
 export interface ExportOptions {
   /** called after each stage (tests use it to kill an export midway) */
   readonly onStage?: (key: string, stage: string) => void;
+  /** DuckDB's memory_limit (duck.ts) */
+  readonly memoryLimit?: string;
 }
 
 type Params = { from: number; to: number };
@@ -160,7 +162,7 @@ export async function exportShard(conn: Duck, rec: ShardRecord, dataset: string,
 export async function exportShards(shards: readonly ShardRecord[], dataset: string, opts: ExportOptions = {}): Promise<ShardExport[]> {
   mkdirSync(dataset, { recursive: true });
   // one thread: the requests are written in the order they are read, with no sort (copyStageDate)
-  const duck = await openDuck({ threads: 1 });
+  const duck = await openDuck({ threads: 1, memoryLimit: opts.memoryLimit });
   try {
     const out: ShardExport[] = [];
     for (const s of shards) out.push(await exportShard(duck.conn, s, dataset, opts));

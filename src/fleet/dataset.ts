@@ -21,9 +21,14 @@ function hasFiles(dir: string, table: DatasetTable): boolean {
   return readdirSync(t).some((d) => readdirSync(join(t, d)).some((s) => readdirSync(join(t, d, s)).some((f) => f.endsWith('.parquet'))));
 }
 
-export async function openDataset(dir: string): Promise<OpenDataset> {
+export interface DatasetOptions {
+  /** DuckDB's memory_limit (duck.ts) */
+  readonly memoryLimit?: string;
+}
+
+export async function openDataset(dir: string, opts: DatasetOptions = {}): Promise<OpenDataset> {
   if (!existsSync(dir)) throw new StoreError(`no dataset at ${dir}: write one with droptrace export --dataset ${dir}`, 'open-failed');
-  const duck = await openDuck();
+  const duck = await openDuck({ memoryLimit: opts.memoryLimit });
   try {
     for (const table of Object.keys(DATASET_TABLES) as DatasetTable[]) {
       const present = hasFiles(dir, table);
@@ -43,8 +48,8 @@ export interface DatasetQueryResult {
 }
 
 /** `droptrace query --dataset`: one read-only statement (a SELECT, WITH … or EXPLAIN) over the views. */
-export async function queryDataset(dir: string, sql: string): Promise<DatasetQueryResult> {
-  const ds = await openDataset(dir);
+export async function queryDataset(dir: string, sql: string, opts: DatasetOptions = {}): Promise<DatasetQueryResult> {
+  const ds = await openDataset(dir, opts);
   try {
     let stmt;
     try {

@@ -5,13 +5,13 @@
  * stay on disk, not in memory), and the report model reads that as it reads any database — the same
  * tallies, the same renderers, so the two cannot drift apart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeStore, openStore, type Db } from '../store/open.js';
 import { buildReportModel, type BuiltReport, type ReportOptions } from '../report/model.js';
 import { openDataset } from './dataset.js';
 import { plain, type Duck } from '../export/duck.js';
+import { makeScratchDir } from '../export/scratch.js';
 import { readFleetMarks, writeFleetMarks, type FleetMarks } from './marks.js';
 import {
   CREATE_MARKS, CREATE_FLEET_FILES, CREATE_FLEET_REQUESTS, CREATE_FLEET_INCIDENTS, SELECT_FLEET_REQUESTS, SELECT_FLEET_INCIDENTS,
@@ -23,6 +23,8 @@ import { readAttemptOutcomes, writeAttemptOutcomes } from '../store/attempts.js'
 export interface FleetReportOptions extends Pick<ReportOptions, 'fromMs' | 'toMs' | 'sinceLast' | 'nowMs' | 'onStage'> {
   /** where the --since-last marks are kept (default: the dataset itself) */
   readonly marksDir?: string;
+  /** DuckDB's memory_limit (duck.ts) */
+  readonly memoryLimit?: string;
 }
 
 export interface FleetReport {
@@ -62,8 +64,8 @@ export async function buildFleetReport(dir: string, opts: FleetReportOptions = {
   const stage = opts.onStage ?? (() => {});
   const marksDir = opts.marksDir ?? dir;
   const marks = opts.sinceLast ? readFleetMarks(marksDir) : null;
-  const ds = await openDataset(dir);
-  const scratchDir = mkdtempSync(join(tmpdir(), 'droptrace-fleet-'));
+  const ds = await openDataset(dir, { memoryLimit: opts.memoryLimit });
+  const scratchDir = makeScratchDir('fleet');
   let db: Db | null = null;
   try {
     const { conn } = ds;

@@ -6,25 +6,14 @@
  * shard. A shard that exists already is opened in place and resumed, as any database is.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { hostTag, isAlive } from '../domain/process-owner.js';
 
 const PARTIAL = '.partial-';
-// the host too: shards of many machines may share one directory, and pods' pids repeat
-const host = (): string => hostname().replace(/[^A-Za-z0-9.-]/g, '_');
 
 /** The temporary name this process builds `db` under. */
 export function partialPath(db: string): string {
-  return `${db}${PARTIAL}${host()}-${process.pid}`;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return `${db}${PARTIAL}${hostTag()}-${process.pid}`;
 }
 
 /**
@@ -34,11 +23,11 @@ function alive(pid: number): boolean {
 export function removeStalePartials(db: string): void {
   const dir = dirname(db);
   if (!existsSync(dir)) return;
-  const prefix = `${basename(db)}${PARTIAL}${host()}-`;
+  const prefix = `${basename(db)}${PARTIAL}${hostTag()}-`;
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number.parseInt(name.slice(prefix.length), 10);
-    if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) continue; // another run is building it now
+    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue; // another run is building it now
     rmSync(join(dir, name), { force: true });
   }
 }

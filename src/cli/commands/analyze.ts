@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
-import { dbOption, waitFrom, withStore } from '../shared.js';
+import { dbOption, memoryLimitFrom, waitFrom, withStore } from '../shared.js';
 import { analyze } from '../../correlate/analyze.js';
 import { LB_PROVIDERS, type LbProvider } from '../../audit/haproxy-conf.js';
 import type { AuditOptions } from '../../audit/index.js';
@@ -37,6 +37,8 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
     .option('--haproxy-conf <file>', 'haproxy.cfg of the HAProxy in front of nginx, for the audited chain')
     .action(async (paths: string[], flags: IngestFlags & ReportFlags & AuditFlags) => {
       const resolved = resolveReportFlags(flags);
+      // before the ingest: a sharded analyze reports through DuckDB, one database does not
+      memoryLimitFrom(flags, isSharded(flags));
       if (isSharded(flags)) {
         const outcome = await runShardedIngest(paths, { ...flags, correlate: true }, io);
         io.stderr.write(renderShardSummary(outcome));

@@ -1,7 +1,7 @@
 /** `droptrace query "<SQL>"`: read-only SQL, printed as a table or for scripts. */
 import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
-import { catchUpCorrelation, dbOption, waitFrom, withShards, withStore } from '../shared.js';
+import { catchUpCorrelation, dbOption, memoryLimitFrom, memoryLimitOption, waitFrom, withShards, withStore } from '../shared.js';
 import { isShardDirectory } from '../../shard/shard-file.js';
 import { queryShards } from '../../lookup/shards.js';
 import { runQuery } from '../../lookup/query.js';
@@ -9,17 +9,19 @@ import { renderRows, type RowFormat, type Row } from '../../output/rows.js';
 import { queryDataset } from '../../fleet/dataset.js';
 
 export function registerQueryCommand(program: Command, io: CliIO): void {
-  dbOption(
+  memoryLimitOption(dbOption(
     program
       .command('query')
       .description('run read-only SQL over the database (schema: see README)')
       .argument('<sql>', 'a SELECT (or WITH …, or a PRAGMA read)'),
-  )
+  ))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'ndjson']).default('table'))
     .option('--dataset <dir>', 'query a Parquet dataset (droptrace export) instead: tables requests, incidents, inputs')
-    .action(async (sql: string, flags: { db: string; format: RowFormat; wait?: string; dataset?: string }) => {
+    .action(async (sql: string, flags: { db: string; format: RowFormat; wait?: string; dataset?: string; memoryLimit?: string }) => {
+      // query --db DIR asks each shard's SQLite: DuckDB runs only over a dataset
+      const memoryLimit = memoryLimitFrom(flags, flags.dataset !== undefined);
       if (flags.dataset !== undefined) {
-        const r = await queryDataset(flags.dataset, sql);
+        const r = await queryDataset(flags.dataset, sql, { memoryLimit });
         io.stdout.write(renderRows(r.rows as Row[], flags.format, r.columns));
         return;
       }

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliIO } from '../io.js';
 import { EXIT, useColor } from '../io.js';
-import { catchUpCorrelation, dbOption, waitFrom, withStore } from '../shared.js';
+import { catchUpCorrelation, dbOption, memoryLimitFrom, memoryLimitOption, waitFrom, withStore } from '../shared.js';
 import { UsageError } from '../../domain/errors.js';
 import { readTransaction, writeTransaction } from '../../store/write-lock.js';
 import type { Db } from '../../store/open.js';
@@ -33,6 +33,8 @@ export interface ReportFlags {
   readonly failOn?: string[];
   readonly tz?: string;
   readonly wait?: string;
+  /** DuckDB's memory limit, for a report over --dataset or a --db directory */
+  readonly memoryLimit?: string;
 }
 
 /** The report's flags; `withTz: false` when the command already has --tz (analyze shares ingest's). */
@@ -47,7 +49,7 @@ export function addReportOptions(cmd: Command, opts: { withTz?: boolean } = {}):
     // one rule (or a comma list) per --fail-on: a variadic option would swallow analyze's paths after it
     .option('--fail-on <rule>', "exit 3 when a rule holds: 'silent>0', 'client_abort>1%', 'worker_timeout>=1' (verdicts, flags, failed, requests); repeatable", (rule: string, rules: string[] = []) => [...rules, rule]);
   if (opts.withTz !== false) cmd.option('--tz <zone>', "zone for --from/--to without an offset and for displayed times (default: this machine's)");
-  return cmd;
+  return memoryLimitOption(cmd);
 }
 
 export function registerReportCommand(program: Command, io: CliIO): void {
@@ -83,9 +85,11 @@ export function resolveReportFlags(flags: ReportFlags): ResolvedReportFlags {
 export async function runReportCommand(flags: ReportFlags, io: CliIO, resolved = resolveReportFlags(flags)): Promise<void> {
   const { fromMs, toMs } = resolved;
   const progress = reportProgress(io);
-  if (flags.dataset !== undefined || isShardDirectory(flags.db)) {
+  const fleetReport = flags.dataset !== undefined || isShardDirectory(flags.db);
+  const memoryLimit = memoryLimitFrom(flags, fleetReport);
+  if (fleetReport) {
     // several shards: the fleet report over the dataset (a --db directory is exported to a temp one first)
-    const fleet = await reportFleet(flags, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress }, io);
+    const fleet = await reportFleet(flags, { fromMs, toMs, sinceLast: flags.sinceLast ?? false, onStage: progress, memoryLimit }, io);
     if (progress) io.stderr.write('\r\u001b[K');
     emitReport(fleet.built, flags, resolved, io);
     if (flags.sinceLast) fleet.commitMarks();
