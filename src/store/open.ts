@@ -29,6 +29,16 @@ export interface OpenOptions {
 }
 
 export function openStore(path: string, opts: OpenOptions = {}): Db {
+  try {
+    return openOnce(path, opts);
+  } catch (err) {
+    if (!opts.readonly || !isHotJournal(err)) throw err;
+    rollBackHotJournal(path, opts);
+    return openOnce(path, opts);
+  }
+}
+
+function openOnce(path: string, opts: OpenOptions): Db {
   // SQLite opens a file it cannot write read-only without a word, and fails at the first write
   // with no path: say which file and why before any work starts.
   if (!opts.readonly && existsSync(path)) {
@@ -51,6 +61,7 @@ export function openStore(path: string, opts: OpenOptions = {}): Db {
       throw new StoreError(`${path} is not a droptrace database (SQLite: file is not a database): check --db`, 'open-failed', { cause: err });
     }
     const code = (err as { code?: string }).code ?? '';
+    if (isHotJournal(err)) throw err; // openStore rolls it back on a connection that may write
     if ((code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) && opts.readonly) {
       // A WAL database is read through its -shm file, which SQLite must be able to create
       throw new StoreError(`cannot read database ${path}: ${writeRefusal(path) ?? 'SQLite refused to write it'}, and SQLite needs to create ${path}-shm beside it to read a WAL database (SQLite: ${(err as Error).message}): copy it to a writable directory and pass that --db`, 'readonly', { cause: err });
@@ -61,6 +72,35 @@ export function openStore(path: string, opts: OpenOptions = {}): Db {
     throw err;
   }
   return db;
+}
+
+/**
+ * SQLITE_READONLY_ROLLBACK: a process killed mid-write (before WAL mode, or a droptrace older than
+ * the journal-free creation in configure) left a hot rollback journal, and a read-only connection
+ * may not roll it back. Nothing can read the database until someone does.
+ */
+const isHotJournal = (err: unknown): boolean => (err as { code?: string }).code === 'SQLITE_READONLY_ROLLBACK';
+
+/**
+ * What every writer does on its first read: roll the unfinished write back, here on a read-write
+ * connection that only reads (no pragma, no migration), so the read-only command can then open
+ * the database as it was before that write. A user who may not write it is told how to.
+ */
+function rollBackHotJournal(path: string, opts: OpenOptions): void {
+  const refusal = writeRefusal(path);
+  if (refusal !== null) {
+    throw new StoreError(
+      `cannot read database ${path}: ${path}-journal holds a write that a killed process left unfinished, and SQLite must roll it back before anyone can read the database, which needs write access (${refusal}): run \`droptrace correlate --db ${path}\` once as a user who can write it, or copy ${path} and ${path}-journal together to a writable directory and pass that --db. Do not delete ${path}-journal: the database would be left half-written`,
+      'readonly',
+    );
+  }
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    if (opts.wait) setWaitPolicy(db, opts.wait);
+    schemaVersion(db);
+  } finally {
+    db.close();
+  }
 }
 
 /** Pragmas and the schema of a freshly opened connection. */
@@ -74,9 +114,20 @@ function configure(db: Db, opts: OpenOptions): void {
     // SQLite answers "database is locked" at once, without its busy handler, when four first runs
     // race for it: retried within the --wait bound.
     retryWhileBusy(db, () => {
+      // A new, empty file: its first page (the header that says WAL) is written with no rollback
+      // journal. With the default journal, a kill between that write and the journal's deletion
+      // left a hot -journal: every read-only open then failed (SQLITE_READONLY_ROLLBACK), and a
+      // database later copied to that path was "rolled back" to nothing by its next writer.
+      // An empty file has nothing to roll back; a kill leaves it empty or a whole empty database.
+      // (From MEMORY, SQLite writes that page with no journal at all; OFF is refused by
+      // better-sqlite3's defensive mode.)
+      if (pageCount(db) === 0) db.pragma('journal_mode = MEMORY');
       if (schemaVersion(db) === 0) db.pragma('page_size = 16384');
       // a scratch file's journal in memory, not OFF: a batch the ingest rolls back must still go
-      db.pragma(opts.scratch ? 'journal_mode = MEMORY' : 'journal_mode = WAL');
+      const mode = db.pragma(opts.scratch ? 'journal_mode = MEMORY' : 'journal_mode = WAL', { simple: true }) as string;
+      // A file system without shared memory refuses WAL and keeps the mode set above: never leave
+      // an ordinary database's journal in memory, where a kill mid-transaction loses it.
+      if (!opts.scratch && mode !== 'wal') db.pragma('journal_mode = DELETE');
     });
     // NORMAL in WAL mode is durable across process crashes (only an OS crash can lose the last
     // commits), which is the failure an ingest checkpoint has to survive.
@@ -132,6 +183,11 @@ export function removeEmptyStore(path: string): void {
   db.close();
   if (files > 0) return;
   for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+}
+
+/** Pages in the database file: 0 for a file SQLite has not written yet. */
+function pageCount(db: Db): number {
+  return db.pragma('page_count', { simple: true }) as number;
 }
 
 export function schemaVersion(db: Db): number {
