@@ -112,5 +112,13 @@ export function ingestedPaths(db: Db): string[] {
   return (db.prepare("SELECT DISTINCT path FROM file_names WHERE path <> '-'").all() as { path: string }[]).map((r) => r.path);
 }
 
+/**
+ * Whether any log file was ingested: a store whose first ingest was killed before its first commit
+ * (or read no file) has its schema and nothing else, and its report would read "0 requests".
+ */
+export function hasIngestedFile(db: Db): boolean {
+  return db.prepare('SELECT 1 FROM files LIMIT 1').get() !== undefined;
+}
+
 /** How many leading bytes identify a file's content. 4 KiB holds dozens of lines with their times. */
 export const HEAD_BYTES = 4096;

@@ -71,8 +71,9 @@ const POINTS: readonly { syscall: string; upTo: number }[] = [
   { syscall: 'ftruncate', upTo: 6 },
 ];
 
-test('a first ingest killed at any write of its new database leaves no hot journal: readers open it, the next run ingests', { skip: straceWorks ?? false, timeout: 240_000 }, async (t) => {
+test('a first ingest killed at any write of its new database leaves no hot journal: readers open it, an empty one is reported as such, the next run ingests', { skip: straceWorks ?? false, timeout: 240_000 }, async (t) => {
   let points = 0;
+  let reportedEmpty = false;
   for (const { syscall, upTo } of POINTS) {
     for (let k = 1; k <= upTo; k++) {
       const db = join(dir, `first-${syscall}-${k}.db`);
@@ -84,14 +85,25 @@ test('a first ingest killed at any write of its new database leaves no hot journ
       points++;
       const at = `killed on entry to ${syscall} #${k}`;
       assert.ok(!existsSync(`${db}-journal`), `${at}: ${db}-journal is left; a reader cannot open the database, a database copied there is rolled back to nothing`);
+      let stored = 0;
       if (existsSync(db)) {
         // any SQLite reader, as a read-only droptrace command or the chaos suite's checksum opens it
         const reader = new Database(db, { readonly: true, fileMustExist: true });
         try {
           assert.doesNotThrow(() => reader.prepare('SELECT count(*) FROM sqlite_master').get(), at);
+          const hasFiles = reader.prepare("SELECT 1 FROM sqlite_master WHERE name = 'files'").get() !== undefined;
+          stored = hasFiles ? countRows(reader, 'files') : 0;
         } finally {
           reader.close();
         }
+      }
+      if (existsSync(db) && stored === 0 && !reportedEmpty) {
+        // killed before its first commit: the store is empty, and its report must not read "0 requests"
+        reportedEmpty = true;
+        const report = await runDroptrace(['report', '--db', db]);
+        assert.equal(report.code, 1, `${at}: report on the empty store:\n${report.stdout}${report.stderr}`);
+        assert.match(report.stderr, /holds no ingested log: its first ingest stored nothing/);
+        assert.doesNotMatch(report.stdout, /\b0 requests/);
       }
       const rerun = await runDroptrace(['ingest', '--tz', 'UTC', '--db', db, log]);
       assert.equal(rerun.code, 0, `${at}, then run again: ${rerun.stderr}`);
@@ -105,6 +117,7 @@ test('a first ingest killed at any write of its new database leaves no hot journ
   }
   t.diagnostic(`${points} kill points`);
   assert.ok(points >= 8, `only ${points} kill points were reached: the run's writes changed, widen POINTS`);
+  assert.ok(reportedEmpty, 'no kill point left an empty store to report on');
 });
 
 test('a database copied where a first ingest was killed keeps every row', { skip: straceWorks ?? false, timeout: 120_000 }, async () => {

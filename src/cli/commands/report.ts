@@ -7,9 +7,9 @@ import { EXIT, useColor } from '../io.js';
 import { catchUpCorrelation, dbOption, memoryLimitFrom, memoryLimitOption, waitFrom, withStore } from '../shared.js';
 import { UsageError } from '../../domain/errors.js';
 import { readTransaction, writeTransaction } from '../../store/write-lock.js';
-import type { Db } from '../../store/open.js';
+import { StoreError, type Db } from '../../store/open.js';
 import { databaseFiles, refuseOutputOverInput } from '../../output/guard.js';
-import { ingestedPaths } from '../../store/files.js';
+import { hasIngestedFile, ingestedPaths } from '../../store/files.js';
 import { isShardDirectory } from '../../shard/shard-file.js';
 import { reportFleet } from '../fleet-report.js';
 import type { BuiltReport } from '../../report/model.js';
@@ -98,6 +98,10 @@ export async function runReportCommand(flags: ReportFlags, io: CliIO, resolved =
   catchUpCorrelation(flags.db, io, waitFrom(flags, io));
   refuseOutputOverDatabase(flags, io);
   await withStore(flags.db, { readonly: !flags.sinceLast, wait: waitFrom(flags, io) }, (db) => {
+    // "0 requests, 0 failed" with exit 0 would pass a nightly --fail-on over a store that holds nothing
+    if (!hasIngestedFile(db)) {
+      throw new StoreError(`${flags.db} holds no ingested log: its first ingest stored nothing (killed before its first commit, or no file could be read). Run \`droptrace ingest --db ${flags.db}\` with the logs first`, 'open-failed');
+    }
     refuseOutputOverIngested(flags, db, io);
     // --since-last: the previous mark is read, the report written and the new mark left under the
     // write lock, so two nightly reports at once never cover the same requests. Otherwise one read
