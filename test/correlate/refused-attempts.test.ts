@@ -36,15 +36,17 @@ const GUNICORN = [
   '[2026-11-25 21:49:21 +0000] [29801] [INFO] Starting gunicorn 20.1.0',
 ];
 
-interface Req { uri: string; verdict: string; evidence: { verdict: { level: string } }; app: { status: number | null; match: string | null } | null }
+interface Req { uri: string; verdict: string; evidence: { verdict: { level: string; missing?: string } }; app: { status: number | null; match: string | null } | null }
 
-async function requestsOf(t: { after: (fn: () => void) => void }, access: string[], error = ERROR): Promise<Req[]> {
+/** `error` null: no nginx error log given; `logFormat`: the access log's log_format (combined when absent). */
+async function requestsOf(t: { after: (fn: () => void) => void }, access: string[], error: string[] | null = ERROR, logFormat?: string): Promise<Req[]> {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'access.log'), access.join('\n') + '\n');
-  writeFileSync(join(dir, 'error.log'), error.join('\n') + '\n');
+  if (error) writeFileSync(join(dir, 'error.log'), error.join('\n') + '\n');
   writeFileSync(join(dir, 'gunicorn.log'), GUNICORN.join('\n') + '\n');
   const db = join(dir, 'd.db');
-  const ingest = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, join(dir, 'access.log'), join(dir, 'error.log'), join(dir, 'gunicorn.log')]);
+  const inputs = [join(dir, 'access.log'), ...(error ? [join(dir, 'error.log')] : []), join(dir, 'gunicorn.log')];
+  const ingest = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, ...(logFormat ? ['--log-format', logFormat] : []), ...inputs]);
   assert.equal(ingest.exitCode, 0, ingest.stderr);
   const run = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson']);
   assert.equal(run.exitCode, 0, run.stderr);
@@ -76,4 +78,33 @@ test('a request refused on one server and answered by the next still joins the a
   const r = byTag(reqs, 't0057');
   assert.equal(r.verdict, 'ok');
   assert.equal(r.app?.match, 'time_window');
+});
+
+/** The harness's timing log_format without the ids: $request_time, every $upstream_* and $msec. */
+const TIMING_FORMAT =
+  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" ' +
+  'rt=$request_time uct="$upstream_connect_time" uht="$upstream_header_time" urt="$upstream_response_time" ua="$upstream_addr" us="$upstream_status" msec=$msec';
+
+test('without the error log nothing says a 502 was refused: $upstream_status "502" is upstream_error that cannot tell why, a lone "-" nginx\'s own 502', async (t) => {
+  // the same restart as above, logged with $upstream_*: the refused 502s carry "502" (an address
+  // each, or the upstream's name once nginx had marked both down) and no header; no error log given
+  const access = [
+    '127.0.0.1 - - [25/Nov/2026:21:49:19 +0000] "GET /slow?seconds=0.2&dt=t0064 HTTP/1.1" 502 157 "-" "droptrace-harness/background" rt=0.001 uct="-, -" uht="-, -" urt="0.000, 0.000" ua="127.0.0.1:40989, 127.0.0.1:41981" us="502, 502" msec=1795643359.420',
+    '127.0.0.1 - - [25/Nov/2026:21:49:19 +0000] "GET /slow?seconds=1&dt=t0057 HTTP/1.1" 200 13 "-" "droptrace-harness/gunicorn_restart" rt=1.003 uct="0.000" uht="1.002" urt="1.002" ua="127.0.0.1:40989" us="200" msec=1795643359.428',
+    '127.0.0.1 - - [25/Nov/2026:21:49:19 +0000] "GET /api/items/20?dt=t0058 HTTP/1.1" 502 157 "-" "droptrace-harness/gunicorn_restart" rt=0.000 uct="-" uht="-" urt="0.000" ua="app" us="502" msec=1795643359.500',
+    '127.0.0.1 - - [25/Nov/2026:21:49:19 +0000] "GET /api/items/21?dt=t0059 HTTP/1.1" 502 157 "-" "droptrace-harness/gunicorn_restart" rt=0.000 uct="-" uht="-" urt="-" ua="-" us="-" msec=1795643359.600',
+  ];
+  const reqs = await requestsOf(t, access, null, TIMING_FORMAT);
+  for (const tag of ['t0064', 't0058']) {
+    const r = byTag(reqs, tag);
+    assert.equal(r.verdict, 'upstream_error', tag);
+    assert.equal(r.evidence.verdict.level, 'cannot_tell', tag);
+    assert.match(r.evidence.verdict.missing ?? '', /nginx error-log line/, tag);
+  }
+  const own = byTag(reqs, 't0059');
+  assert.deepEqual([own.verdict, own.evidence.verdict.level], ['rejected_by_proxy', 'exact'], 'no upstream was used: $upstream_status is "-"');
+  assert.equal(byTag(reqs, 't0057').app?.match, 'time_window', 'the 1.00 s Slow request line is still t0057\'s');
+  // the same 502s with the error log's refusals: now they are said to be refused
+  const withErrors = await requestsOf(t, access, ERROR, TIMING_FORMAT);
+  assert.deepEqual(['t0064', 't0058'].map((tag) => byTag(withErrors, tag).verdict), ['upstream_unavailable', 'upstream_unavailable']);
 });
