@@ -4,7 +4,8 @@
  * /block killed worker 9625 (WORKER TIMEOUT at 05:39:49), then the worker_crash scenario sent
  * /slow at 05:39:50.460 and SIGKILLed its worker 9630 half a second later; nginx logged a premature
  * close, then a reset on the retry. Nearest pairs gave the close 9630's death and the reset 9625's,
- * and the request, which began after 9625's logged second had ended, became worker_timeout.
+ * and the request, which began after 9625's logged second had ended, became worker_timeout. The
+ * same pattern came back in this session's live run (t0175, its lines below).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,26 +52,31 @@ interface Req {
   attempts: { outcome: string; worker_pid: number | null }[] | null;
 }
 
-test('t0166: a reset retry does not take a WORKER TIMEOUT logged the second before the request began; the request is the SIGKILLed worker\'s crash', async (t) => {
+/** Ingests the three logs (timing log_format) and gives each request's verdict, worker and attempt outcomes by its dt tag. */
+async function requestsOf(t: { after: (fn: () => void) => void }, access: string[], error: string[], gunicorn: string[]) {
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'access.log'), ACCESS.join('\n') + '\n');
-  writeFileSync(join(dir, 'error.log'), ERROR.join('\n') + '\n');
-  writeFileSync(join(dir, 'gunicorn.log'), GUNICORN.join('\n') + '\n');
+  writeFileSync(join(dir, 'access.log'), access.join('\n') + '\n');
+  writeFileSync(join(dir, 'error.log'), error.join('\n') + '\n');
+  writeFileSync(join(dir, 'gunicorn.log'), gunicorn.join('\n') + '\n');
   const db = join(dir, 'd.db');
   const ingest = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, '--log-format', TIMING_FORMAT,
     join(dir, 'access.log'), join(dir, 'error.log'), join(dir, 'gunicorn.log')]);
   assert.equal(ingest.exitCode, 0, ingest.stderr);
   const run = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson']);
   assert.equal(run.exitCode, 0, run.stderr);
-  const reqs = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Req);
-  const of = (tag: string) => {
-    const r = reqs.find((x) => x.uri.endsWith(tag));
-    assert.ok(r, `no request ${tag}`);
-    return { verdict: r.verdict, worker: r.worker?.pid ?? null, attempts: r.attempts?.map((a) => [a.outcome, a.worker_pid]) };
-  };
-  assert.deepEqual(of('t0166'), { verdict: 'worker_crash', worker: 9630, attempts: [['worker_crash', 9630], ['failed', null]] });
+  const out: Record<string, { verdict: string; worker: number | null; attempts: (string | number | null)[][] | undefined }> = {};
+  for (const line of run.stdout.trim().split('\n')) {
+    const r = JSON.parse(line) as Req;
+    out[r.uri.slice(r.uri.indexOf('dt=') + 3)] = { verdict: r.verdict, worker: r.worker?.pid ?? null, attempts: r.attempts?.map((a) => [a.outcome, a.worker_pid]) };
+  }
+  return out;
+}
+
+test('t0166: a reset retry does not take a WORKER TIMEOUT logged the second before the request began; the request is the SIGKILLed worker\'s crash', async (t) => {
+  const reqs = await requestsOf(t, ACCESS, ERROR, GUNICORN);
+  assert.deepEqual(reqs.t0166, { verdict: 'worker_crash', worker: 9630, attempts: [['worker_crash', 9630], ['failed', null]] });
   // the death it no longer takes is still the /block's, whose attempt it ended
-  assert.deepEqual(of('t0160'), { verdict: 'worker_timeout', worker: 9625, attempts: [['worker_timeout', 9625], ['failed', null]] });
+  assert.deepEqual(reqs.t0160, { verdict: 'worker_timeout', worker: 9625, attempts: [['worker_timeout', 9625], ['failed', null]] });
 });
 
 const ev = (id: number, time: number, worker: number, event = 'worker_timeout'): WorkerEventRow =>
@@ -113,4 +119,37 @@ test('findDeathNear (no $upstream_*): a death logged before the request began is
   assert.equal(findDeathNear(deaths, 50_963, 0, null, 50_460), null);
   assert.equal(findDeathNear(deaths, 50_963, 0, null, 50_000)?.pid, 9625, 'same second as the start');
   assert.equal(findDeathNear(deaths, 50_963, 0, null)?.pid, 9625, 'no $request_time');
+});
+
+test('a live timing recording (2026-12-05 06:13, t0162 and t0175): the crash\'s retry does not take the WORKER TIMEOUT of the /block before it', async (t) => {
+  // Lines as the harness recorded them (npm run test:stack -- --profile timing), where main scored
+  // 274/275: /block's two attempts each hung a worker (9717, 9716); /slow began at 06:13:48.211 and
+  // its worker 11813 was SIGKILLed; the retry closed at once on a cached connection to the dead 9716.
+  const access = [
+    '127.0.0.1 - - [05/Dec/2026:06:13:47 +0000] "GET /block?seconds=8&dt=t0162 HTTP/1.1" 502 157 "-" "droptrace-harness/worker_timeout" rt=5.414 uct="0.000, 0.000, -" uht="-, -, -" urt="2.336, 3.078, 0.000" ua="127.0.0.1:43827, 127.0.0.1:37757, app" us="502, 502, 502" rid=bafca1055e6a40636ea8c901d04fa662 cn=34 cr=8 msec=1796451227.104',
+    '127.0.0.1 - - [05/Dec/2026:06:13:48 +0000] "GET /slow?seconds=2&dt=t0175 HTTP/1.1" 502 157 "-" "droptrace-harness/worker_crash" rt=0.504 uct="0.000, 0.000, -" uht="-, -, -" urt="0.504, 0.000, 0.000" ua="127.0.0.1:37757, 127.0.0.1:43827, app" us="502, 502, 502" rid=5e20d0cf04f131075a0a1902eda4ac35 cn=75 cr=1 msec=1796451228.715',
+  ];
+  const closed = (time: string, cid: number, uri: string, port: number) =>
+    `2026/12/05 ${time} [error] 9719#9719: *${cid} upstream prematurely closed connection while reading response header from upstream, client: 127.0.0.1, server: localhost, request: "GET ${uri} HTTP/1.1", upstream: "http://127.0.0.1:${port}${uri}", host: "127.0.0.1:38483"`;
+  const noLive = (time: string, cid: number, uri: string) =>
+    `2026/12/05 ${time} [error] 9719#9719: *${cid} no live upstreams while connecting to upstream, client: 127.0.0.1, server: localhost, request: "GET ${uri} HTTP/1.1", upstream: "http://app${uri}", host: "127.0.0.1:38483"`;
+  const error = [
+    closed('06:13:44', 34, '/block?seconds=8&dt=t0162', 43827), closed('06:13:47', 34, '/block?seconds=8&dt=t0162', 37757), noLive('06:13:47', 34, '/block?seconds=8&dt=t0162'),
+    closed('06:13:48', 75, '/slow?seconds=2&dt=t0175', 37757), closed('06:13:48', 75, '/slow?seconds=2&dt=t0175', 43827), noLive('06:13:48', 75, '/slow?seconds=2&dt=t0175'),
+  ];
+  const gunicorn = [
+    '[2026-12-05 06:13:15 +0000] [9716] [INFO] Booting worker with pid: 9716',
+    '[2026-12-05 06:13:15 +0000] [9717] [INFO] Booting worker with pid: 9717',
+    '[2026-12-05 06:13:44 +0000] [9715] [CRITICAL] WORKER TIMEOUT (pid:9717)',
+    '[2026-12-05 06:13:44 +0000] [9715] [WARNING] Worker with pid 9717 was terminated due to signal 6',
+    '[2026-12-05 06:13:44 +0000] [11813] [INFO] Booting worker with pid: 11813',
+    '[2026-12-05 06:13:47 +0000] [9715] [CRITICAL] WORKER TIMEOUT (pid:9716)',
+    '[2026-12-05 06:13:47 +0000] [9715] [WARNING] Worker with pid 9716 was terminated due to signal 6',
+    '[2026-12-05 06:13:47 +0000] [11962] [INFO] Booting worker with pid: 11962',
+    '[2026-12-05 06:13:48 +0000] [9715] [WARNING] Worker with pid 11813 was terminated due to signal 9',
+    '[2026-12-05 06:13:48 +0000] [12076] [INFO] Booting worker with pid: 12076',
+  ];
+  const reqs = await requestsOf(t, access, error, gunicorn);
+  assert.deepEqual(reqs.t0175, { verdict: 'worker_crash', worker: 11813, attempts: [['worker_crash', 11813], ['failed', null], ['failed', null]] });
+  assert.deepEqual(reqs.t0162, { verdict: 'worker_timeout', worker: 9716, attempts: [['worker_timeout', 9717], ['worker_timeout', 9716], ['failed', null]] });
 });
