@@ -8,8 +8,8 @@ import { StoreError } from '../store/open.js';
 import { UnknownZoneError } from '../domain/time.js';
 
 export async function runCli(argv: readonly string[], io: CliIO): Promise<void> {
-  const program = buildProgram(io);
   try {
+    const program = await buildProgram(io, argv);
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
     io.setExitCode(exitCodeFor(err, io));

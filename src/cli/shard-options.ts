@@ -8,7 +8,7 @@ import { parseDurationArg, parseTimeArg } from '../domain/time-arg.js';
 import { planShards, splitWindow, stacksFromDirectories, stacksFromManifest, type Shard } from '../shard/plan.js';
 import { defaultJobs } from '../shard/pool.js';
 import { isShardDirectory } from '../shard/shard-file.js';
-import { chooseOverlap, type ChainInputs, type OverlapChoice } from '../shard/overlap.js';
+import type { ChainInputs, OverlapChoice } from '../shard/overlap.js';
 
 export interface ShardFlags extends ChainInputs {
   readonly db: string;
@@ -47,7 +47,7 @@ export interface ShardPlan {
   readonly overlap: OverlapChoice | null;
 }
 
-export function planFromFlags(paths: readonly string[], flags: ShardFlags): ShardPlan {
+export async function planFromFlags(paths: readonly string[], flags: ShardFlags): Promise<ShardPlan> {
   if (flags.manifest !== undefined && paths.length > 0) throw new UsageError('--manifest names the paths: pass no path arguments with it');
   if (paths.includes('-')) throw new UsageError('stdin (-) cannot be sharded: write it to a file in the stack\'s directory');
   if (!isShardDirectory(flags.db) && flags.manifest !== undefined) throw new UsageError(`--manifest writes one database per stack: --db must be a directory (${flags.db}/)`);
@@ -62,6 +62,8 @@ export function planFromFlags(paths: readonly string[], flags: ShardFlags): Shar
     const fromMs = parseTimeArg(from, zone, '--window');
     const toMs = parseTimeArg(to, zone, '--window');
     if (toMs <= fromMs) throw new UsageError('--window: TO must be after FROM');
+    // loaded only for a window: it reads the chain's configs through the audit
+    const { chooseOverlap } = await import('../shard/overlap.js');
     overlap = chooseOverlap(flags.overlap, {
       nginxConf: flags.nginxConf, gunicornConf: flags.gunicornConf, cmd: flags.cmd,
       lbIdleTimeout: flags.lbIdleTimeout, lbProvider: flags.lbProvider, haproxyConf: flags.haproxyConf,

@@ -16,7 +16,7 @@ import { resolveAppLogFormats } from './app-log-format.js';
 
 export async function runShardedIngest(paths: string[], flags: IngestFlags & ShardFlags, io: CliIO): Promise<PoolOutcome> {
   if (flags.tz !== undefined) assertKnownZone(flags.tz);
-  const { shards, overlap } = planFromFlags(paths, flags);
+  const { shards, overlap } = await planFromFlags(paths, flags);
   if (overlap !== null) io.stderr.write(`note: shard overlap ${overlap.ms / 1000} s: ${overlap.why}\n`);
   const parallel = parseJobs(flags.jobs);
   const logFormat = await resolveLogFormat(flags);

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { closeStore, openStore, StoreError, type Db, type OpenOptions } from '../store/open.js';
 import { DEFAULT_WAIT_MS, type WaitPolicy } from '../store/write-lock.js';
 import { parseDurationArg } from '../domain/time-arg.js';
-import { correlateStoreIfPending } from '../correlate/pending-correlation.js';
 import type { CliIO } from './io.js';
 import { listShards } from '../shard/shard-file.js';
 import type { OpenShard } from '../lookup/shards.js';
@@ -56,7 +55,9 @@ export async function withStore<T>(path: string, opts: OpenOptions, fn: (db: Db)
  * Before a command reads verdicts: correlate what was ingested since the last correlation (ingest
  * leaves it to the first command that needs it). Says so on a terminal, since it can take seconds.
  */
-export function catchUpCorrelation(path: string, io: CliIO, wait?: WaitPolicy): void {
+export async function catchUpCorrelation(path: string, io: CliIO, wait?: WaitPolicy): Promise<void> {
+  // loaded here, not on top: a command that never reads verdicts (ingest) starts without the correlation
+  const { correlateStoreIfPending } = await import('../correlate/pending-correlation.js');
   if (io.stderr.isTTY === true) io.stderr.write('\r\u001b[Kcorrelating what was ingested since the last correlation…');
   const r = correlateStoreIfPending(path, wait);
   if (io.stderr.isTTY === true) io.stderr.write('\r\u001b[K');
@@ -75,7 +76,7 @@ export async function withShards<T>(dir: string, io: CliIO, wait: WaitPolicy | u
   const open: OpenShard[] = [];
   try {
     for (const record of records) {
-      if (wait !== undefined) catchUpCorrelation(record.db, io, wait);
+      if (wait !== undefined) await catchUpCorrelation(record.db, io, wait);
       open.push({ record, db: openStore(record.db, { readonly: true }) });
     }
     return await fn(open);

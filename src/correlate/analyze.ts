@@ -9,6 +9,7 @@
 import type { Db } from '../store/open.js';
 import { readTransaction, writeTransaction } from '../store/write-lock.js';
 import { ingestPaths, type IngestOptions, type IngestResult } from '../ingest/ingest.js';
+import { nothingStored } from '../ingest/ingest-result.js';
 import type { CorrelateResult } from './correlate.js';
 import { correlatePending } from './pending-correlation.js';
 import type { AuditOptions } from '../audit/index.js';
@@ -82,4 +83,4 @@ export async function analyze(db: Db, paths: readonly string[], opts: AnalyzeOpt
 }
 
 /** Every input gave nothing: no file row was kept (the caller removes a store it created). */
-export const nothingStored = (r: IngestResult): boolean => r.files.every((f) => f.fileId === null);
+export { nothingStored };

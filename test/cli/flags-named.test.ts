@@ -81,9 +81,9 @@ function flagsNamed(root: string): Named[] {
 const isForeign = (n: Named): boolean =>
   Object.entries(FOREIGN).some(([program, flags]) => flags.includes(n.flag) && (!isIngestText(n.file) || new RegExp(`\\b${program}\\b`).test(n.before)));
 
-function optionsByCommand(): Map<string, Map<string, readonly string[] | undefined>> {
+async function optionsByCommand(): Promise<Map<string, Map<string, readonly string[] | undefined>>> {
   const sink = new PassThrough();
-  const program = buildProgram({ stdout: sink, stderr: sink, stdin: new PassThrough(), env: {}, cwd: repoRoot(), setExitCode: () => {} });
+  const program = await buildProgram({ stdout: sink, stderr: sink, stdin: new PassThrough(), env: {}, cwd: repoRoot(), setExitCode: () => {} });
   const out = new Map<string, Map<string, readonly string[] | undefined>>();
   const walk = (c: Command, path: string): void => {
     const opts = new Map<string, readonly string[] | undefined>([['--help', undefined]]);
@@ -98,11 +98,11 @@ function optionsByCommand(): Map<string, Map<string, readonly string[] | undefin
   return out;
 }
 
-test('every --flag droptrace text names is a registered option of the command that prints it', () => {
+test('every --flag droptrace text names is a registered option of the command that prints it', async () => {
   const root = repoRoot();
   const named = flagsNamed(root);
   assert.ok(named.length > 50, `found only ${named.length} flags: the extraction is broken`);
-  const commands = optionsByCommand();
+  const commands = await optionsByCommand();
   assert.ok(commands.get('ingest')?.has('--log-format'), 'the commander tree has no ingest --log-format: the walk is broken');
   const anywhere = new Set([...commands.values()].flatMap((o) => [...o.keys()]));
   const wrong: string[] = [];
@@ -130,8 +130,8 @@ test('every --flag droptrace text names is a registered option of the command th
   assert.deepEqual(wrong, []);
 });
 
-test('the check sees a wrong flag: ingest has no --format', () => {
-  const commands = optionsByCommand();
+test('the check sees a wrong flag: ingest has no --format', async () => {
+  const commands = await optionsByCommand();
   assert.equal(commands.get('ingest')?.has('--format'), false);
   assert.equal(commands.get('query')?.has('--format'), true);
 });

@@ -32,16 +32,16 @@ test('a window is cut into --split pieces (the last shorter), each a shard keyed
   assert.equal(planShards([{ name: 'web-07', paths: ['/l'] }], null, '/db')[0]!.key, 'web-07');
 });
 
-test('sharding flags that cannot work are usage errors that say what to write', (t) => {
+test('sharding flags that cannot work are usage errors that say what to write', async (t) => {
   const dir = tempDir(t);
   mkdirSync(join(dir, 'web-01'));
   const db = join(dir, 'shards') + '/';
-  assert.throws(() => planFromFlags([join(dir, 'web-01')], { db, split: '1h' }), /--split cuts a --window/);
-  assert.throws(() => planFromFlags([join(dir, 'web-01')], { db, window: '2026-12-04T00:00Z' }), /--window: write FROM,TO/);
-  assert.throws(() => planFromFlags(['-'], { db }), /stdin \(-\) cannot be sharded/);
-  assert.throws(() => planFromFlags([], { db: join(dir, 'x.db'), manifest: join(dir, 'm') }), /--db must be a directory/);
-  const planned = planFromFlags([join(dir, 'web-01')], { db, window: '2026-12-04T00:00Z,2026-12-04T02:00Z', split: '1h', overlap: '90s' });
+  await assert.rejects(() => planFromFlags([join(dir, 'web-01')], { db, split: '1h' }), /--split cuts a --window/);
+  await assert.rejects(() => planFromFlags([join(dir, 'web-01')], { db, window: '2026-12-04T00:00Z' }), /--window: write FROM,TO/);
+  await assert.rejects(() => planFromFlags(['-'], { db }), /stdin \(-\) cannot be sharded/);
+  await assert.rejects(() => planFromFlags([], { db: join(dir, 'x.db'), manifest: join(dir, 'm') }), /--db must be a directory/);
+  const planned = await planFromFlags([join(dir, 'web-01')], { db, window: '2026-12-04T00:00Z,2026-12-04T02:00Z', split: '1h', overlap: '90s' });
   assert.deepEqual(planned.shards.map((s) => [s.key, s.window?.overlapMs]), [['web-01~20261204T000000Z', 90_000], ['web-01~20261204T010000Z', 90_000]]);
   assert.equal(planned.overlap?.why, '--overlap');
-  assert.throws(() => planFromFlags([join(dir, 'web-01')], { db, overlap: '90s' }), /--overlap widens a --window/);
+  await assert.rejects(() => planFromFlags([join(dir, 'web-01')], { db, overlap: '90s' }), /--overlap widens a --window/);
 });

@@ -3,8 +3,8 @@ import { Command, Option } from 'commander';
 import type { CliIO } from '../io.js';
 import { EXIT } from '../io.js';
 import { withStore, dbOption, waitFrom } from '../shared.js';
-import { ingestPaths, type IngestOptions, type IngestResult } from '../../ingest/ingest.js';
-import { ingestAndCorrelate, nothingStored } from '../../correlate/analyze.js';
+import type { IngestOptions, IngestResult } from '../../ingest/ingest.js';
+import { nothingStored } from '../../ingest/ingest-result.js';
 import { renderTable, stripControls } from '../../output/rows.js';
 import { SOURCE_TYPES, type SourceType } from '../../ingest/detect.js';
 import { resolveLogFormat, type LogFormatFlags } from '../log-format.js';
@@ -83,6 +83,9 @@ export function ingestSucceeded(result: IngestResult, io: CliIO): boolean {
 
 export async function runIngestCommand(paths: string[], flags: IngestFlags, io: CliIO): Promise<IngestResult> {
   const run = await startIngest(flags, io);
+  // loaded here, not on top: a sharded ingest's own process runs no ingest and no correlation
+  const { ingestPaths } = await import('../../ingest/ingest.js');
+  const { ingestAndCorrelate } = await import('../../correlate/analyze.js');
   const result = await withStore(flags.db, { wait: waitFrom(flags, io) }, async (db) => {
     if (!flags.correlate) return ingestPaths(db, paths, run.opts);
     const r = await ingestAndCorrelate(db, paths, run.opts);

@@ -32,7 +32,7 @@ export function registerQueryCommand(program: Command, io: CliIO): void {
         io.stdout.write(renderRows(r.rows, flags.format, r.columns));
         return;
       }
-      if (verdicts) catchUpCorrelation(flags.db, io, waitFrom(flags, io));
+      if (verdicts) await catchUpCorrelation(flags.db, io, waitFrom(flags, io));
       const result = await withStore(flags.db, { readonly: true }, (db) => runQuery(db, sql));
       io.stdout.write(renderRows(result.rows, flags.format, result.columns));
     });

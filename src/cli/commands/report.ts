@@ -95,7 +95,7 @@ export async function runReportCommand(flags: ReportFlags, io: CliIO, resolved =
     if (flags.sinceLast) fleet.commitMarks();
     return;
   }
-  catchUpCorrelation(flags.db, io, waitFrom(flags, io));
+  await catchUpCorrelation(flags.db, io, waitFrom(flags, io));
   refuseOutputOverDatabase(flags, io);
   await withStore(flags.db, { readonly: !flags.sinceLast, wait: waitFrom(flags, io) }, (db) => {
     // "0 requests, 0 failed" with exit 0 would pass a nightly --fail-on over a store that holds nothing

@@ -59,7 +59,7 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
         await withShards(flags.db, io, waitFrom(flags, io), (shards) => emit(() => iterateShardRequests(shards, filter)));
         return;
       }
-      catchUpCorrelation(flags.db, io, waitFrom(flags, io));
+      await catchUpCorrelation(flags.db, io, waitFrom(flags, io));
       await withStore(flags.db, { readonly: true }, (db) => emit(() => iterateRequests(db, filter)));
     });
 
@@ -72,7 +72,7 @@ export function registerRequestsCommands(program: Command, io: CliIO): void {
         await withShards(flags.db, io, waitFrom(flags, io), (shards) => traceShards(shards, query, flags, io));
         return;
       }
-      catchUpCorrelation(flags.db, io, waitFrom(flags, io));
+      await catchUpCorrelation(flags.db, io, waitFrom(flags, io));
       // one read transaction: a correlation committing meanwhile cannot mix old and new verdicts
       await withStore(flags.db, { readonly: true }, (db) => readTransaction(db, () => {
         const ids = findRequests(db, query);
