@@ -44,10 +44,42 @@ export const NDJSON_DURATIONS: readonly { readonly name: string; readonly unit: 
 
 type Obj = Record<string, unknown>;
 
-function pick(o: Obj, names: readonly string[]): unknown {
-  for (const n of names) if (o[n] !== undefined && o[n] !== null) return o[n];
-  return undefined;
+type Field = keyof typeof NDJSON_FIELDS;
+const FIELDS = Object.keys(NDJSON_FIELDS) as Field[];
+/** The slot after the fields': the duration, whose name also says its unit. */
+const DURATION_SLOT = FIELDS.length;
+
+/**
+ * Every name an app may use → its slot and its rank among the names of that slot (lower wins). One
+ * pass over a line's own keys finds every field, instead of probing each name of each field (about
+ * 30 property reads, most of them misses, on every line).
+ */
+const SLOT_OF: ReadonlyMap<string, { readonly slot: number; readonly rank: number }> = new Map([
+  ...FIELDS.flatMap((f, slot) => NDJSON_FIELDS[f].map((name, rank) => [name, { slot, rank }] as const)),
+  ...NDJSON_DURATIONS.map((d, rank) => [d.name, { slot: DURATION_SLOT, rank }] as const),
+]);
+
+/**
+ * Each slot's value: that of its first name in preference order whose value is neither undefined nor
+ * null (as `o[name] ?? next name`), and the rank it came from. `values`/`ranks` are the caller's,
+ * reused from line to line.
+ */
+function collect(o: Obj, values: unknown[], ranks: number[]): void {
+  values.fill(undefined);
+  ranks.fill(Infinity);
+  for (const k in o) {
+    const at = SLOT_OF.get(k);
+    if (at === undefined || at.rank >= ranks[at.slot]!) continue;
+    const v = o[k];
+    if (v === undefined || v === null) continue;
+    values[at.slot] = v;
+    ranks[at.slot] = at.rank;
+  }
 }
+
+const slot = (f: Field): number => FIELDS.indexOf(f);
+const TIME = slot('time'), REQUEST_ID = slot('requestId'), METHOD = slot('method'), PATH = slot('path'), STATUS = slot('status');
+const PID = slot('pid'), CLIENT = slot('client'), LEVEL = slot('level'), LOGGER = slot('logger'), ERROR = slot('error');
 
 const asString = (v: unknown): string | null =>
   typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
@@ -96,6 +128,8 @@ export function readTime(v: unknown, clock: ClockReader): { time: EpochMs; text:
 
 export function createAppNdjsonLineParser(opts: ParserOptions): LineParser<AppRequestRecord> {
   const clock = createClockReader(opts.tz);
+  const values: unknown[] = new Array(DURATION_SLOT + 1);
+  const ranks: number[] = new Array(DURATION_SLOT + 1);
   return (raw) => {
     // Delivery wrappers (docker, journald …) are taken off before, once per file: src/ingest/reading.ts.
     const inner = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -112,14 +146,14 @@ export function createAppNdjsonLineParser(opts: ParserOptions): LineParser<AppRe
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return reject(`NDJSON line is ${Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object; log one JSON object per line`, 0);
     }
-    const o = parsed as Obj;
-    const method = asString(pick(o, NDJSON_FIELDS.method));
-    const url = asString(pick(o, NDJSON_FIELDS.path));
+    collect(parsed as Obj, values, ranks);
+    const method = asString(values[METHOD]);
+    const url = asString(values[PATH]);
     if (method === null && url === null) return ignored('JSON object without request fields (method, path/url/route)');
     const q = url === null ? -1 : url.indexOf('?');
     let time: EpochMs | null = null;
     let timeText: string | null = null;
-    const tv = pick(o, NDJSON_FIELDS.time);
+    const tv = values[TIME];
     if (tv !== undefined) {
       const t = readTime(tv, clock);
       if (typeof t === 'string') return reject(`time field: ${t}; log ISO-8601 with an offset or epoch seconds`);
@@ -127,30 +161,28 @@ export function createAppNdjsonLineParser(opts: ParserOptions): LineParser<AppRe
       timeText = t.text;
     }
     let elapsed: DurationMs | null = null;
-    for (const d of NDJSON_DURATIONS) {
-      const v = o[d.name];
-      if (v === undefined || v === null) continue;
-      const r = readDuration(v, d.unit);
+    if (values[DURATION_SLOT] !== undefined) {
+      const d = NDJSON_DURATIONS[ranks[DURATION_SLOT]!]!;
+      const r = readDuration(values[DURATION_SLOT], d.unit);
       if (typeof r === 'string') return reject(`field "${d.name}": ${r}`);
       elapsed = r;
-      break;
     }
-    const errorValue = pick(o, NDJSON_FIELDS.error);
+    const errorValue = values[ERROR];
     const rec: AppRequestRecord = {
       kind: 'request',
       format: 'ndjson',
       time,
       timeText,
-      level: asString(pick(o, NDJSON_FIELDS.level))?.toLowerCase() ?? null,
-      logger: asString(pick(o, NDJSON_FIELDS.logger)),
-      pid: asInt(pick(o, NDJSON_FIELDS.pid)),
+      level: asString(values[LEVEL])?.toLowerCase() ?? null,
+      logger: asString(values[LOGGER]),
+      pid: asInt(values[PID]),
       method: method === null ? null : method.toUpperCase(),
       path: url === null ? null : q < 0 ? url : url.slice(0, q),
       uri: url,
-      status: asInt(pick(o, NDJSON_FIELDS.status)),
+      status: asInt(values[STATUS]),
       elapsed,
-      requestId: asString(pick(o, NDJSON_FIELDS.requestId)),
-      client: asString(pick(o, NDJSON_FIELDS.client)),
+      requestId: asString(values[REQUEST_ID]),
+      client: asString(values[CLIENT]),
       error: errorValue === undefined || errorValue === false ? null : typeof errorValue === 'string' ? errorValue : JSON.stringify(errorValue),
     };
     return record(rec, 'ndjson');
