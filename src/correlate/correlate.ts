@@ -7,7 +7,7 @@
 import { openReader, type Db } from '../store/open.js';
 import { writeTransaction } from '../store/write-lock.js';
 import {
-  SELECT_SKEW_SAMPLES, SELECT_COINCIDENCE_ACCESS, SELECT_COINCIDENCE_APP, SELECT_COINCIDENCE_ACCESS_REQUESTS, SELECT_COINCIDENCE_ERRORS,
+  SELECT_SKEW_SAMPLES, SELECT_ACCESS_HAS_REQUEST_ID, SELECT_APP_ID_SPAN, SKEW_CANDIDATES, SELECT_COINCIDENCE_ACCESS, SELECT_COINCIDENCE_APP, SELECT_COINCIDENCE_ACCESS_REQUESTS, SELECT_COINCIDENCE_ERRORS,
   INSERT_RUN, SET_RUN_ERROR_SKEW, SELECT_SWEEP_INDEX_COUNT, FINISH_RUN, SELECT_WORKER_EVENTS, SELECT_SERVER_LIFECYCLE, SELECT_USED_APP_IDS,
   DELETE_VERDICTS_FROM, DELETE_ALL_VERDICTS, DROP_VERDICT_INDEXES, CREATE_VERDICT_INDEXES, CREATE_SWEEP_INDEXES,
   SELECT_ACCESS_FOR_SWEEP, SELECT_ALL_ACCESS_FOR_SWEEP, SELECT_APP_FOR_SWEEP, SELECT_ALL_APP_FOR_SWEEP, SELECT_ERRORS_FOR_SWEEP,
@@ -184,7 +184,10 @@ function usedAppIds(db: Db, from: number, to: number): number[] {
 }
 
 function estimateSkew(db: Db): SkewEstimate {
-  const diffs = (db.prepare(SELECT_SKEW_SAMPLES).all() as { d: number }[]).map((r) => r.d);
+  const idsLogged = (db.prepare(SELECT_ACCESS_HAS_REQUEST_ID).get() as { yes: number }).yes === 1;
+  const span = (db.prepare(SELECT_APP_ID_SPAN).get() as { span: number }).span;
+  const stride = Math.max(1, Math.floor(span / SKEW_CANDIDATES));
+  const diffs = idsLogged ? (db.prepare(SELECT_SKEW_SAMPLES).all({ stride }) as { d: number }[]).map((r) => r.d) : [];
   const byId = skewFromRequestIds(diffs);
   if (byId) return byId;
   const access = (db.prepare(SELECT_COINCIDENCE_ACCESS).all() as { method: string; path: string; t: number }[]).map((r) => ({ key: pathKey(r.method, r.path), time: r.t }));

@@ -136,13 +136,32 @@ export const SELECT_SERVER_LIFECYCLE = `
     OR (event = 'app_shutdown' AND message = 'Shutting down'))
   ORDER BY time_ms, id`;
 
-/** Request-id pairs for the clock-offset estimate: app end − nginx end, completed handlers only. */
+/**
+ * Request-id pairs for the clock-offset estimate: app end − nginx end, completed handlers only.
+ * The app's rows lead (CROSS JOIN fixes that order): every `stride`-th id from the first, fetched by
+ * rowid (no scan), each looked up in nginx's request-id index. A sample spread over the whole time
+ * range, and no request-id index on app_requests to build at every ingest (it cost a third of the
+ * index builds: docs/performance.md).
+ * Asked only when nginx logged request ids (SELECT_ACCESS_HAS_REQUEST_ID), or every app row would
+ * be looked up for nothing.
+ */
 export const SELECT_SKEW_SAMPLES = `
+  WITH RECURSIVE pick(id) AS (
+    SELECT min(id) FROM app_requests
+    UNION ALL SELECT id + @stride FROM pick WHERE id + @stride <= (SELECT max(id) FROM app_requests))
   SELECT ap.time_ms - a.time_ms AS d
-  FROM nginx_access a JOIN app_requests ap ON ap.request_id = a.request_id
-  WHERE a.request_id IS NOT NULL AND a.time_ms IS NOT NULL AND ap.time_ms IS NOT NULL
+  FROM pick CROSS JOIN app_requests ap ON ap.id = pick.id CROSS JOIN nginx_access a ON a.request_id = ap.request_id
+  WHERE ap.request_id IS NOT NULL AND a.time_ms IS NOT NULL AND ap.time_ms IS NOT NULL
     AND a.status < 499 AND coalesce(a.attempt_count, 1) = 1
   LIMIT 20000`;
+export const SELECT_ACCESS_HAS_REQUEST_ID = 'SELECT EXISTS (SELECT 1 FROM nginx_access WHERE request_id IS NOT NULL) AS yes';
+/** The app rows' id span, from the rowid's ends (no scan): the sample's stride. */
+export const SELECT_APP_ID_SPAN = 'SELECT coalesce((SELECT max(id) FROM app_requests) - (SELECT min(id) FROM app_requests) + 1, 0) AS span';
+/** About this many app rows are offered to the skew sample, evenly spaced. */
+export const SKEW_CANDIDATES = 20_000;
+
+/** Migration 10: the request-id index on app rows goes (see SELECT_SKEW_SAMPLES). */
+export const DROP_APP_REQUEST_ID_INDEX_MIGRATION = 'DROP INDEX IF EXISTS app_requests_request_id';
 
 export const DELETE_VERDICTS_FROM = 'DELETE FROM request_verdicts WHERE end_ms >= ?';
 

@@ -10,7 +10,7 @@
  * (`time_text`); durations are milliseconds (`*_ms`); every log row carries its provenance
  * (`file_id`, `line_no`, byte `offset` of the line in the file's content, and the `pattern` that parsed it).
  */
-import { CORRELATION_MIGRATION, ERROR_SKEW_MIGRATION, EVIDENCE_MIGRATION } from './correlation.js';
+import { CORRELATION_MIGRATION, DROP_APP_REQUEST_ID_INDEX_MIGRATION, ERROR_SKEW_MIGRATION, EVIDENCE_MIGRATION } from './correlation.js';
 import { CHAIN_MIGRATION } from './chain.js';
 import { REPORT_MARKS_MIGRATION, VERDICT_REVISIONS_MIGRATION } from './report-marks.js';
 import { CORRELATION_MARKS_MIGRATION } from './watermarks.js';
@@ -144,6 +144,7 @@ export const MIGRATIONS: readonly string[] = [
   /* 7: verdicts revised after a report covered them */ VERDICT_REVISIONS_MIGRATION,
   /* 8: the load balancer in front */ LB_MIGRATION,
   /* 9: what supports each verdict */ EVIDENCE_MIGRATION,
+  /* 10: no request-id index on app rows */ DROP_APP_REQUEST_ID_INDEX_MIGRATION,
 ];
 
 /**
@@ -160,7 +161,6 @@ export const QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS server_log_time ON server_log(time_ms)',
   'CREATE INDEX IF NOT EXISTS server_log_file_line ON server_log(file_id, line_no)',
   'CREATE INDEX IF NOT EXISTS app_requests_time ON app_requests(time_ms)',
-  'CREATE INDEX IF NOT EXISTS app_requests_request_id ON app_requests(request_id) WHERE request_id IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS app_requests_file_line ON app_requests(file_id, line_no)',
   ...LB_QUERY_INDEXES,
 ];
