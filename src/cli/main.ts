@@ -5,8 +5,12 @@
  * processIO (for callers that give no CliIO), probe's SIGINT, the shard child's IPC
  * (src/shard/worker.ts), stdin as openInput's default, and pids in temp-file names.
  */
-import { runCli } from './run.js';
+import { preforkCount, preforkShardWorkers } from '../shard/prefork.js';
 import type { CliIO } from './io.js';
+
+// A sharded ingest's shard processes boot while this one loads the CLI (src/shard/prefork.ts).
+preforkShardWorkers(preforkCount(process.argv.slice(2)));
+const { runCli } = await import('./run.js');
 
 const io: CliIO = {
   stdout: process.stdout,

@@ -350,7 +350,18 @@ async function runLines(
 
   // The line being handled, for the results the reader gives for it (several when an envelope held several lines).
   let current: Line | null = null;
-  let currentEnd: (() => void) | null = null;
+  // The checkpoint moves past a line once what it said is stored or held: one function for every
+  // line, not a closure allocated per line (this path runs a million times a shard).
+  const provenanceEnd = (line: Line) => {
+    if (line.unterminated) {
+      partialHash = sha1(line.text);
+    } else {
+      doneOffset = line.end;
+      doneLines = line.lineNo;
+      lastLineText = line.text;
+      partialHash = null;
+    }
+  };
   const onLine = (line: Line) => {
     summary.lines++;
     if (line.end <= skipUntil) {
@@ -371,19 +382,9 @@ async function runLines(
       partialHash = null;
     }
     sinceCommit++;
-    const provenanceEnd = () => {
-      if (line.unterminated) {
-        partialHash = sha1(line.text);
-      } else {
-        doneOffset = line.end;
-        doneLines = line.lineNo;
-        lastLineText = line.text;
-        partialHash = null;
-      }
-    };
     if (line.text.trim() === '' && !line.truncated) {
       summary.ignored++;
-      if (!pending) provenanceEnd();
+      if (!pending) provenanceEnd(line);
       else if (!line.unterminated) { /* a blank line inside a traceback: stays with the pending record */ }
       return;
     }
@@ -391,11 +392,10 @@ async function runLines(
       flushPending();
       writers.reject(fileId, line.lineNo, line.offset, `line longer than the ${Math.round(line.text.length / 1024)} KiB limit (${line.bytes} bytes): not parsed; its start is kept here`, line.text.slice(0, 65536), line.bytes);
       batchRejected++;
-      provenanceEnd();
+      provenanceEnd(line);
       return;
     }
     current = line;
-    currentEnd = provenanceEnd;
     const results = reader.read(line.text);
     if (results.length === 0) {
       // The first part of a split line (CRI "P", docker json-file without "\n"): it is stored with
@@ -410,7 +410,6 @@ async function runLines(
 
   const handle = (result: ReturnType<LineReader['read']>[number]['result']) => {
     const line = current!;
-    const provenanceEnd = currentEnd!;
     switch (result.kind) {
       case 'record':
         if (result.pattern === 'unknown') noteGeneric(result.record);
@@ -419,7 +418,7 @@ async function runLines(
         pendingPrevHash = lastLineHash;
         pendingPrevText = lastLineText;
         pending = { rec: result.record, at: { fileId, lineNo: line.lineNo, offset: line.offset, pattern: result.pattern }, detail: null, detailBytes: 0 };
-        provenanceEnd();
+        provenanceEnd(line);
         if (line.unterminated) flushPending();
         return;
       case 'continuation':
@@ -430,18 +429,18 @@ async function runLines(
             (p.detail ??= []).push(result.text);
             p.detailBytes += result.text.length + 1;
           }
-          provenanceEnd();
+          provenanceEnd(line);
           if (line.unterminated) flushPending();
           return;
         }
         writers.reject(fileId, line.lineNo, line.offset, 'a continuation line (traceback or wrapped message) with no record before it', line.text, line.bytes);
         batchRejected++;
-        provenanceEnd();
+        provenanceEnd(line);
         return;
       case 'ignored':
         flushPending();
         summary.ignored++;
-        provenanceEnd();
+        provenanceEnd(line);
         return;
       case 'reject': {
         flushPending();
@@ -452,7 +451,7 @@ async function runLines(
         if (line.unterminated) reason += ' (last line of the input, with no newline: cut mid-write?)';
         writers.reject(fileId, line.lineNo, line.offset, reason, line.text, line.bytes);
         batchRejected++;
-        provenanceEnd();
+        provenanceEnd(line);
         return;
       }
     }

@@ -2,12 +2,9 @@
  * Runs shards in parallel: up to `jobs` child processes at a time (default: the machine's cores),
  * each taking the next shard when it finishes one. Events come back for one progress display.
  */
-import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { ShardJob, ShardProgress, ShardResult } from './run-shard.js';
-
-const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+import { releaseWarmWorkers, takeWorker } from './prefork.js';
 
 export type PoolEvent =
   | { readonly type: 'start'; readonly key: string }
@@ -25,7 +22,7 @@ export interface PoolOutcome {
 
 function runInChild(job: ShardJob, onEvent: (e: PoolEvent) => void): Promise<ShardResult | { key: string; message: string }> {
   return new Promise((resolve) => {
-    const child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const child = takeWorker();
     let settled: ShardResult | { key: string; message: string } | null = null;
     child.on('message', (m: { type: string; [k: string]: unknown }) => {
       if (m.type === 'progress') onEvent(m as unknown as PoolEvent);
@@ -59,6 +56,7 @@ export async function runShardPool(jobs: readonly ShardJob[], parallel: number, 
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, jobs.length)) }, lane));
+  releaseWarmWorkers();
   const order = new Map(jobs.map((j, i) => [j.shard.key, i]));
   results.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
   return { results, failed };
