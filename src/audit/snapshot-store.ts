@@ -3,11 +3,11 @@
  * auditIntoStore) save one, `audit --baseline db:latest|db:N` reads one back. What reports ask of them is in
  * report/chain-history.ts.
  */
-import type { Db } from '../store/open.js';
+import { closeStore, openStore, type Db } from '../store/open.js';
 import {
   INSERT_CHAIN_SETTING, INSERT_CHAIN_SNAPSHOT, SELECT_CHAIN_SNAPSHOTS, SELECT_SNAPSHOT_SETTINGS, type StoredChainSnapshot,
 } from '../store/sql/chain.js';
-import { writeTransaction } from '../store/write-lock.js';
+import { writeTransaction, type WaitPolicy } from '../store/write-lock.js';
 import { chainSnapshotRows, type ChainSnapshotRow } from './snapshot.js';
 import { runAudit, type AuditOptions } from './audit.js';
 
@@ -28,10 +28,22 @@ export function loadChainSnapshot(db: Db, ref: 'latest' | number): (StoredChainS
   return { ...snap, rows: db.prepare(SELECT_SNAPSHOT_SETTINGS).all(snap.id) as ChainSnapshotRow[] };
 }
 
-/** The snapshot saved (its id), or why the configs could not be audited. */
+/** The snapshot saved (its id; with several stores, how many took it), or why the configs could not be audited. */
 export interface AuditIntoStore {
   readonly saved: number | null;
   readonly error: string | null;
+}
+
+/** The configs audited into a snapshot's rows and the line saying what was audited, or why they could not be. */
+function auditChain(opts: AuditOptions): { ok: true; rows: ChainSnapshotRow[]; inputs: string } | { ok: false; error: string } {
+  const outcome = runAudit(opts);
+  if (!outcome.ok) {
+    const e = outcome.error;
+    return { ok: false, error: `${e.where ? `${e.where}: ` : ''}${e.message} (fix: ${e.fix})` };
+  }
+  const inputs = [opts.nginxConf && `nginx: ${opts.nginxConf}`, opts.gunicornConf && `gunicorn.conf: ${opts.gunicornConf}`, opts.cmd && `cmd: ${opts.cmd}`]
+    .filter(Boolean).join('; ');
+  return { ok: true, rows: chainSnapshotRows(outcome.result), inputs };
 }
 
 /**
@@ -40,12 +52,28 @@ export interface AuditIntoStore {
  * audit that fails is returned as its message: the logs are still analyzed, on what they show.
  */
 export function auditIntoStore(db: Db, opts: AuditOptions, takenMs = Date.now()): AuditIntoStore {
-  const outcome = runAudit(opts);
-  if (!outcome.ok) {
-    const e = outcome.error;
-    return { saved: null, error: `${e.where ? `${e.where}: ` : ''}${e.message} (fix: ${e.fix})` };
+  const chain = auditChain(opts);
+  if (!chain.ok) return { saved: null, error: chain.error };
+  return { saved: saveChainSnapshot(db, chain.rows, chain.inputs, takenMs), error: null };
+}
+
+/**
+ * `analyze --db DIR/ --nginx-conf … --cmd …`: the configs audited once, and the same snapshot (one
+ * time) saved into each shard database the run wrote, so each shard, its export and the fleet report
+ * over them cite the chain as one database would (the fleet report keeps the copies once).
+ */
+export function auditIntoStores(paths: readonly string[], opts: AuditOptions, wait?: WaitPolicy, takenMs = Date.now()): AuditIntoStore {
+  const chain = auditChain(opts);
+  if (!chain.ok) return { saved: null, error: chain.error };
+  let saved = 0;
+  for (const path of paths) {
+    const db = openStore(path, { mustExist: true, ...(wait !== undefined ? { wait } : {}) });
+    try {
+      saveChainSnapshot(db, chain.rows, chain.inputs, takenMs);
+      saved++;
+    } finally {
+      closeStore(db);
+    }
   }
-  const inputs = [opts.nginxConf && `nginx: ${opts.nginxConf}`, opts.gunicornConf && `gunicorn.conf: ${opts.gunicornConf}`, opts.cmd && `cmd: ${opts.cmd}`]
-    .filter(Boolean).join('; ');
-  return { saved: saveChainSnapshot(db, chainSnapshotRows(outcome.result), inputs, takenMs), error: null };
+  return { saved, error: null };
 }

@@ -1,8 +1,8 @@
 /**
- * `droptrace export --dataset DIR`: each shard's owned requests, incidents and inputs as Parquet in
- * a Hive layout (src/store/sql/dataset.ts), one file per table, date and shard. Re-exporting a shard
- * replaces its files (commit.ts), so an export is idempotent and a killed one is completed by running
- * it again.
+ * `droptrace export --dataset DIR`: each shard's owned requests, incidents and inputs, and its audited
+ * chain, as Parquet in a Hive layout (src/store/sql/dataset.ts), one file per table, date and shard.
+ * Re-exporting a shard replaces its files (commit.ts), so an export is idempotent and a killed one is
+ * completed by running it again.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { correlateStoreIfPending, hasPendingCorrelation } from '../correlate/pen
 import { toRecord, type RequestRow } from '../lookup/requests.js';
 import {
   EXPORT_REQUESTS, ALL_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
-  EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, type ExportFileRow, type ExportIncidentRow,
+  EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, EXPORT_CHAIN, type ExportFileRow, type ExportIncidentRow,
 } from '../store/sql/export.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
 import { DATASET_TABLES, REQUEST_COLUMNS, createStageTable, selectStageDates, copyStageDate, type DatasetTable } from '../store/sql/dataset.js';
@@ -27,6 +27,8 @@ export interface ShardExport {
   readonly requests: number;
   readonly incidents: number;
   readonly inputs: number;
+  /** the settings of the audited chain snapshots the shard holds */
+  readonly chain: number;
   /** the dataset's files of this shard, relative to DIR */
   readonly files: string[];
   /** a warning when the shard's verdicts could not be brought up to date first */
@@ -146,11 +148,13 @@ export async function exportShard(conn: Duck, rec: ShardRecord, dataset: string,
     const firstDay = rec.window !== null ? null : req.files.map((f) => /date=([^/]+)/.exec(f)?.[1]).filter(Boolean).sort()[0] ?? null;
     const inp = await writeTable(conn, 'inputs', inputRows(db, rec, p), tmp, rec, firstDay ?? 'unknown');
     stage('inputs');
-    const written = [...req.files, ...inc.files, ...inp.files];
+    const chain = await writeTable(conn, 'chain', (db.prepare(EXPORT_CHAIN).all() as Record<string, unknown>[]).map((r) => ({ ...r, shard: rec.key })), tmp, rec, 'unknown');
+    stage('chain');
+    const written = [...req.files, ...inc.files, ...inp.files, ...chain.files];
     commitShardFiles(dataset, tmp, written, rec.stack, rec.key);
     stage('committed');
     return {
-      key: rec.key, requests: req.n, incidents: inc.n, inputs: inp.n, stale,
+      key: rec.key, requests: req.n, incidents: inc.n, inputs: inp.n, chain: chain.n, stale,
       files: written.map((f) => f.slice(tmp.length + 1)),
     };
   } finally {

@@ -1,6 +1,6 @@
 /**
  * A dataset opened for reading: an in-memory DuckDB with one view per table (requests, incidents,
- * inputs) over the dataset's Parquet files, `date` and `stack` read from the Hive path.
+ * inputs, chain) over the dataset's Parquet files, `date` and `stack` read from the Hive path.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +55,7 @@ export async function queryDataset(dir: string, sql: string, opts: DatasetOption
     try {
       stmt = await ds.conn.prepare(sql);
     } catch (err) {
-      throw new QueryError(`SQL error: ${(err as Error).message}. The dataset's tables are requests, incidents and inputs (README, "A fleet")`);
+      throw new QueryError(`SQL error: ${(err as Error).message}. The dataset's tables are requests, incidents, inputs and chain (README, "A fleet")`);
     }
     const { StatementType } = await duckModule();
     if (stmt.statementType !== StatementType.SELECT && stmt.statementType !== StatementType.EXPLAIN) {

@@ -16,8 +16,9 @@ import { readFleetMarks, writeFleetMarks, type FleetMarks } from './marks.js';
 import {
   CREATE_MARKS, CREATE_FLEET_FILES, CREATE_FLEET_REQUESTS, CREATE_FLEET_INCIDENTS, SELECT_FLEET_REQUESTS, SELECT_FLEET_INCIDENTS,
   SELECT_FLEET_FILES, SELECT_FLEET_DEATHS, SELECT_FLEET_CAPABILITIES, SELECT_FLEET_SKEWS, SELECT_FLEET_COVERED, INSERT_FILE, INSERT_ACCESS, INSERT_VERDICT, INSERT_LB_LINE,
-  INSERT_SERVER_EVENT, INSERT_ERROR_LINE, INSERT_APP_BLOCKER, INSERT_SKEWS, INSERT_FLEET_MARK,
+  INSERT_SERVER_EVENT, INSERT_ERROR_LINE, INSERT_APP_BLOCKER, INSERT_SKEWS, INSERT_FLEET_MARK, SELECT_FLEET_CHAIN,
 } from '../store/sql/fleet.js';
+import { INSERT_CHAIN_SETTING, INSERT_CHAIN_SNAPSHOT, type ChainSettingValues } from '../store/sql/chain.js';
 import { readAttemptOutcomes, writeAttemptOutcomes } from '../store/attempts.js';
 
 export interface FleetReportOptions extends Pick<ReportOptions, 'fromMs' | 'toMs' | 'sinceLast' | 'nowMs' | 'onStage'> {
@@ -104,6 +105,7 @@ export async function buildFleetReport(dir: string, opts: FleetReportOptions = {
       const layer = r.layer as keyof typeof byLayer;
       byLayer[layer].run(pick(r, sqlOf[layer]));
     });
+    await copyChain(conn, scratch);
     const skews = await one(conn, SELECT_FLEET_SKEWS);
     if (skews.app_skew_ms !== null || skews.error_skew_ms !== null) scratch.prepare(INSERT_SKEWS).run(skews);
     if (marks !== null) scratch.prepare(INSERT_FLEET_MARK).run(marks.created_ms);
@@ -127,6 +129,36 @@ export async function buildFleetReport(dir: string, opts: FleetReportOptions = {
     ds.close();
     rmSync(scratchDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The audited chain's snapshots, each once: a sharded `analyze --nginx-conf/--cmd` saves the same
+ * snapshot (time, inputs, settings) into every shard it ran, where one database would hold it once;
+ * snapshots that differ in any of those are all kept, oldest first, as one database keeps them.
+ */
+async function copyChain(conn: Duck, db: Db): Promise<void> {
+  const snapshots = new Map<string, { taken_ms: number; inputs: string; settings: ChainSettingValues[] }>();
+  for (const r of (await conn.runAndReadAll(SELECT_FLEET_CHAIN)).getRowObjectsJS()) {
+    const key = `${String(r.shard)}\0${String(r.snapshot_id)}`;
+    let snap = snapshots.get(key);
+    if (snap === undefined) snapshots.set(key, snap = { taken_ms: Number(r.taken_ms), inputs: String(r.inputs), settings: [] });
+    snap.settings.push({
+      layer: String(r.layer), server: String(r.server), location: String(r.location), setting: String(r.setting),
+      value_s: r.value_s === null ? null : Number(r.value_s), value: String(r.value), source: String(r.source),
+    });
+  }
+  const seen = new Set<string>();
+  const snapshot = db.prepare(INSERT_CHAIN_SNAPSHOT);
+  const setting = db.prepare(INSERT_CHAIN_SETTING);
+  db.transaction(() => {
+    for (const s of snapshots.values()) {
+      const same = JSON.stringify(s);
+      if (seen.has(same)) continue;
+      seen.add(same);
+      const id = Number(snapshot.run(s.taken_ms, s.inputs).lastInsertRowid);
+      for (const v of s.settings) setting.run({ snapshot_id: id, ...v });
+    }
+  })();
 }
 
 /** The named parameters a statement takes, from the row (better-sqlite3 refuses unknown keys in strict binding). */

@@ -1,6 +1,7 @@
 /**
  * `droptrace analyze`: the main job in one command — ingest, correlate, report (correlate/analyze.ts,
- * over one open store). Ingest warnings and its summary go to stderr, so stdout holds only the report
+ * over one open store; with --db DIR/ the shards run first, the configs are audited into each, then
+ * the fleet report). Ingest warnings and its summary go to stderr, so stdout holds only the report
  * (pipe it, or --out it).
  */
 import { Option, type Command } from 'commander';
@@ -18,6 +19,8 @@ import {
 import { isSharded } from '../shard-options.js';
 import { renderShardSummary, runShardedIngest, shardedSucceeded } from '../shard-run.js';
 import { UsageError } from '../../domain/errors.js';
+import { auditIntoStores } from '../../audit/snapshot-store.js';
+import { listShards } from '../../shard/shard-file.js';
 
 interface AuditFlags {
   readonly cmd?: string; readonly gunicornConf?: string; readonly lbIdleTimeout?: string; readonly nginxConf?: string;
@@ -44,6 +47,13 @@ export function registerAnalyzeCommand(program: Command, io: CliIO): void {
         io.stderr.write(renderShardSummary(outcome));
         if (!shardedSucceeded(outcome, io)) io.setExitCode(EXIT.error);
         if (outcome.results.length === 0) return;
+        const audit = auditOptions(flags);
+        if (audit !== null) {
+          // the chain each shard run keeps, as one database's analyze saves it: the fleet report cites it
+          const ran = new Set(outcome.results.map((r) => r.key));
+          const saved = auditIntoStores(listShards(flags.db).filter((s) => ran.has(s.key)).map((s) => s.db), audit, waitFrom(flags, io));
+          if (saved.error !== null) io.stderr.write(`warning: the configs could not be audited, the advice reads the logs only: ${saved.error}\n`);
+        }
         await runReportCommand(flags, io, resolved);
         return;
       }

@@ -8,7 +8,7 @@ import { renderTable } from '../../output/rows.js';
 import { StoreError } from '../../store/open.js';
 
 export function registerExportCommand(program: Command, io: CliIO): void {
-  memoryLimitOption(dbOption(program.command('export').description('write each shard\'s requests, incidents and inputs as Parquet (a Hive-partitioned dataset)'))
+  memoryLimitOption(dbOption(program.command('export').description('write each shard\'s requests, incidents, inputs and audited chain as Parquet (a Hive-partitioned dataset)'))
     .requiredOption('--dataset <dir>', 'the dataset directory (created if missing; a shard exported again replaces its files)')
     .option('--json', 'print the summary as JSON'))
     .action(async (flags: { db: string; dataset: string; json?: boolean; memoryLimit?: string }) => {

@@ -16,7 +16,7 @@ export function registerQueryCommand(program: Command, io: CliIO): void {
       .argument('<sql>', 'a SELECT (or WITH …, or a PRAGMA read)'),
   ))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'ndjson']).default('table'))
-    .option('--dataset <dir>', 'query a Parquet dataset (droptrace export) instead: tables requests, incidents, inputs')
+    .option('--dataset <dir>', 'query a Parquet dataset (droptrace export) instead: tables requests, incidents, inputs, chain')
     .action(async (sql: string, flags: { db: string; format: RowFormat; wait?: string; dataset?: string; memoryLimit?: string }) => {
       // query --db DIR asks each shard's SQLite: DuckDB runs only over a dataset
       const memoryLimit = memoryLimitFrom(flags, flags.dataset !== undefined);

@@ -1,5 +1,5 @@
 /**
- * The Parquet dataset (`droptrace export --dataset DIR`), in DuckDB's SQL: the three tables' columns
+ * The Parquet dataset (`droptrace export --dataset DIR`), in DuckDB's SQL: the four tables' columns
  * (data, from which the staging DDL is built), the COPY that writes a partition, and the views a
  * fleet report or `query --dataset` reads. Layout (Hive):
  *   DIR/table=requests/date=2026-12-04/stack=web-07/part-<shard>.parquet
@@ -50,17 +50,27 @@ export const INPUT_COLUMNS = cols(`
   server_n BIGINT, server_gunicorn BIGINT,
   window_from_ms BIGINT, window_to_ms BIGINT, overlap_ms BIGINT, app_skew_ms BIGINT, error_skew_ms BIGINT, exported_ms BIGINT`);
 
-export const DATASET_TABLES = { requests: REQUEST_COLUMNS, incidents: INCIDENT_COLUMNS, inputs: INPUT_COLUMNS } as const;
+/**
+ * One row per setting of each audited chain snapshot the shard holds (chain.ts): what the report's
+ * recommendations and fingerprints cite. A table of its own, so datasets without one read as before.
+ */
+export const CHAIN_COLUMNS = cols(`
+  shard VARCHAR, snapshot_id BIGINT, taken_ms BIGINT, inputs VARCHAR, seq BIGINT, layer VARCHAR, server VARCHAR,
+  location VARCHAR, setting VARCHAR, value_s DOUBLE, value VARCHAR, source VARCHAR`);
+
+export const DATASET_TABLES = { requests: REQUEST_COLUMNS, incidents: INCIDENT_COLUMNS, inputs: INPUT_COLUMNS, chain: CHAIN_COLUMNS } as const;
 export type DatasetTable = keyof typeof DATASET_TABLES;
 
 /**
  * Each table's time column: it names the date partition, and is written again as a UTC timestamp
- * (Parquet TIMESTAMP, adjusted to UTC) for engines to bucket by: `end_ts`, `time`, `window_from`.
+ * (Parquet TIMESTAMP, adjusted to UTC) for engines to bucket by: `end_ts`, `time`, `window_from`,
+ * `taken`. `then`: the columns that order rows of the same time.
  */
-const TIME_OF: Record<DatasetTable, { ms: string; ts: string }> = {
-  requests: { ms: 'end_ms', ts: 'end_ts' },
-  incidents: { ms: 'time_ms', ts: 'time' },
-  inputs: { ms: 'window_from_ms', ts: 'window_from' },
+const TIME_OF: Record<DatasetTable, { ms: string; ts: string; then: string }> = {
+  requests: { ms: 'end_ms', ts: 'end_ts', then: 'id' },
+  incidents: { ms: 'time_ms', ts: 'time', then: 'file_id' },
+  inputs: { ms: 'window_from_ms', ts: 'window_from', then: 'file_id' },
+  chain: { ms: 'taken_ms', ts: 'taken', then: 'snapshot_id, seq' },
 };
 
 const q = (name: string) => `"${name}"`;
@@ -84,7 +94,7 @@ export function selectStageDates(table: DatasetTable): string {
  */
 export function copyStageDate(table: DatasetTable, date: string, file: string, stagedInOrder = false): string {
   const t = TIME_OF[table];
-  const order = stagedInOrder ? '' : ` ORDER BY ${t.ms}, ${table === 'requests' ? 'id' : 'file_id'}`;
+  const order = stagedInOrder ? '' : ` ORDER BY ${t.ms}, ${t.then}`;
   return `COPY (SELECT *, epoch_ms(${t.ms})::TIMESTAMPTZ AS ${t.ts} FROM stage_${table}
     WHERE coalesce(strftime(epoch_ms(${t.ms}), '%Y-%m-%d'), 'unknown') = ${sqlString(date)}${order})
     TO ${sqlString(file)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 16384)`;

@@ -76,6 +76,16 @@ export interface ExportIncidentRow {
   readonly line_no: number;
 }
 
+/**
+ * The shard's audited chain (`analyze --nginx-conf/--cmd`, `audit --db`): every snapshot's settings,
+ * in the order one database reads them (chain.ts, SELECT_CHAIN_SETTINGS). Not windowed: a snapshot
+ * says what was configured, and every shard of a stack keeps the same one (the fleet report keeps one).
+ */
+export const EXPORT_CHAIN = `
+  SELECT c.id AS snapshot_id, c.taken_ms, c.inputs, s.rowid AS seq, s.layer, s.server, s.location, s.setting, s.value_s, s.value, s.source
+  FROM chain_settings s JOIN chain_snapshots c ON c.id = s.snapshot_id
+  ORDER BY c.taken_ms, c.id, s.rowid`;
+
 /** A worker death by its shard-local id, as file:line (an attempt's death may be another shard's row). */
 export const SELECT_SERVER_LOG_SOURCE = 'SELECT f.path AS file, s.line_no AS line FROM server_log s JOIN files f ON f.id = s.file_id WHERE s.id = ?';
 

@@ -6,6 +6,11 @@
  * model then reads as it reads any other.
  */
 
+/** The audited chain's settings of every shard, snapshot by snapshot in time order (report.ts keeps each snapshot once). */
+export const SELECT_FLEET_CHAIN = `
+  SELECT shard, snapshot_id, taken_ms, inputs, layer, server, location, setting, value_s, value, source
+  FROM chain ORDER BY taken_ms, shard, snapshot_id, seq`;
+
 /** Per-shard since-last marks, filled before the requests are numbered. */
 export const CREATE_MARKS = 'CREATE OR REPLACE TABLE fleet_marks (shard VARCHAR, last_id BIGINT)';
 
