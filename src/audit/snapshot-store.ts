@@ -1,6 +1,6 @@
 /**
  * The timeout chain's snapshots in the store: `droptrace audit --db` (and `analyze --nginx-conf`,
- * auditIntoStore) save one, `audit --baseline db:latest|db:N` reads one back. What reports ask of them is in
+ * auditIntoStore; into every shard of a --db directory, auditIntoStores) save one, `audit --baseline db:latest|db:N` reads one back. What reports ask of them is in
  * report/chain-history.ts.
  */
 import { closeStore, openStore, type Db } from '../store/open.js';
@@ -65,15 +65,20 @@ export function auditIntoStore(db: Db, opts: AuditOptions, takenMs = Date.now())
 export function auditIntoStores(paths: readonly string[], opts: AuditOptions, wait?: WaitPolicy, takenMs = Date.now()): AuditIntoStore {
   const chain = auditChain(opts);
   if (!chain.ok) return { saved: null, error: chain.error };
+  return { saved: saveChainSnapshots(paths, chain.rows, chain.inputs, takenMs, wait), error: null };
+}
+
+/** One snapshot (one time) saved into each of several databases (the shards of a --db directory); how many took it. */
+export function saveChainSnapshots(paths: readonly string[], rows: readonly ChainSnapshotRow[], inputs: string, takenMs: number, wait?: WaitPolicy): number {
   let saved = 0;
   for (const path of paths) {
     const db = openStore(path, { mustExist: true, ...(wait !== undefined ? { wait } : {}) });
     try {
-      saveChainSnapshot(db, chain.rows, chain.inputs, takenMs);
+      saveChainSnapshot(db, rows, inputs, takenMs);
       saved++;
     } finally {
       closeStore(db);
     }
   }
-  return { saved, error: null };
+  return saved;
 }

@@ -2,7 +2,8 @@
  * The audited chain over shards (issue 18): `analyze --db DIR/ --nginx-conf … --cmd …` saves the
  * chain snapshot into every shard it runs, export carries it (table=chain), and the fleet report —
  * over the directory and over the dataset — cites it as one database's analyze does: the same
- * recommendations (citing the configs' file:line) and chain model, the snapshot counted once.
+ * recommendations (citing the configs' file:line) and chain model, the snapshot counted once. The
+ * same through `audit --db DIR/` after a sharded ingest.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,10 +12,13 @@ import { repoRoot, runCliCaptured, tempDir } from '../helpers.js';
 import { queryDataset } from '../../src/fleet/dataset.js';
 
 const root = repoRoot();
-const CONFIGS = [
-  '--log-format-name', 'timing', '--nginx-conf', join(root, 'samples/timing/conf/nginx.conf'),
-  '--cmd', join(root, 'samples/timing/conf/gunicorn.cmd'), '--tz', 'UTC',
-];
+const NGINX_CONF = join(root, 'samples/timing/conf/nginx.conf');
+const GUNICORN_CMD = join(root, 'samples/timing/conf/gunicorn.cmd');
+/** how the logs are read (nginx.conf names the timing log_format) */
+const READING = ['--log-format-name', 'timing', '--nginx-conf', NGINX_CONF, '--tz', 'UTC'];
+/** the configs audited */
+const AUDITED = ['--nginx-conf', NGINX_CONF, '--cmd', GUNICORN_CMD];
+const CONFIGS = [...READING, '--cmd', GUNICORN_CMD];
 
 async function cli(argv: string[]): Promise<string> {
   const r = await runCliCaptured(argv);
@@ -59,4 +63,24 @@ test('a sharded analyze with --nginx-conf and --cmd gives the advice of one data
   assert.equal(normalized(await cli(['report', '--db', shards]), 'text'), text);
   assert.equal(normalized(await cli(['report', '--dataset', dataset]), 'text'), text);
   assert.equal(normalized(await cli(['report', '--dataset', dataset, '--format', 'json']), 'json'), normalized(await cli(['report', '--db', one, '--format', 'json']), 'json'));
+});
+
+test('audit --db DIR/ saves the chain into every shard: the fleet report then gives the advice one database with the same audit gives', async (t) => {
+  const dir = tempDir(t);
+  const logs = join(root, 'samples/timing/logs');
+  const one = join(dir, 'one.db');
+  const shards = join(dir, 'shards') + '/';
+  await cli(['ingest', logs, '--db', one, ...READING, '--correlate']);
+  await cli(['ingest', logs, '--db', shards, ...READING, '--window', '2026-11-25T21:49:00Z,2026-11-25T21:51:00Z', '--split', '30s', '--correlate']);
+  const before = await cli(['report', '--db', shards]);
+  for (const db of [one, shards]) await cli(['audit', ...AUDITED, '--db', db, '--at', '2026-11-25T21:00:00Z']);
+
+  const text = await cli(['report', '--db', one]);
+  assert.match(text, /gunicorn\.cmd:\d/, 'one database\'s advice cites the audited command line');
+  assert.notEqual(before, text, 'before the audit the shards\' report read the logs only');
+  assert.equal(await cli(['report', '--db', shards]), text);
+
+  const refused = await runCliCaptured(['audit', ...AUDITED, '--db', shards, '--baseline', 'db:latest']);
+  assert.equal(refused.exitCode, 2);
+  assert.match(refused.stderr, /--baseline db:latest reads one database's snapshot, and .* is a directory of shards/);
 });

@@ -14,8 +14,10 @@ import { chainSnapshotRows } from '../../audit/snapshot.js';
 import { parseAuditFailOn, type AuditFailOn } from '../../audit/fail-on.js';
 import { parseBaselineJson } from '../../audit/baseline.js';
 import { evaluateGate, parseBaselineRef, type Baseline, type BaselineRef } from '../../audit/gate.js';
-import { loadChainSnapshot, saveChainSnapshot } from '../../audit/snapshot-store.js';
+import { loadChainSnapshot, saveChainSnapshot, saveChainSnapshots } from '../../audit/snapshot-store.js';
+import { isShardDirectory, listShards } from '../../shard/shard-file.js';
 import { waitFrom, waitOption, withStore } from '../shared.js';
+import { StoreError } from '../../store/open.js';
 import { parseTimeArg } from '../../domain/time-arg.js';
 import { localZone } from '../../domain/time.js';
 import { isoUtc } from '../../domain/units.js';
@@ -61,7 +63,7 @@ export function registerAuditCommand(program: Command, io: CliIO): void {
   waitOption(addAuditInputOptions(program.command('audit').description("audit the timeout chain: which layer's clock fires first, per nginx location"))
     .option('--client-timeout <dur>', "the client's own timeout")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
-    .option('--db <file>', 'also save the effective chain, with the time, into this database: reports then name the directive behind each timeout fingerprint and list changes between snapshots')
+    .option('--db <file>', 'also save the effective chain, with the time, into this database (a directory of shards: into each of them): reports then name the directive behind each timeout fingerprint and list changes between snapshots')
     .option('--at <time>', 'with --db: when these configs were in force (default: now), e.g. the deploy time of an older config')
     // one value (or a comma list) per use, as report's --fail-on
     .option('--fail-on <rule-or-severity>', 'exit 3 when a finding reaches this severity (error, warn, info) or this rule fires; repeatable', (v: string, vs: string[] = []) => [...vs, v])
@@ -69,6 +71,8 @@ export function registerAuditCommand(program: Command, io: CliIO): void {
     .option('--write-baseline <file>', 'save this effective chain (the --format json output) as a baseline for a later --baseline'))
     .action(async (flags: AuditFlags) => {
       if (flags.at !== undefined && flags.db === undefined) throw new UsageError('--at goes with --db');
+      const shards = flags.db !== undefined && isShardDirectory(flags.db) ? listShards(flags.db) : null;
+      if (shards !== null && shards.length === 0) throw new StoreError(`no shard database in ${flags.db}: run \`droptrace ingest --db ${flags.db} …\` first`, 'open-failed');
       const failOn = parseFailOn(flags.failOn ?? []);
       const ref = flags.baseline === undefined ? null : parseRef(flags.baseline, flags.db);
       if (flags.writeBaseline !== undefined) refuseOverwrite(flags.writeBaseline, flags, io.cwd);
@@ -112,6 +116,12 @@ export function registerAuditCommand(program: Command, io: CliIO): void {
       } else if (flags.db !== undefined) {
         const takenMs = flags.at !== undefined ? parseTimeArg(flags.at, localZone(), '--at') : Date.now();
         const inputs = [flags.nginxConf && `nginx: ${flags.nginxConf}`, flags.gunicornConf && `gunicorn.conf: ${flags.gunicornConf}`, flags.cmd && `cmd: ${flags.cmd}`].filter(Boolean).join('; ');
+        if (shards !== null) {
+          // a directory of shards: the same snapshot in each, which the fleet report keeps once
+          const n = saveChainSnapshots(shards.map((s) => s.db), chainSnapshotRows(outcome.result), inputs, takenMs, waitFrom(flags, io));
+          io.stderr.write(`saved the chain snapshot (${isoUtc(takenMs)}) to the ${n} shard(s) of ${flags.db}\n`);
+          return;
+        }
         const id = await withStore(flags.db, { wait: waitFrom(flags, io) }, (db) => saveChainSnapshot(db, chainSnapshotRows(outcome.result), inputs, takenMs));
         io.stderr.write(`saved chain snapshot #${id} (${isoUtc(takenMs)}) to ${flags.db}\n`);
       }
@@ -129,6 +139,7 @@ function parseFailOn(texts: readonly string[]): AuditFailOn[] {
 function parseRef(text: string, db: string | undefined): BaselineRef {
   const r = parseBaselineRef(text);
   if (!r.ok) throw new UsageError(r.error);
+  if (r.value.kind === 'db' && db !== undefined && isShardDirectory(db)) throw new UsageError(`--baseline ${text} reads one database's snapshot, and ${db} is a directory of shards: give a baseline file (--write-baseline), or one shard's --db`);
   if (r.value.kind === 'db' && db === undefined) throw new UsageError(`--baseline ${text} reads a snapshot from --db: give --db FILE (or a baseline file)`);
   return r.value;
 }
