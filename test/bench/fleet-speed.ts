@@ -30,11 +30,12 @@ export const AGGREGATE_TARGET = 400_000;
 const rate = (lines: number, ms: number) => `${Math.round(lines / (ms / 1000)).toLocaleString('en-US')} lines/s`;
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'BELOW');
 
-/** The longest shard's own time (`ms` in --json: from its process's first step to its rename). */
-function longestShardMs(m: Measured): number {
+/** Each shard's own time (`ms` in --json: from its process's first step to its rename). */
+function shardMs(m: Measured): number[] {
   const j = JSON.parse(m.stdout) as { shards: { ms: number }[] };
-  return Math.max(...j.shards.map((s) => s.ms));
+  return j.shards.map((s) => s.ms);
 }
+const longestShardMs = (m: Measured): number => Math.max(...shardMs(m));
 
 export async function benchFleetSpeed(runs: number, lines: number, ingest: (jobs: number, extra: string[]) => string[], fresh: () => void, repeat: Repeat): Promise<FleetRow[]> {
   const one: number[] = [];
@@ -42,23 +43,36 @@ export async function benchFleetSpeed(runs: number, lines: number, ingest: (jobs
   const rss1: number[] = [];
   const rss2: number[] = [];
   const outside: number[] = [];
+  const outside1: number[] = [];
+  const alone: number[] = [];
+  const beside: number[] = [];
   const load0 = loadavg()[0]!;
   for (let r = 0; r < runs; r++) {
     const a = await repeat(1, fresh, process.execPath, ingest(1, ['--json']), `fleet: 2 stacks, --jobs 1 (run ${r + 1}/${runs})`);
     one.push(a.ms);
     rss1.push(a.rssKiB);
+    alone.push(...shardMs(a.last));
+    outside1.push(a.ms - shardMs(a.last).reduce((x, y) => x + y, 0));
     const b = await repeat(1, fresh, process.execPath, ingest(2, ['--json']), `fleet: 2 stacks, --jobs 2 (run ${r + 1}/${runs})`);
     two.push(b.ms);
     rss2.push(b.rssKiB);
     outside.push(b.ms - longestShardMs(b.last));
+    beside.push(...shardMs(b.last));
   }
   const load1 = loadavg()[0]!;
   const cor = await repeat(runs, fresh, process.execPath, ingest(2, ['--correlate']), 'fleet: 2 stacks, --jobs 2 --correlate');
   const speedUp = median(one) / median(two);
+  // What bounds the speed-up here: --jobs 1 is P1 + C1 + C2, --jobs 2 is P2 + max(C1', C2'), and a
+  // shard beside another runs k times slower than alone (the machine shared: caches, memory, disk).
+  const k = median(beside) / median(alone);
+  const bound = (median(outside1) + 2 * median(alone)) / (median(outside) + k * median(alone));
+  const contention = `a shard alone ${(median(alone) / 1000).toFixed(2)} s, beside the other ${(median(beside) / 1000).toFixed(2)} s (×${k.toFixed(2)}); ` +
+    `outside the shards ${(median(outside1) / 1000).toFixed(2)} s (--jobs 1) and ${(median(outside) / 1000).toFixed(2)} s (--jobs 2): ` +
+    `the speed-up these allow is ${bound.toFixed(2)}× (with nothing outside the shards ${(2 / k).toFixed(2)}×)`;
   const aggregate = lines / (median(two) / 1000);
   const load = `load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${runs} alternated runs`;
   return [
-    { stage: 'fleet: ingest 2 stacks --jobs 1', lines, ms: median(one), rssKiB: median(rss1), runs, note: load },
+    { stage: 'fleet: ingest 2 stacks --jobs 1', lines, ms: median(one), rssKiB: median(rss1), runs, note: `${load}; ${contention}` },
     {
       stage: 'fleet: ingest 2 stacks --jobs 2', lines, ms: median(two), rssKiB: median(rss2), runs,
       note: `speed-up ${speedUp.toFixed(2)}× vs --jobs 1 (target ≥ ${SPEED_UP_TARGET}×: ${verdict(speedUp >= SPEED_UP_TARGET)}); ` +
