@@ -3,7 +3,7 @@
  * lines of a megabyte, a last line with no newline. Nothing here throws on content; every oddity is
  * a flag on the line, and the ingest decides what to store.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 export interface Line {
   /** Text without the line end; invalid UTF-8 sequences are U+FFFD, NUL bytes are U+2400 (␀) */
@@ -52,6 +52,9 @@ export class LineSplitter {
   push(chunk: Buffer): void {
     let pos = 0;
     const n = chunk.length;
+    // A chunk of ASCII (most logs) is decoded once, each line then a slice of it: one decoding
+    // instead of one per line, with the same text (ASCII bytes are their own characters).
+    const ascii = n > 0 && isAscii(chunk) ? chunk.toString('latin1', 0, n) : null;
     while (pos < n) {
       const nl = chunk.indexOf(10, pos);
       if (nl === -1) {
@@ -59,7 +62,7 @@ export class LineSplitter {
         return;
       }
       if (this.carryBytes === 0 && this.carryDropped === 0) {
-        this.emit(chunk, pos, nl, nl + 1 - pos, false);
+        this.emit(chunk, pos, nl, nl + 1 - pos, false, 0, ascii);
       } else {
         this.keep(chunk, pos, nl);
         const joined = Buffer.concat(this.carry, this.carryBytes);
@@ -105,7 +108,8 @@ export class LineSplitter {
   }
 
   /** `consumed` counts the line's bytes in the content including its "\n" (and any dropped tail). */
-  private emit(buf: Buffer, start: number, stop: number, consumed: number, unterminated: boolean, dropped = 0): void {
+  /** `ascii`: all of `buf` decoded, when it is ASCII (push); null to decode the line's bytes here. */
+  private emit(buf: Buffer, start: number, stop: number, consumed: number, unterminated: boolean, dropped = 0, ascii: string | null = null): void {
     let textEnd = stop;
     let truncated = dropped > 0;
     if (stop - start > this.maxLineBytes) {
@@ -117,9 +121,9 @@ export class LineSplitter {
       textEnd--; // CRLF: the \r belongs to the line end
       bytes--;
     }
-    let text = buf.toString('utf8', start, textEnd);
+    let text = ascii !== null ? ascii.slice(start, textEnd) : buf.toString('utf8', start, textEnd);
     let invalidUtf8 = false;
-    if (text.includes('\uFFFD')) invalidUtf8 = !isUtf8(buf.subarray(start, textEnd));
+    if (ascii === null && text.includes('\uFFFD')) invalidUtf8 = !isUtf8(buf.subarray(start, textEnd));
     let hadNul = false;
     if (text.includes('\0')) {
       hadNul = true;
