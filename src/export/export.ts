@@ -53,14 +53,15 @@ type ExportRequestRow = RequestRow & {
  * Each attempt's worker death (a shard-local server_log id) gets its file:line beside the id
  * (`worker_event_source`), so a fleet can find the death whichever shard owns it.
  */
-function withDeathSources(db: Db, attempts: string | null): string | null {
+function withDeathSources(source: ReturnType<Db['prepare']>, attempts: string | null): string | null {
   const list = namesWorkerDeath(attempts) ? readAttemptOutcomes(attempts) : null;
   if (list === null) return attempts;
-  const source = db.prepare(SELECT_SERVER_LOG_SOURCE);
   return writeAttemptOutcomes(list.map((a) => (a.worker_event_id == null ? a : { ...a, worker_event_source: (source.get(a.worker_event_id) as AttemptOutcomeJson['worker_event_source']) ?? null })));
 }
 
 function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string, unknown>> {
+  // compiled once per shard, not once per request whose attempts name a death
+  const deathSource = db.prepare(SELECT_SERVER_LOG_SOURCE);
   for (const raw of db.prepare(EXPORT_REQUESTS).iterate({ ...p, ...ALL_REQUESTS }) as IterableIterator<WithStoredVerdict<ExportRequestRow>>) {
     const r = checkVerdict(raw);
     const rec = toRecord(r) as unknown as Record<string, unknown>;
@@ -74,7 +75,7 @@ function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string
       ...contract,
       shard,
       end_ms: r.end_ms, start_ms: r.start_ms, user_agent: r.user_agent, request_time_ms: r.request_time_ms,
-      logged_attempts: r.logged_attempts, attempt_outcomes: withDeathSources(db, r.attempt_outcomes), app_pid: r.app_pid,
+      logged_attempts: r.logged_attempts, attempt_outcomes: withDeathSources(deathSource, r.attempt_outcomes), app_pid: r.app_pid,
       app_elapsed_ms: r.app_elapsed_ms, app_completed: r.app_completed, app_end_ms: r.app_end_ms,
       worker_event_id: r.worker_event_id, worker_pid: r.worker_pid, worker_event: r.worker_event,
       worker_time_ms: r.worker_time_ms, wasted_ms: r.wasted_ms, keepalive_suspect: r.keepalive_suspect, evidence_level: r.evidence_level, evidence_json: r.evidence, file: r.file, file_id: r.file_id, line_no: r.line_no,
