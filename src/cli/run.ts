@@ -6,6 +6,7 @@ import { UsageError, QueryError } from '../domain/errors.js';
 import { stripControls } from '../output/rows.js';
 import { StoreError } from '../store/open.js';
 import { UnknownZoneError } from '../domain/time.js';
+import { outOfMemoryMessage } from '../export/duck.js';
 
 export async function runCli(argv: readonly string[], io: CliIO): Promise<void> {
   try {
@@ -28,6 +29,11 @@ function exitCodeFor(err: unknown, io: CliIO): number {
   if (/^SQLITE_FULL/.test((err as { code?: string })?.code ?? '')) {
     // a correlation or report mark: one transaction, rolled back whole
     io.stderr.write(`error: the disk holding the database is full (SQLite: ${(err as Error).message}): nothing of this run was kept; free space there and run the command again\n`);
+    return EXIT.error;
+  }
+  const outOfMemory = err instanceof Error ? outOfMemoryMessage(err.message) : null;
+  if (outOfMemory !== null) {
+    io.stderr.write(`error: ${outOfMemory}\n`);
     return EXIT.error;
   }
   if (err instanceof StoreError || err instanceof QueryError || err instanceof Error) {

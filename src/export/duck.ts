@@ -24,6 +24,15 @@ export const duckModule = (): Promise<typeof import('@duckdb/node-api')> => impo
  */
 export const DUCKDB_MEMORY_LIMIT = '256MB';
 
+/**
+ * DuckDB's out-of-memory error, with droptrace's fix: DuckDB's own advice (`SET memory_limit`, `SET
+ * threads`) is SQL a droptrace command line cannot run. Null for any other error.
+ */
+export function outOfMemoryMessage(message: string): string | null {
+  if (!/^Out of Memory Error:|failed to pin block/i.test(message)) return null;
+  return `${message.split('\n')[0]}: DuckDB reached its memory limit in a step that cannot spill to TMPDIR; run the command again with a larger --memory-limit (default ${DUCKDB_MEMORY_LIMIT}), e.g. --memory-limit 1GB`;
+}
+
 export interface DuckOptions {
   /** DuckDB's memory_limit (`512MB`, `2GB`: checked by parseMemoryLimitArg); default DUCKDB_MEMORY_LIMIT */
   readonly memoryLimit?: string;

@@ -41,6 +41,17 @@ test('--memory-limit reaches DuckDB, and at its floor (64MiB) export and report 
   assert.equal(await setting(['--memory-limit', '512MiB']), '512.0 MiB');
 });
 
+test('DuckDB out of memory is an error (exit 1) that names --memory-limit, not DuckDB\'s SET advice', async (t) => {
+  const empty = tempDir(t); // a dataset with no files yet: its tables are empty views
+  // one aggregate state of ~100 MB (and its growing buffer), which DuckDB cannot spill
+  const sql = "SELECT length(string_agg(repeat('a', 1000), ',')) AS n FROM range(100000)";
+  const r = await runCliCaptured(['query', '--dataset', empty, '--memory-limit', '64MiB', sql]);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /^error: Out of Memory Error: .*: DuckDB reached its memory limit in a step that cannot spill to TMPDIR; run the command again with a larger --memory-limit \(default 256MB\), e\.g\. --memory-limit 1GB\n$/);
+  assert.doesNotMatch(r.stderr, /SET memory_limit/);
+  assert.equal((await runCliCaptured(['query', '--dataset', empty, '--memory-limit', '1GB', sql, '--format', 'csv'])).stdout, 'n\n100099999\n', 'the fix it names works');
+});
+
 test('--memory-limit refuses a size without a unit, one below 64MiB, and a run that starts no DuckDB, as usage errors', async (t) => {
   const dir = tempDir(t);
   const dataset = join(dir, 'nowhere');
