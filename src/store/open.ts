@@ -176,12 +176,15 @@ export function closeStore(db: Db): void {
 /**
  * Deletes a database this run created and stored nothing in (every path was missing or unread):
  * an empty file would make the next `report` print an empty report instead of saying to ingest.
+ * Not while another process has it open: a second first run on the same new path may be writing
+ * its first batch, which the files would take with them. SQLite deletes a WAL database's -wal
+ * when its last connection closes, so a -wal left after this close means another connection.
  */
 export function removeEmptyStore(path: string): void {
   const db = new Database(path, { fileMustExist: true });
   const files = (db.prepare('SELECT count(*) AS n FROM files').get() as { n: number }).n;
   db.close();
-  if (files > 0) return;
+  if (files > 0 || existsSync(`${path}-wal`)) return;
   for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
 }
 

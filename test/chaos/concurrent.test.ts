@@ -1,18 +1,20 @@
 /**
  * Two droptrace processes at once on one database: one writer at a time, decided by SQLite
  * (store/write-lock.ts). The same content ingested by three processes at once is stored once; four
- * first runs on a new database all succeed; a writer that finds the lock held waits up to --wait,
+ * first runs on a new database all succeed, and one that stored nothing never deletes the database
+ * another is writing; a writer that finds the lock held waits up to --wait,
  * then refuses; readers see whole correlations only; two nightly reports never cover the same
  * requests.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateStack, runDroptrace, type Stack } from './stack.js';
 import { combinedLines } from '../helpers.js';
+import { openStore, removeEmptyStore } from '../../src/store/open.js';
 
 const LINES = 20_000;
 const dir = mkdtempSync(join(tmpdir(), 'droptrace-chaos-concurrent-'));
@@ -70,6 +72,24 @@ test('four first runs on a new database all succeed: the schema is made once', a
   const stored = (d.prepare('SELECT sum(lines_done) AS n FROM files').get() as { n: number }).n;
   d.close();
   assert.equal(stored, total);
+});
+
+test('a first run that stored nothing does not delete the new database another first run is writing', () => {
+  // Two first runs on one new path: one read no file and removes the store it created, while the
+  // other is inside its first batch. Deleting the files then sent that batch to an unlinked inode.
+  const db = join(dir, 'two-first-runs.db');
+  const other = openStore(db);
+  other.exec('BEGIN IMMEDIATE');
+  other.prepare("INSERT INTO files (path, type, head_hash, head_len, first_ingested_ms, last_ingested_ms) VALUES ('access.log', 'nginx-access', 'h', 1, 0, 0)").run();
+  removeEmptyStore(db);
+  other.exec('COMMIT');
+  other.close();
+  assert.equal(count(db, 'SELECT count(*) AS n FROM files'), 1, "the other run's batch is in the database at its path");
+  // alone, the empty store it created is removed as before
+  const alone = join(dir, 'alone-first-run.db');
+  openStore(alone).close();
+  removeEmptyStore(alone);
+  assert.equal(existsSync(alone), false);
 });
 
 test('a writer finding the lock held refuses with --wait 0, and waits with --wait', async () => {
