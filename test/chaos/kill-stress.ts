@@ -154,3 +154,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// the busy processes keep the event loop alive: end them so the process exits (and cleans up)
+for (const p of busy) p.kill('SIGKILL');
