@@ -7,6 +7,8 @@
 import { PRESETS, PRESET_NAMES, presetAccessFormat, type PresetName } from '../../parsers/nginx-access/presets.js';
 import { createNginxAccessParser } from '../../parsers/nginx-access/parse.js';
 import type { AccessFormat, EscapeMode } from '../../parsers/nginx-access/compile.js';
+import { NGINX_ACCESS_CUSTOM_SHAPE } from '../../parsers/nginx-access/shape.js';
+import { suggestNginxLogFormat } from '../../parsers/nginx-access/suggest-format.js';
 
 export type { AccessFormat };
 
@@ -56,4 +58,31 @@ export function chooseAccessPreset(headLines: readonly string[], tz: string, ins
     ok: false,
     reason: `it looks like an nginx access log, but no preset (${PRESET_NAMES.join(', ')}) parses its first lines (best: ${best?.name ?? '-'}, ${best?.parsed ?? 0} of ${lines.length}); pass its log_format with --log-format '…', or --log-format-name NAME --nginx-conf /etc/nginx/nginx.conf`,
   };
+}
+
+/** Why an nginx access log was not read, and (when one is honest) a suggested log_format to check. */
+export interface UnreadAccessLog {
+  readonly reason: string;
+  readonly hint: string | null;
+}
+
+/**
+ * An nginx access log no preset reads is not read with a guessed format: the reason says what the
+ * lines look like and what to pass; the hint, a log_format built from the first line with `?` for
+ * the values no shape names, labelled as a guess (parsers/nginx-access/suggest-format.ts checks its
+ * skeleton reads the sample before it is offered).
+ */
+export function unreadAccessLog(headLines: readonly string[], presetReason: string): UnreadAccessLog {
+  const lines = headLines.filter((l) => l.trim() !== '').slice(0, 50);
+  const custom = lines.filter((l) => NGINX_ACCESS_CUSTOM_SHAPE.test(l)).length;
+  const reason = custom > lines.length / 2
+    ? `its lines look like nginx access lines in a custom log_format (${custom} of the first ${lines.length}: a quoted "$request" and a $status, ` +
+      `no [$time_local] of a preset); droptrace does not guess a format: pass --log-format '<the log_format from nginx.conf>', ` +
+      'or --nginx-conf FILE --log-format-name NAME'
+    : presetReason;
+  const s = suggestNginxLogFormat(lines);
+  const hint = s === null ? null
+    : `a GUESS from its first line, to check against the log_format in nginx.conf (each ? is a value droptrace cannot name; ` +
+      `the guess reads ${s.reads} of ${s.of} sampled lines): --log-format '${s.format}'`;
+  return { reason, hint };
 }

@@ -12,7 +12,7 @@ import { createUnwrapContext, unwrapWith, type Delivered } from '../../parsers/d
 import { createNginxAccessParser } from '../../parsers/nginx-access/parse.js';
 import { NGINX_ERROR_SHAPE, hasErrorLogTime } from '../../parsers/nginx-error/shape.js';
 import { detectSource, needsZone, type SourceType } from './detect.js';
-import { chooseAccessPreset, type AccessFormat } from './access-format.js';
+import { chooseAccessPreset, unreadAccessLog, type AccessFormat } from './access-format.js';
 import { createLineReader } from './line-reader.js';
 import { groupOf, layerOfName, type FileReading, type LayerGroup } from './reading.js';
 
@@ -35,7 +35,14 @@ export type ReadingChoice =
       /** How it was decided, for the summary. */
       readonly decided: string;
     }
-  | { readonly ok: false; readonly type: SourceType | null; readonly reason: string; readonly decided: string };
+  | {
+      readonly ok: false;
+      readonly type: SourceType | null;
+      readonly reason: string;
+      readonly decided: string;
+      /** An nginx access log no preset reads: a suggested log_format, labelled as a guess. */
+      readonly hint?: string;
+    };
 
 const HEAD_LINES = 200;
 
@@ -144,7 +151,8 @@ function readingUnder(chain: readonly WrapperId[], delivered: readonly Delivered
         access = choice.access;
         decided += `; format ${choice.name} (${choice.parsed}/${choice.of} lines)`;
       } else if (main === 'nginx-access' && !routing) {
-        return { ok: false, type: 'nginx-access', reason: choice.reason, decided };
+        const unread = unreadAccessLog(accessLines, choice.reason);
+        return { ok: false, type: 'nginx-access', reason: unread.reason, decided, ...(unread.hint !== null ? { hint: unread.hint } : {}) };
       }
     }
   }

@@ -6,8 +6,8 @@
  */
 import { unwrapLine } from '../../parsers/wrapper.js';
 import { NGINX_ERROR_SHAPE } from '../../parsers/nginx-error/shape.js';
-import { NGINX_ACCESS_TEXT_SHAPE, accessJsonScore } from '../../parsers/nginx-access/shape.js';
-import { GUNICORN_ACCESS_SHAPE, GUNICORN_SHAPE, timeWithoutZone } from '../../parsers/gunicorn/shape.js';
+import { NGINX_ACCESS_CUSTOM_SHAPE, NGINX_ACCESS_TEXT_SHAPE, accessJsonScore } from '../../parsers/nginx-access/shape.js';
+import { GUNICORN_ACCESS_SHAPE, GUNICORN_SHAPE, PYTHON_STREAM_SHAPE, timeWithoutZone } from '../../parsers/gunicorn/shape.js';
 import { APP_MIDDLEWARE_SHAPE, appJsonScore } from '../../parsers/app/shape.js';
 import { ALB_SHAPE, ELB_SHAPE, HAPROXY_SHAPE, isCloudflareEntry, isGcpLbEntry } from '../../parsers/load-balancer/shape.js';
 import { parseJsonObject } from '../../parsers/json-object.js';
@@ -33,12 +33,14 @@ const SHAPES = {
   middleware: APP_MIDDLEWARE_SHAPE,
   gunicornAccess: GUNICORN_ACCESS_SHAPE,
   access: NGINX_ACCESS_TEXT_SHAPE,
+  accessCustom: NGINX_ACCESS_CUSTOM_SHAPE,
+  python: PYTHON_STREAM_SHAPE,
 } as const;
 
 export function detectSource(headLines: readonly string[]): Detection {
   const lines = headLines.filter((l) => l.trim() !== '').slice(0, 200);
   if (lines.length === 0) return { type: null, variant: null, reason: 'the file is empty' };
-  let access = 0, accessJson = 0, error = 0, gunicorn = 0, middleware = 0, appJson = 0, json = 0, gunicornAccess = 0;
+  let access = 0, accessCustom = 0, accessJson = 0, error = 0, gunicorn = 0, middleware = 0, appJson = 0, json = 0, gunicornAccess = 0;
   let alb = 0, elb = 0, haproxy = 0, gcp = 0, cloudflare = 0;
   for (const line of lines) {
     if (ALB_SHAPE.test(line)) { alb++; continue; }
@@ -65,10 +67,13 @@ export function detectSource(headLines: readonly string[]): Detection {
       access++;
       if (SHAPES.gunicornAccess.test(line)) gunicornAccess++;
     }
+    // A Python process may log request lines too ("… INFO "GET / HTTP/1.1" 200"): its layout says so.
+    else if (SHAPES.accessCustom.test(line) && !SHAPES.python.test(line)) accessCustom++;
   }
   const n = lines.length;
   const lb = alb + elb + haproxy + gcp + cloudflare;
-  const counts = `of the first ${n} lines: ${access} nginx access, ${accessJson} JSON access, ${error} nginx error, ${gunicorn} gunicorn/uvicorn, ${middleware} app middleware, ${appJson} app NDJSON` +
+  const counts = `of the first ${n} lines: ${access} nginx access, ` +
+    (accessCustom > 0 ? `${accessCustom} nginx access in an unknown log_format, ` : '') + `${accessJson} JSON access, ${error} nginx error, ${gunicorn} gunicorn/uvicorn, ${middleware} app middleware, ${appJson} app NDJSON` +
     (lb > 0 ? `, ${alb} AWS ALB, ${elb} classic ELB, ${gcp} GCP LB, ${haproxy} HAProxy, ${cloudflare} Cloudflare` : '');
   // A load balancer's log is its own: a file where one vendor's lines are the majority is that LB's.
   const lbBest = ([['alb', alb], ['elb', elb], ['haproxy', haproxy], ['gcp-lb', gcp], ['cloudflare', cloudflare]] as const).reduce((a, b) => (b[1] > a[1] ? b : a));
@@ -84,6 +89,9 @@ export function detectSource(headLines: readonly string[]): Detection {
   if (error > 0 && error >= access && error >= json) return { type: 'nginx-error', variant: null, reason: counts };
   if (access > 0 && access >= n * 0.5) return { type: 'nginx-access', variant: null, reason: counts };
   if (accessJson > 0 && accessJson >= appJson && accessJson >= n * 0.5) return { type: 'nginx-access', variant: 'json', reason: counts };
+  // Request lines with a status but no preset's time: nginx's in a custom log_format. Said, not read:
+  // choose-reading.ts asks for the log_format (a majority only, as no preset vouches for these lines).
+  if (accessCustom > 0 && access + accessCustom >= n * 0.5 && accessCustom >= appJson) return { type: 'nginx-access', variant: null, reason: counts };
   if (appJson > 0 && appJson >= n * 0.3) return { type: 'app', variant: 'ndjson', reason: counts };
   if (middleware > 0) return { type: 'app', variant: 'text', reason: counts };
   if (access > 0) return { type: 'nginx-access', variant: null, reason: counts };

@@ -152,7 +152,9 @@ async function placeAndIngest(
     const choice = chooseReading(headLines, { type: opts.type, tz, access: opts.accessFormat, layerOf: opts.layerOf });
     if (!choice.ok) {
       const fix = choice.type === 'nginx-access' ? '' : `: pass --type ${SOURCE_TYPES.join('|')} (and --layer-of NAME=LAYER for a stream of several containers)`;
-      return { ...summary, type: choice.type, decided: choice.decided, unplaced: `cannot read ${path}: ${choice.reason}${fix}` };
+      const unread: FileSummary = { ...summary, type: choice.type, decided: choice.decided, unplaced: `cannot read ${path}: ${choice.reason}${fix}` };
+      if (choice.hint !== undefined) unread.formatHint = choice.hint;
+      return unread;
     }
     // Declared Python formats travel with the reading, so a resumed file is read with them.
     const python = { app_log_formats: opts.appLogFormats ?? [], access_log_format: opts.gunicornAccessFormat ?? null };
