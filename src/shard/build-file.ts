@@ -5,7 +5,7 @@
  * run builds it again from the start), and commands that read the --db directory never see half a
  * shard. A shard that exists already is opened in place and resumed, as any database is.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { hostTag, isAlive } from '../domain/process-owner.js';
 
@@ -30,6 +30,32 @@ export function removeStalePartials(db: string): void {
     if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue; // another run is building it now
     rmSync(join(dir, name), { force: true });
   }
+}
+
+/** How often the partial file's written pages are handed to the disk while it is built. */
+const FLUSH_EVERY_MS = 1000;
+
+/**
+ * While the partial file is built, its written pages go to the disk every second from a libuv
+ * thread (fdatasync), alongside the parsing and inserting, instead of all at once in
+ * publishPartial's fsync at the end: a million-request shard wrote ~650 MB that the final fsync
+ * waited 0.3 s for, with the CPU idle. Durability is unchanged (nothing is promised before
+ * publishPartial); this only moves the disk's work earlier. Returns the function that stops it.
+ */
+export function flushWhileBuilding(db: string): () => Promise<void> {
+  const fd = openSync(partialPath(db), 'r+');
+  let inFlight: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (inFlight !== null) return;
+    // a failed flush is not this run's failure: publishPartial's fsync is the one that counts
+    inFlight = new Promise<void>((res) => fdatasync(fd, () => res())).then(() => { inFlight = null; });
+  }, FLUSH_EVERY_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await inFlight;
+    closeSync(fd);
+  };
 }
 
 /** Removes this process's partial file, after a failure. */

@@ -11,7 +11,7 @@ import type { FileSummary } from '../ingest/file-ingest.js';
 import type { Shard } from './plan.js';
 import { overlapWarning, trimToWindow } from './window.js';
 import { writeShardRecord } from './shard-file.js';
-import { discardPartial, partialPath, publishPartial, removeStalePartials } from './build-file.js';
+import { discardPartial, flushWhileBuilding, partialPath, publishPartial, removeStalePartials } from './build-file.js';
 
 /** The ingest options that can be sent to another process (no streams, no callbacks). */
 export type ShardIngestOptions = Pick<IngestOptions, 'type' | 'tz' | 'host' | 'logFormat' | 'layerOf' | 'batchLines' | 'appLogFormats' | 'gunicornAccessFormat'>;
@@ -49,6 +49,7 @@ export async function runShard(job: ShardJob, onProgress?: (p: ShardProgress) =>
   const fresh = !existsSync(shard.db);
   if (fresh) removeStalePartials(shard.db);
   const db = openStore(fresh ? partialPath(shard.db) : shard.db, { scratch: fresh });
+  const stopFlushing = fresh ? flushWhileBuilding(shard.db) : async () => {};
   let result: ShardResult;
   try {
     const warnings: string[] = [];
@@ -78,10 +79,12 @@ export async function runShard(job: ShardJob, onProgress?: (p: ShardProgress) =>
     }
     result = { key: shard.key, files: ingest.files, problems: ingest.problems, warnings, trimmed, requests, ms: 0 };
   } catch (err) {
+    await stopFlushing();
     closeStore(db);
     if (fresh) discardPartial(shard.db);
     throw err;
   }
+  await stopFlushing();
   closeStore(db);
   if (fresh) publishPartial(shard.db);
   writeShardRecord(shard);
