@@ -15,7 +15,7 @@ import type { AccessFormat } from '../../src/ingest/access-format.js';
 export interface TruthRow {
   readonly tag: string;
   readonly scenario?: string;
-  readonly attempts?: readonly { readonly fate: string }[];
+  readonly attempts?: readonly { readonly fate: string; readonly startMs?: number }[];
   readonly label: string;
   readonly wastedWork: boolean;
   readonly retried?: boolean;
@@ -62,6 +62,15 @@ export type FlagName = (typeof FLAG_NAMES)[number];
 /** expected: truth is sure of it; flagged: droptrace set it; correct: flagged where the truth allows it; found: flagged where the truth is sure */
 export interface FlagFigures { readonly expected: number; readonly flagged: number; readonly correct: number; readonly found: number }
 
+/**
+ * A request whose first attempt the app saw began this long after the client sent it waited
+ * somewhere first: behind a blocked worker's event loop, say, which a WORKER TIMEOUT then killed
+ * with the request unread, and nginx retried it on the next worker. No app line records that first
+ * attempt, so the truth cannot be sure of the retry; nginx's log can (`$upstream_status` "502, 200").
+ * Background requests otherwise reach the app within milliseconds.
+ */
+export const QUEUED_BEFORE_APP_MS = 500;
+
 /** Scenarios whose script makes nginx retry attempts the app never sees (a refused connect, a dead or closing cached connection). */
 const NGINX_ONLY_RETRIES = new Set(['keepalive_race', 'gunicorn_restart', 'worker_timeout', 'worker_crash']);
 /**
@@ -91,10 +100,16 @@ export function truthFlags(t: TruthRow): { sure: Record<FlagName, boolean>; poss
     sure,
     possible: {
       ...sure,
-      retried: sure.retried || NGINX_ONLY_RETRIES.has(t.scenario ?? '') || NGINX_RETRIES_LABELS.has(t.label),
+      retried: sure.retried || NGINX_ONLY_RETRIES.has(t.scenario ?? '') || NGINX_RETRIES_LABELS.has(t.label) || queuedBeforeApp(t),
       keepalive_race: t.scenario === 'keepalive_race' && !fates.includes('killed'),
     },
   };
+}
+
+/** The app saw its first attempt begin QUEUED_BEFORE_APP_MS or more after the client sent it. */
+function queuedBeforeApp(t: TruthRow): boolean {
+  const first = t.attempts?.[0]?.startMs;
+  return first !== undefined && first - t.client.startMs >= QUEUED_BEFORE_APP_MS;
 }
 
 export function readTruth(dir: string): TruthRow[] {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { measureRecording, renderFigures, FLAG_NAMES } from './accuracy.js';
+import { measureRecording, renderFigures, FLAG_NAMES, QUEUED_BEFORE_APP_MS, truthFlags, type TruthRow } from './accuracy.js';
 import { repoRoot } from '../helpers.js';
 
 const TARGETS: Record<string, { all: number; failed: number }> = {
@@ -57,4 +57,18 @@ test('a_wrong_tz_is_found_as_a_clock_offset_and_corrected', { skip: existsSync(j
   assert.ok(f.correct / f.joined >= TARGETS.zone!.all);
   assert.ok(f.failedCorrect / f.failedTotal >= TARGETS.zone!.failed);
   assert.equal(f.timeWithin1s, f.joined, 'nginx access times carry their offset: exports stay right');
+});
+
+test('a request the app saw only after waiting QUEUED_BEFORE_APP_MS may have been retried by nginx; one served at once may not', () => {
+  // the live delivery run's t0145: queued on worker 10006, which a WORKER TIMEOUT killed with it
+  // unread; nginx logged "502, 200" and the app one attempt, 1.38 s after the client sent it
+  const row = (appStartAfterMs: number): TruthRow => ({
+    tag: 't0145', uri: '/api/items/17?dt=t0145', scenario: 'background', label: 'ok', wastedWork: false, retried: false, stalledBy: null,
+    client: { startMs: 1_000, endMs: 1_000 + appStartAfterMs + 1, outcome: 'response' },
+    attempts: [{ fate: 'completed', startMs: 1_000 + appStartAfterMs }],
+  });
+  assert.equal(truthFlags(row(1_384)).possible.retried, true);
+  assert.equal(truthFlags(row(1_384)).sure.retried, false, 'possible, never sure: the app saw one attempt');
+  assert.equal(truthFlags(row(QUEUED_BEFORE_APP_MS - 1)).possible.retried, false);
+  assert.equal(truthFlags(row(3)).possible.retried, false);
 });
