@@ -334,6 +334,7 @@ async function runLines(
       records: batchRecords,
       rejected: batchRejected,
     };
+    stored.flush(); // the rows still waiting for a multi-row INSERT belong to this batch
     if (!registry.saveCheckpoint(fileId, next, at)) throw new CheckpointMoved(committedRecords, committedRejected);
     at = next;
     db.exec('COMMIT');

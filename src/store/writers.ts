@@ -1,6 +1,7 @@
 /**
  * Prepared INSERTs, one per log table, and the mapping from each parser's record to its columns.
- * Called inside the ingest's batch transactions; nothing here commits.
+ * Called inside the ingest's batch transactions; nothing here commits. Access and app rows are
+ * inserted several at a time (row-batch.ts): `flush()` before the commit stores the last ones.
  */
 import type { Statement } from 'better-sqlite3';
 import type { NginxAccessRecord } from '../../parsers/nginx-access/record.js';
@@ -12,6 +13,7 @@ import { INSERT_LB } from './sql/lb.js';
 import type { Db } from './open.js';
 import type { LogTable } from './sql/schema.js';
 import { writeLoggedAttempts } from './attempts.js';
+import { RowBatch } from './row-batch.js';
 
 /** Where a row came from: every stored row carries it, so every finding can cite file:line. */
 export interface Provenance {
@@ -33,6 +35,8 @@ const REJECT_RAW_LIMIT = 64 * 1024;
 export interface Writers {
   insert(rec: TableRecord, at: Provenance, detail: string | null): void;
   reject(fileId: number, lineNo: number, offset: number, reason: string, raw: string, rawBytes: number): void;
+  /** Stores the rows still waiting for a multi-row INSERT (row-batch.ts): before every commit. */
+  flush(): void;
   /** Removes whatever was stored for one line (a partial last line that has since grown). */
   forgetLine(fileId: number, lineNo: number): void;
 }
@@ -46,20 +50,18 @@ function hasKeys(o: Readonly<Record<string, string>>): boolean {
 const b = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
 
 export function createWriters(db: Db): Writers {
-  const access = db.prepare(`INSERT INTO nginx_access (file_id, line_no, offset, pattern, time_ms, time_text,
-    remote_addr, remote_user, request, method, uri, path, query, protocol, request_junk, status, body_bytes_sent,
-    bytes_sent, request_length, referer, user_agent, forwarded_for, vhost, request_time_ms, attempts, attempt_count,
-    upstream_status_last, request_id, connection, connection_requests, pipelined, extra)
-    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const access = new RowBatch(db, 'nginx_access', ['file_id', 'line_no', 'offset', 'pattern', 'time_ms', 'time_text',
+    'remote_addr', 'remote_user', 'request', 'method', 'uri', 'path', 'query', 'protocol', 'request_junk', 'status',
+    'body_bytes_sent', 'bytes_sent', 'request_length', 'referer', 'user_agent', 'forwarded_for', 'vhost', 'request_time_ms',
+    'attempts', 'attempt_count', 'upstream_status_last', 'request_id', 'connection', 'connection_requests', 'pipelined', 'extra']);
   const error = db.prepare(`INSERT INTO nginx_error (file_id, line_no, offset, pattern, time_ms, time_text, level,
     pid, tid, cid, kind, errno, message, client, server, request, method, uri, path, upstream, vhost, referrer, detail)
     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
   const server = db.prepare(`INSERT INTO server_log (file_id, line_no, offset, pattern, source, event, time_ms,
     time_text, level, pid, worker_pid, signal, exit_code, message, client, method, uri, status, detail)
     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
-  const app = db.prepare(`INSERT INTO app_requests (file_id, line_no, offset, pattern, kind, format, time_ms,
-    time_text, level, logger, pid, method, path, status, elapsed_ms, request_id, client, error, detail)
-    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const app = new RowBatch(db, 'app_requests', ['file_id', 'line_no', 'offset', 'pattern', 'kind', 'format', 'time_ms',
+    'time_text', 'level', 'logger', 'pid', 'method', 'path', 'status', 'elapsed_ms', 'request_id', 'client', 'error', 'detail']);
   const lb = db.prepare(INSERT_LB);
   const rejectStmt = db.prepare(
     'INSERT INTO rejects (file_id, line_no, offset, reason, raw, raw_bytes) VALUES (?,?,?,?,?,?)',
@@ -75,12 +77,18 @@ export function createWriters(db: Db): Writers {
           const r = rec.row;
           const attempts = r.attempts;
           const last = attempts && attempts.length > 0 ? attempts[attempts.length - 1]! : null;
-          access.run(at.fileId, at.lineNo, at.offset, at.pattern, r.time, r.timeText, r.remoteAddr, r.remoteUser,
-            r.request, r.method, r.uri, r.path, r.query, r.protocol, r.requestJunk ? 1 : 0, r.status,
-            r.bodyBytesSent, r.bytesSent, r.requestLength, r.referer, r.userAgent, r.forwardedFor, r.host,
-            r.requestTime, attempts ? writeLoggedAttempts(attempts) : null, attempts ? attempts.length : null,
-            last ? last.status : null, r.requestId, r.connection, r.connectionRequests, b(r.pipelined),
-            hasKeys(r.extra) ? JSON.stringify(r.extra) : null);
+          // the columns' order above, one value each
+          const v = access.values;
+          let o = access.start();
+          v[o++] = at.fileId; v[o++] = at.lineNo; v[o++] = at.offset; v[o++] = at.pattern; v[o++] = r.time; v[o++] = r.timeText;
+          v[o++] = r.remoteAddr; v[o++] = r.remoteUser; v[o++] = r.request; v[o++] = r.method; v[o++] = r.uri; v[o++] = r.path;
+          v[o++] = r.query; v[o++] = r.protocol; v[o++] = r.requestJunk ? 1 : 0; v[o++] = r.status;
+          v[o++] = r.bodyBytesSent; v[o++] = r.bytesSent; v[o++] = r.requestLength; v[o++] = r.referer; v[o++] = r.userAgent;
+          v[o++] = r.forwardedFor; v[o++] = r.host; v[o++] = r.requestTime;
+          v[o++] = attempts ? writeLoggedAttempts(attempts) : null; v[o++] = attempts ? attempts.length : null;
+          v[o++] = last ? last.status : null; v[o++] = r.requestId; v[o++] = r.connection; v[o++] = r.connectionRequests;
+          v[o++] = b(r.pipelined); v[o] = hasKeys(r.extra) ? JSON.stringify(r.extra) : null;
+          access.rowDone();
           return;
         }
         case 'nginx_error': {
@@ -98,8 +106,13 @@ export function createWriters(db: Db): Writers {
         }
         case 'app_requests': {
           const r = rec.row;
-          app.run(at.fileId, at.lineNo, at.offset, at.pattern, r.kind, r.format, r.time, r.timeText, r.level,
-            r.logger, r.pid, r.method, r.path, r.status, r.elapsed, r.requestId, r.client, r.error, detail);
+          const v = app.values;
+          let o = app.start();
+          v[o++] = at.fileId; v[o++] = at.lineNo; v[o++] = at.offset; v[o++] = at.pattern; v[o++] = r.kind; v[o++] = r.format;
+          v[o++] = r.time; v[o++] = r.timeText; v[o++] = r.level; v[o++] = r.logger; v[o++] = r.pid; v[o++] = r.method;
+          v[o++] = r.path; v[o++] = r.status; v[o++] = r.elapsed; v[o++] = r.requestId; v[o++] = r.client; v[o++] = r.error;
+          v[o] = detail;
+          app.rowDone();
           return;
         }
         case 'lb_access': {
@@ -115,7 +128,13 @@ export function createWriters(db: Db): Writers {
     reject(fileId, lineNo, offset, reason, raw, rawBytes) {
       rejectStmt.run(fileId, lineNo, offset, reason, raw.length > REJECT_RAW_LIMIT ? raw.slice(0, REJECT_RAW_LIMIT) : raw, rawBytes);
     },
+    flush() {
+      access.flush();
+      app.flush();
+    },
     forgetLine(fileId, lineNo) {
+      access.flush();
+      app.flush();
       for (const s of forget) s.run(fileId, lineNo);
     },
   };
