@@ -11,7 +11,7 @@ import type { AppRequestRecord } from '../../parsers/app/record.js';
 import type { LbRecord } from '../../parsers/load-balancer/record.js';
 import { INSERT_LB } from './sql/lb.js';
 import type { Db } from './open.js';
-import type { LogTable } from './sql/schema.js';
+import { FILE_LINE_INDEXES, type LogTable } from './sql/schema.js';
 import { writeLoggedAttempts } from './attempts.js';
 import { RowBatch } from './row-batch.js';
 
@@ -37,7 +37,10 @@ export interface Writers {
   reject(fileId: number, lineNo: number, offset: number, reason: string, raw: string, rawBytes: number): void;
   /** Stores the rows still waiting for a multi-row INSERT (row-batch.ts): before every commit. */
   flush(): void;
-  /** Removes whatever was stored for one line (a partial last line that has since grown). */
+  /**
+   * Removes whatever was stored for one line (a partial last line that has since grown). Builds the
+   * (file_id, line_no) indexes first if the store has none yet (schema.ts FILE_LINE_INDEXES).
+   */
   forgetLine(fileId: number, lineNo: number): void;
 }
 
@@ -135,6 +138,7 @@ export function createWriters(db: Db): Writers {
     forgetLine(fileId, lineNo) {
       access.flush();
       app.flush();
+      for (const sql of FILE_LINE_INDEXES) db.exec(sql);
       for (const s of forget) s.run(fileId, lineNo);
     },
   };

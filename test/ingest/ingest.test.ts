@@ -44,6 +44,35 @@ test('grown_file_is_read_from_the_checkpoint', async (t) => {
   db.close();
 });
 
+const indexes = (db: ReturnType<typeof openStore>, like: string) =>
+  (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE ? ORDER BY name").all(like) as { name: string }[]).map((r) => r.name);
+
+test('a_partial_last_line_that_grew_is_stored_once_whole', async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'access.log');
+  const lines = combinedLines(300);
+  // the writer was cut mid-line: 200 whole lines, then half of the 201st with no newline
+  const cut = lines[200]!.slice(0, 40);
+  writeFileSync(log, lines.slice(0, 200).join('\n') + '\n' + cut);
+  const db = openStore(join(dir, 'd.db'));
+  const r1 = await ingestPaths(db, [log], { tz: 'UTC' });
+  assert.deepEqual([r1.files[0]!.records, r1.files[0]!.rejected], [200, 1], 'the half line is kept as a reject, not lost');
+  // a fresh store builds no (file_id, line_no) index: nothing needed one yet
+  assert.deepEqual(indexes(db, '%_file_line'), []);
+  appendFileSync(log, lines[200]!.slice(40) + '\n' + lines.slice(201).join('\n') + '\n');
+  const r2 = await ingestPaths(db, [log], { tz: 'UTC' });
+  assert.equal(r2.files[0]!.records, 100);
+  assert.equal(count(db, 'nginx_access'), 300);
+  assert.equal(count(db, 'rejects'), 0, 'the half line\'s reject went when the whole line came');
+  const line201 = db.prepare('SELECT count(*) AS n, min(request) AS request FROM nginx_access WHERE line_no = 201').get();
+  assert.deepEqual(line201, { n: 1, request: /"([^"]*)"/.exec(lines[200]!)![1] });
+  const file = db.prepare('SELECT records, rejected FROM files').get();
+  assert.deepEqual(file, { records: 300, rejected: 0 }, 'the file\'s totals count the grown line once');
+  // forgetting the line built the indexes it deletes by
+  assert.ok(indexes(db, '%_file_line').includes('nginx_access_file_line'));
+  db.close();
+});
+
 test('rotated_gzip_copy_is_recognised_by_content', async (t) => {
   const dir = tempDir(t);
   const lines = combinedLines(400);

@@ -39,9 +39,11 @@ export const LB_MIGRATION = `
 
 export const LB_QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS lb_access_time ON lb_access(time_ms)',
-  'CREATE INDEX IF NOT EXISTS lb_access_file_line ON lb_access(file_id, line_no)',
   'CREATE INDEX IF NOT EXISTS request_verdicts_lb ON request_verdicts(lb_id) WHERE lb_id IS NOT NULL',
 ];
+
+/** One of FILE_LINE_INDEXES (schema.ts): built on first need. */
+export const LB_FILE_LINE_INDEX = 'CREATE INDEX IF NOT EXISTS lb_access_file_line ON lb_access(file_id, line_no)';
 
 export const INSERT_LB = `INSERT INTO lb_access (file_id, line_no, offset, pattern, kind, time_ms, time_text, start_ms,
   client_addr, client_port, target_addr, target_port, target, local_addr, local_port, method, uri, path, protocol, status,
