@@ -8,14 +8,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeStore, openStore, type Db } from '../store/open.js';
 import { correlateStoreIfPending, hasPendingCorrelation } from '../correlate/pending-correlation.js';
-import { toRecord, type RequestRow } from '../lookup/requests.js';
+import { toRecord } from '../lookup/requests.js';
 import {
   EXPORT_REQUESTS, ALL_REQUESTS, EXPORT_INCIDENTS, EXPORT_FILES, EXPORT_ACCESS_CAPABILITIES, EXPORT_ERROR_CAPABILITIES,
   EXPORT_APP_CAPABILITIES, EXPORT_SERVER_CAPABILITIES, SELECT_SERVER_LOG_SOURCE, EXPORT_CHAIN, type ExportFileRow, type ExportIncidentRow,
 } from '../store/sql/export.js';
 import { SELECT_LAST_RUN_SKEWS } from '../store/sql/correlation.js';
-import { DATASET_TABLES, REQUEST_COLUMNS, createStageTable, selectStageDates, copyStageDate, type DatasetTable } from '../store/sql/dataset.js';
-import { appendRows, openDuck, type Duck } from './duck.js';
+import { DATASET_TABLES, createStageTable, selectStageDates, copyStageDate, type DatasetTable } from '../store/sql/dataset.js';
+import { appendRows, inColumnOrder, openDuck, type Duck } from './duck.js';
+import { checkRawColumns, requestColumnReaders, type ExportRequestRow } from './request-columns.js';
 import { commitShardFiles, partName, removeStaleTemps, tempDirFor } from './commit.js';
 import { ownedRange } from '../shard/window.js';
 import type { ShardRecord } from '../shard/shard-file.js';
@@ -43,11 +44,6 @@ export interface ExportOptions {
 }
 
 type Params = { from: number; to: number };
-const REQUEST_COLUMN_NAMES = new Set(REQUEST_COLUMNS.map((c) => c.name));
-type ExportRequestRow = RequestRow & {
-  user_agent: string | null; worker_event_id: number | null; file_id: number; evidence_level: string | null; lb_time_ms: number | null;
-  stalled_by_file: string | null; stalled_by_line: number | null; worker_event_file: string | null; worker_event_line: number | null;
-};
 
 /**
  * Each attempt's worker death (a shard-local server_log id) gets its file:line beside the id
@@ -59,30 +55,21 @@ function withDeathSources(source: ReturnType<Db['prepare']>, attempts: string | 
   return writeAttemptOutcomes(list.map((a) => (a.worker_event_id == null ? a : { ...a, worker_event_source: (source.get(a.worker_event_id) as AttemptOutcomeJson['worker_event_source']) ?? null })));
 }
 
-function* requestRows(db: Db, shard: string, p: Params): Generator<Record<string, unknown>> {
+/** The shard's requests as rows of REQUEST_COLUMNS (request-columns.ts), in end order. */
+function* requestRows(db: Db, shard: string, p: Params): Generator<unknown[]> {
+  const readers = requestColumnReaders();
   // compiled once per shard, not once per request whose attempts name a death
   const deathSource = db.prepare(SELECT_SERVER_LOG_SOURCE);
+  let first = true;
   for (const raw of db.prepare(EXPORT_REQUESTS).iterate({ ...p, ...ALL_REQUESTS }) as IterableIterator<WithStoredVerdict<ExportRequestRow>>) {
     const r = checkVerdict(raw);
-    const rec = toRecord(r) as unknown as Record<string, unknown>;
-    const contract: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(rec)) {
-      if (!REQUEST_COLUMN_NAMES.has(k)) throw new Error(`the dataset has no column for the requests contract's field "${k}": add it to REQUEST_COLUMNS (src/store/sql/dataset.ts)`);
-      // nested values as JSON text, which every engine parses
-      contract[k] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
-    }
-    yield {
-      ...contract,
-      shard,
-      end_ms: r.end_ms, start_ms: r.start_ms, user_agent: r.user_agent, request_time_ms: r.request_time_ms,
-      logged_attempts: r.logged_attempts, attempt_outcomes: withDeathSources(deathSource, r.attempt_outcomes), app_pid: r.app_pid,
-      app_elapsed_ms: r.app_elapsed_ms, app_completed: r.app_completed, app_end_ms: r.app_end_ms,
-      worker_event_id: r.worker_event_id, worker_pid: r.worker_pid, worker_event: r.worker_event,
-      worker_time_ms: r.worker_time_ms, wasted_ms: r.wasted_ms, keepalive_suspect: r.keepalive_suspect, evidence_level: r.evidence_level, evidence_json: r.evidence, file: r.file, file_id: r.file_id, line_no: r.line_no,
-      stalled_by_file: r.stalled_by_file, stalled_by_line: r.stalled_by_line, worker_event_file: r.worker_event_file, worker_event_line: r.worker_event_line,
-      lb_kind: r.lb_kind, lb_time_ms: r.lb_time_ms, lb_status: r.lb_status, lb_target_status: r.lb_target_status, lb_elapsed_ms: r.lb_elapsed_ms,
-      lb_termination: r.lb_termination, lb_file: r.lb_file, lb_line: r.lb_line,
-    };
+    if (first) checkRawColumns(r);
+    first = false;
+    const rec = toRecord(r);
+    const derived = { shard, attemptOutcomes: withDeathSources(deathSource, r.attempt_outcomes) };
+    const row = new Array<unknown>(readers.length);
+    for (let j = 0; j < readers.length; j++) row[j] = readers[j]!(r, rec, derived);
+    yield row;
   }
 }
 
@@ -108,10 +95,10 @@ function inputRows(db: Db, rec: ShardRecord, p: Params): Record<string, unknown>
   }));
 }
 
-/** Stages one table's rows in DuckDB and writes them under `tmp`, one file per date. */
-async function writeTable(conn: Duck, table: DatasetTable, rows: Iterable<Record<string, unknown>>, tmp: string, rec: ShardRecord, fallbackDate: string): Promise<{ n: number; files: string[] }> {
-  await conn.run(createStageTable(table));
-  const n = await appendRows(conn, `stage_${table}`, DATASET_TABLES[table], rows);
+/** Stages one table's rows (arrays in its columns' order) in DuckDB and writes them under `tmp`, one file per date. */
+async function writeTable(conn: Duck, table: DatasetTable, rows: Iterable<readonly unknown[]>, tmp: string, rec: ShardRecord, fallbackDate: string): Promise<{ n: number; files: string[] }> {
+  await conn.run(createStageTable(table, true));
+  const n = await appendRows(conn, `stage_${table}`, DATASET_TABLES[table], rows, 'main', 'temp');
   const files: string[] = [];
   if (n === 0) return { n, files };
   const dates = (await conn.runAndReadAll(selectStageDates(table))).getRows().map((r) => String(r[0]));
@@ -143,13 +130,13 @@ export async function exportShard(conn: Duck, rec: ShardRecord, dataset: string,
     const p = ownedRange(rec.window);
     const req = await writeTable(conn, 'requests', requestRows(db, rec.key, p), tmp, rec, 'unknown');
     stage('requests');
-    const inc = await writeTable(conn, 'incidents', (db.prepare(EXPORT_INCIDENTS).all(p) as ExportIncidentRow[]).map((r) => ({ ...r, shard: rec.key })), tmp, rec, 'unknown');
+    const inc = await writeTable(conn, 'incidents', inColumnOrder(DATASET_TABLES.incidents, (db.prepare(EXPORT_INCIDENTS).all(p) as ExportIncidentRow[]).map((r) => ({ ...r, shard: rec.key }))), tmp, rec, 'unknown');
     stage('incidents');
     // the inputs' date: the window's, else the day of the shard's first request
     const firstDay = rec.window !== null ? null : req.files.map((f) => /date=([^/]+)/.exec(f)?.[1]).filter(Boolean).sort()[0] ?? null;
-    const inp = await writeTable(conn, 'inputs', inputRows(db, rec, p), tmp, rec, firstDay ?? 'unknown');
+    const inp = await writeTable(conn, 'inputs', inColumnOrder(DATASET_TABLES.inputs, inputRows(db, rec, p)), tmp, rec, firstDay ?? 'unknown');
     stage('inputs');
-    const chain = await writeTable(conn, 'chain', (db.prepare(EXPORT_CHAIN).all() as Record<string, unknown>[]).map((r) => ({ ...r, shard: rec.key })), tmp, rec, 'unknown');
+    const chain = await writeTable(conn, 'chain', inColumnOrder(DATASET_TABLES.chain, (db.prepare(EXPORT_CHAIN).all() as Record<string, unknown>[]).map((r) => ({ ...r, shard: rec.key }))), tmp, rec, 'unknown');
     stage('chain');
     const written = [...req.files, ...inc.files, ...inp.files, ...chain.files];
     commitShardFiles(dataset, tmp, written, rec.stack, rec.key);
