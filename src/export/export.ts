@@ -55,8 +55,8 @@ function withDeathSources(source: ReturnType<Db['prepare']>, attempts: string | 
   return writeAttemptOutcomes(list.map((a) => (a.worker_event_id == null ? a : { ...a, worker_event_source: (source.get(a.worker_event_id) as AttemptOutcomeJson['worker_event_source']) ?? null })));
 }
 
-/** The shard's requests as rows of REQUEST_COLUMNS (request-columns.ts), in end order. */
-function* requestRows(db: Db, shard: string, p: Params): Generator<unknown[]> {
+/** The shard's requests as rows of REQUEST_COLUMNS (request-columns.ts), in end order (exported for test/bench/export-stages.ts). */
+export function* requestRows(db: Db, shard: string, p: Params): Generator<unknown[]> {
   const readers = requestColumnReaders();
   // compiled once per shard, not once per request whose attempts name a death
   const deathSource = db.prepare(SELECT_SERVER_LOG_SOURCE);
