@@ -15,6 +15,8 @@ export interface AttemptTrace {
   readonly headerMs: number | null;
   /** The worker death that ended this attempt, if one did */
   readonly death: WorkerDeath | null;
+  /** The nginx error-log kind that ended this attempt (attempt-errors.ts); null or absent: no line paired with it */
+  readonly failure?: string | null;
 }
 
 export interface AppEvidence {
@@ -74,6 +76,8 @@ const PROXY_STATUSES = new Set([400, 408, 413, 414, 431, 444, 494, 495, 496, 497
 const TIMEOUT_KINDS = new Set(['upstream_read_timeout', 'upstream_send_timeout', 'upstream_connect_timeout']);
 const UNAVAILABLE_KINDS = new Set(['upstream_refused', 'no_live_upstreams']);
 const CLOSED_KINDS = new Set(['upstream_prematurely_closed', 'upstream_reset']);
+/** An attempt that ended with one of these had a connection to a server (a connect timeout never had one). */
+const REACHED_KINDS = new Set([...CLOSED_KINDS, 'upstream_read_timeout', 'upstream_send_timeout']);
 /** A reused keep-alive connection that the upstream had closed fails at once, before any header. */
 const KEEPALIVE_RACE_MAX_MS = 50;
 
@@ -89,6 +93,9 @@ export function classify(t: Trace): Classified {
   const appError = t.app !== null && (t.app.failed || (t.app.status ?? 0) >= 500);
   const race = heldOnSocket ? null : keepaliveRaceOf(t, death);
   const keepaliveRace = race !== null && race.level !== 'cannot_tell';
+  const reached = reachedServer(t);
+  // nginx gave up only after an attempt had reached a server: what it logged after it is a consequence
+  const then = reached !== null ? thenUnavailable(t, reached) : '';
 
   const decide = (): { verdict: Verdict; why: string } => {
     if (status === 499) return { verdict: 'client_abort', why: 'nginx logged 499: the client closed the connection before the answer' };
@@ -113,8 +120,13 @@ export function classify(t: Trace): Classified {
         ? { verdict: 'worker_timeout', why: `gunicorn's WORKER TIMEOUT killed worker ${death.pid}, which was serving it` }
         : { verdict: 'worker_crash', why: `worker ${death.pid} died mid-request (${describeDeath(death)})` };
     }
-    if (t.errorKinds.some((k) => UNAVAILABLE_KINDS.has(k)) && t.app === null) {
-      return { verdict: 'upstream_unavailable', why: 'nginx could not connect to the upstream (refused / no live upstreams)' };
+    if (t.errorKinds.some((k) => UNAVAILABLE_KINDS.has(k)) && t.app === null && reached === null) {
+      return {
+        verdict: 'upstream_unavailable',
+        why: attemptsUnknown(t)
+          ? 'nginx could not connect to the upstream (refused / no live upstreams); its error log also says an upstream closed or reset a connection for it, and with no $upstream_addr to pair its lines with the attempts, whether that attempt reached a worker cannot be told'
+          : 'nginx could not connect to the upstream (refused / no live upstreams)',
+      };
     }
     if (heldOnSocket) {
       return { verdict: 'upstream_unavailable', why: `no worker took it: it waited on the server's listening socket until a reset, and a new server process started ${secsAfter(t)} later (${t.restartAfter!.message})` };
@@ -135,7 +147,9 @@ export function classify(t: Trace): Classified {
     return { verdict: 'upstream_error', why: closed ? `nginx: ${closed.replace(/_/g, ' ')}, and no worker death or app error explains it` : `nginx answered ${status} and no other log explains it` };
   };
 
-  const { verdict, why } = decide();
+  const decided = decide();
+  const verdict = decided.verdict;
+  const why = isFailed(verdict) ? decided.why + then : decided.why;
   const failed = isFailed(verdict);
   const wastedWork = (verdict === 'client_abort' || verdict === 'proxy_timeout') && t.app !== null && t.app.completed;
   const verdictDeath = verdict === 'worker_timeout' || verdict === 'worker_crash' ? death : null;
@@ -156,6 +170,35 @@ export function classify(t: Trace): Classified {
     explanation: wastedWork ? `${why}; the handler still ran to completion` : why,
     evidence: { verdict: verdictSupport(verdict, t, verdictDeath), flags },
   };
+}
+
+/**
+ * The first attempt that reached a server and lost the connection there (reset, premature close, read
+ * or send timeout: its own error-log line, paired by address), or null when none did or the lines
+ * cannot be paired. Only such an attempt makes a later "no live upstreams" or refusal a consequence:
+ * `upstream_unavailable` means no attempt ever got a connection, so the app never saw the request.
+ */
+function reachedServer(t: Trace): number | null {
+  if (t.attempts === null) return null;
+  const i = t.attempts.findIndex((a) => a.failure != null && REACHED_KINDS.has(a.failure));
+  return i < 0 ? null : i;
+}
+
+/** The error log says both (an upstream closed or reset a connection, and refused / no live upstreams) but no attempt can be paired with its line. */
+function attemptsUnknown(t: Trace): boolean {
+  const paired = t.attempts !== null && t.attempts.some((a) => a.failure != null);
+  return !paired && t.errorKinds.some((k) => CLOSED_KINDS.has(k)) && t.errorKinds.some((k) => UNAVAILABLE_KINDS.has(k));
+}
+
+/** What nginx logged for the attempts after the one that reached a server, when it then could not connect: said in `why`. */
+function thenUnavailable(t: Trace, reached: number): string {
+  const later = t.attempts!.slice(reached + 1);
+  const refused = later.filter((a) => a.failure === 'upstream_refused').map((a) => a.addr ?? 'the next server');
+  const noLive = later.some((a) => a.failure === 'no_live_upstreams');
+  const parts: string[] = [];
+  if (refused.length > 0) parts.push(`${refused.join(' and ')} then refused the connection`);
+  if (noLive) parts.push(`nginx then had no live upstream left to try ("no live upstreams": every server had been tried or marked down by these failures)`);
+  return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
 
 const hasAttempts = (t: Trace) => t.attempts !== null && t.attempts.length > 0;
@@ -190,6 +233,9 @@ function verdictSupport(verdict: Verdict, t: Trace, death: WorkerDeath | null): 
         return inferred(`a reset with no app record and no premature close (no worker had accepted it), then a new server process ${secsAfter(t)} later (${t.restartAfter.message}): it waited on the listening socket`);
       }
       const k = anyOf(UNAVAILABLE_KINDS);
+      if (k && attemptsUnknown(t)) {
+        return inferred(`nginx's error log: ${k.replace(/_/g, ' ')}, after an upstream closed or reset a connection for it (no $upstream_addr to tell whether that attempt reached a worker)`);
+      }
       return k ? exact(`nginx's error log: ${k.replace(/_/g, ' ')}`) : cannotTell('nginx\'s error log line (connect() refused / no live upstreams)');
     }
     case 'app_error':
@@ -266,8 +312,9 @@ function keepaliveRaceOf(t: Trace, death: WorkerDeath | null): Support | null {
   const closed = t.errorKinds.some((k) => CLOSED_KINDS.has(k));
   if (!closed) return null;
   if (t.attempts !== null && t.attempts.length > 0) {
+    // an attempt whose own line is a refusal or "no live upstreams" never had a connection to lose
     const i = t.attempts.findIndex((a) =>
-      a.death === null && (a.status === 502 || a.status === null) && a.headerMs === null &&
+      a.death === null && (a.failure == null || CLOSED_KINDS.has(a.failure)) && (a.status === 502 || a.status === null) && a.headerMs === null &&
       a.responseMs !== null && a.responseMs <= KEEPALIVE_RACE_MAX_MS);
     if (i < 0) return null;
     const a = t.attempts[i]!;

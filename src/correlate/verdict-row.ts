@@ -8,6 +8,7 @@ import type { AppMatch, AppOnNginxClock } from './match.js';
 import { assignDeaths, findDeathNear, type FailedAttemptEnd, type WorkerDeath } from './workers.js';
 import { classify, type AttemptTrace, type ProcessStart } from './classify.js';
 import { allRefused } from './refused.js';
+import { pairAttemptErrors } from './attempt-errors.js';
 import { resolutionSlackMs } from '../domain/time.js';
 import { readLoggedAttempts, writeAttemptOutcomes, type AttemptOutcome, type AttemptOutcomeJson } from '../store/attempts.js';
 
@@ -50,7 +51,13 @@ export function buildVerdictRow(
       }
     }
     const ended = failedEnds ? assignDeaths(deaths, failedEnds, slack) : null;
-    attempts = stored.map((x, i) => ({ status: x.status, addr: x.addr, responseMs: x.response_ms, headerMs: x.header_ms, death: ended?.[i] ?? null }));
+    // most requests: no error line, nothing to pair
+    const failures = errs.length > 0
+      ? pairAttemptErrors(stored.map((x) => ({ addr: x.addr, failed: x.header_ms === null && (x.status === null || x.status >= 502) })), errs)
+      : null;
+    attempts = stored.map((x, i) => ({
+      status: x.status, addr: x.addr, responseMs: x.response_ms, headerMs: x.header_ms, death: ended?.[i] ?? null, failure: failures?.[i] ?? null,
+    }));
   }
   // Without $upstream_* the failed attempt's end is the request's end for a 502, or, for a request
   // nginx retried and then answered, the time of the error line about the failed attempt.

@@ -10,7 +10,7 @@ export const VERDICTS = [
   { id: 'proxy_timeout', failed: true, layer: 'nginx', meaning: 'nginx gave up waiting for the upstream (proxy_read/send/connect_timeout): 504.' },
   { id: 'worker_timeout', failed: true, layer: 'gunicorn', meaning: "gunicorn's --timeout killed the worker serving it (WORKER TIMEOUT): nginx saw the connection close, 502." },
   { id: 'worker_crash', failed: true, layer: 'gunicorn', meaning: 'The worker serving it died another way mid-request (a signal such as the OOM killer\'s SIGKILL, an exit).' },
-  { id: 'upstream_unavailable', failed: true, layer: 'nginx', meaning: 'nginx could not connect to any upstream (connection refused, no live upstreams): the app never saw it.' },
+  { id: 'upstream_unavailable', failed: true, layer: 'nginx', meaning: 'nginx could not connect to any upstream: every attempt was refused at connect or found no live upstream, so the app never saw it. A request one of whose attempts reached a server first (a reset or premature close, paired with its attempt by address) is labelled by that failure instead, its `why` saying that nginx then had no live upstream left.' },
   { id: 'upstream_error', failed: true, layer: 'nginx', meaning: 'nginx saw the upstream fail (reset, premature close) and nothing in the other logs explains why.' },
   { id: 'rejected_by_proxy', failed: true, layer: 'nginx', meaning: 'nginx refused it before any upstream: 400, 408, 413, 414, 444, limit_req 503 …' },
   { id: 'lb_timeout', failed: true, layer: 'lb', meaning: "The load balancer's idle or backend timeout fired before nginx answered (ALB/ELB 504 with target time -1, HAProxy sH/sD, GCP backend_timeout, Cloudflare 524); nginx, if it logged it, logged 499." },

@@ -48,6 +48,52 @@ test('worker_crash_from_a_sigkill', () => {
   assert.match(c.explanation, /SIGKILL/);
 });
 
+test('an_attempt_that_reached_a_server_then_no_live_upstreams_is_upstream_error_not_unavailable', () => {
+  const c = classify(t({ status: 502, attempts: [
+    attempt({ failure: 'upstream_reset', responseMs: 1200 }), attempt({ addr: 'app', responseMs: 0, failure: 'no_live_upstreams' }),
+  ], errorKinds: ['upstream_reset', 'no_live_upstreams'] }));
+  assert.deepEqual([c.verdict, c.keepaliveRace, c.evidence.verdict.level], ['upstream_error', false, 'exact']);
+  assert.match(c.explanation, /upstream reset.*; nginx then had no live upstream left/);
+});
+
+test('a_reset_then_a_refusal_reached_a_server_first_so_is_upstream_error_and_says_the_refusal', () => {
+  const c = classify(t({ status: 502, attempts: [
+    attempt({ failure: 'upstream_reset', responseMs: 1200 }), attempt({ addr: '127.0.0.1:8001', responseMs: 0, failure: 'upstream_refused' }),
+  ], errorKinds: ['upstream_reset', 'upstream_refused'] }));
+  assert.equal(c.verdict, 'upstream_error');
+  assert.match(c.explanation, /127\.0\.0\.1:8001 then refused the connection/);
+});
+
+test('every_attempt_refused_or_no_live_stays_upstream_unavailable_with_attempts_known', () => {
+  const c = classify(t({ status: 502, attempts: [
+    attempt({ responseMs: 0, failure: 'upstream_refused' }), attempt({ addr: '127.0.0.1:8001', responseMs: 0, failure: 'upstream_refused' }), attempt({ addr: 'app', responseMs: 0, failure: 'no_live_upstreams' }),
+  ], errorKinds: ['upstream_refused', 'upstream_refused', 'no_live_upstreams'] }));
+  assert.deepEqual([c.verdict, c.evidence.verdict.level, c.keepaliveRace], ['upstream_unavailable', 'exact', false]);
+  assert.doesNotMatch(c.explanation, /then/);
+});
+
+test('a_no_live_upstreams_attempt_is_never_the_keepalive_race_attempt', () => {
+  // the first attempt's close came after a second, no race; the 0 ms "app" entry never had a connection
+  const c = classify(t({ status: 502, attempts: [
+    attempt({ failure: 'upstream_prematurely_closed', responseMs: 1500 }), attempt({ addr: 'app', responseMs: 0, failure: 'no_live_upstreams' }),
+  ], errorKinds: ['upstream_prematurely_closed', 'no_live_upstreams'] }));
+  assert.deepEqual([c.verdict, c.keepaliveRace], ['upstream_error', false]);
+});
+
+test('a_worker_death_that_reached_a_server_keeps_its_verdict_and_says_no_live_upstream_followed', () => {
+  const c = classify(t({ status: 502, attempts: [
+    attempt({ death: death('timeout'), failure: 'upstream_prematurely_closed' }), attempt({ addr: 'app', responseMs: 0, failure: 'no_live_upstreams' }),
+  ], errorKinds: ['upstream_prematurely_closed', 'no_live_upstreams'] }));
+  assert.equal(c.verdict, 'worker_timeout');
+  assert.match(c.explanation, /WORKER TIMEOUT.*no live upstream left/);
+});
+
+test('attempts_without_paired_lines_and_both_kinds_logged_keep_upstream_unavailable_but_only_inferred', () => {
+  const c = classify(t({ status: 502, errorKinds: ['upstream_prematurely_closed', 'no_live_upstreams'] }));
+  assert.deepEqual([c.verdict, c.evidence.verdict.level], ['upstream_unavailable', 'inferred']);
+  assert.match(c.explanation, /cannot be told/);
+});
+
 test('upstream_unavailable_when_connect_was_refused', () => {
   assert.equal(classify(t({ status: 502, errorKinds: ['upstream_refused', 'upstream_refused'] })).verdict, 'upstream_unavailable');
 });
