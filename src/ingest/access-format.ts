@@ -39,7 +39,10 @@ const MIN_SHARE = 0.5;
  * Which preset an nginx access log without `--log-format` was written in: the one that parses the
  * most of its first lines (GoAccess's approach of trying its presets on a snippet). A log that no
  * preset fits is reported with the fix, never parsed line by line into rejects.
- * `insist`: the user said --type nginx-access, so the best preset is used however few lines it parses.
+ * `insist`: the user said --type nginx-access, so the best preset is used however few lines it parses
+ * (a damaged log of a preset keeps its good lines and says which are bad) — except when the lines are
+ * nginx access lines in a custom log_format: --type vouches for the layer, not for a preset, and a
+ * preset would turn every line into the same reject instead of the one reason and hint that say it.
  */
 export function chooseAccessPreset(headLines: readonly string[], tz: string, insist = false): AccessFormatChoice {
   const lines = headLines.filter((l) => l.trim() !== '').slice(0, 50);
@@ -51,7 +54,8 @@ export function chooseAccessPreset(headLines: readonly string[], tz: string, ins
     // Presets are ordered plain → richer; a richer one wins only by parsing more.
     if (!best || parsed > best.parsed) best = { name, parsed };
   }
-  if (best && (insist || (lines.length > 0 && best.parsed > lines.length * MIN_SHARE))) {
+  const believed = lines.length > 0 && best !== null && best.parsed > lines.length * MIN_SHARE;
+  if (best && (believed || (insist && !inCustomFormat(lines)))) {
     return { ok: true, name: best.name, access: presetAccessFormat(best.name), parsed: best.parsed, of: lines.length };
   }
   return {
@@ -74,8 +78,8 @@ export interface UnreadAccessLog {
  */
 export function unreadAccessLog(headLines: readonly string[], presetReason: string): UnreadAccessLog {
   const lines = headLines.filter((l) => l.trim() !== '').slice(0, 50);
-  const custom = lines.filter((l) => NGINX_ACCESS_CUSTOM_SHAPE.test(l)).length;
-  const reason = custom > lines.length / 2
+  const custom = customShaped(lines);
+  const reason = inCustomFormat(lines)
     ? `its lines look like nginx access lines in a custom log_format (${custom} of the first ${lines.length}: a quoted "$request" and a $status, ` +
       `no [$time_local] of a preset); droptrace does not guess a format: pass --log-format '<the log_format from nginx.conf>', ` +
       'or --nginx-conf FILE --log-format-name NAME'
@@ -86,3 +90,9 @@ export function unreadAccessLog(headLines: readonly string[], presetReason: stri
       `the guess reads ${s.reads} of ${s.of} sampled lines): --log-format '${s.format}'`;
   return { reason, hint };
 }
+
+/** Head lines with the shape of an nginx access line in a log_format no preset has ("$request" then $status, no CLF time). */
+const customShaped = (lines: readonly string[]): number => lines.filter((l) => NGINX_ACCESS_CUSTOM_SHAPE.test(l)).length;
+
+/** Most of the (non-empty) head lines have that shape. */
+const inCustomFormat = (lines: readonly string[]): boolean => lines.length > 0 && customShaped(lines) > lines.length / 2;
