@@ -18,12 +18,17 @@ test('analyze_lists_an_input_that_gave_nothing_and_exits_1', async (t) => {
   const dir = tempDir(t);
   const good = join(dir, 'access.log');
   const bad = join(dir, 'iso-access.log');
+  const custom = join(dir, 'custom-access.log');
   writeFileSync(good, combinedLines(20).join('\n') + '\n');
-  writeFileSync(bad, '2024-03-04T05:06:07+00:00 192.0.2.7 "GET /a HTTP/1.1" 200\n'.repeat(3));
-  const r = await runCliCaptured(['analyze', '--db', join(dir, 'd.db'), '--tz', 'UTC', '--type', 'nginx-access', good, bad]);
+  // the status before the request line: no preset's, read under --type into a reject per line
+  writeFileSync(bad, '2024-03-04T05:06:07+00:00 192.0.2.7 200 "GET /a HTTP/1.1"\n'.repeat(3));
+  // "$request" then $status: a custom log_format, reported unread with its reason under --type too
+  writeFileSync(custom, '2024-03-04T05:06:07+00:00 192.0.2.7 "GET /a HTTP/1.1" 200\n'.repeat(3));
+  const r = await runCliCaptured(['analyze', '--db', join(dir, 'd.db'), '--tz', 'UTC', '--type', 'nginx-access', good, bad, custom]);
   assert.equal(r.exitCode, 1);
   assert.match(r.stderr, /iso-access\.log: every line was rejected \(3 of 3; line 1: .*--log-format/);
-  assert.match(r.stdout, /gave nothing:\n\s+\S*iso-access\.log: every line was rejected/);
+  assert.match(r.stderr, /custom-access\.log: cannot read \S+: its lines look like nginx access lines in a custom log_format/);
+  assert.match(r.stdout, /gave nothing:\n\s+\S*iso-access\.log: every line was rejected.*\n\s+\S*custom-access\.log: cannot read/);
   assert.match(r.stdout, /20 requests/);
 });
 
