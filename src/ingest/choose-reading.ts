@@ -12,7 +12,7 @@ import { createUnwrapContext, unwrapWith, type Delivered } from '../../parsers/d
 import { createNginxAccessParser } from '../../parsers/nginx-access/parse.js';
 import { NGINX_ERROR_SHAPE, hasErrorLogTime } from '../../parsers/nginx-error/shape.js';
 import { detectSource, needsZone, type SourceType } from './detect.js';
-import { chooseAccessPreset, unreadAccessLog, type AccessFormat } from './access-format.js';
+import { chooseAccessPreset, unreadAccessLog, type AccessFormat, type UnreadAccessLog } from './access-format.js';
 import { createLineReader } from './line-reader.js';
 import { groupOf, layerOfName, type FileReading, type LayerGroup } from './reading.js';
 
@@ -34,6 +34,11 @@ export type ReadingChoice =
       readonly zoneNeeded: boolean;
       /** How it was decided, for the summary. */
       readonly decided: string;
+      /**
+       * A stream of several whose nginx stream is in a log_format no preset reads: the other streams are
+       * read, that one's lines become rejects, and this says why once, with the suggested format.
+       */
+      readonly unreadAccess?: UnreadAccessLog;
     }
   | {
       readonly ok: false;
@@ -137,6 +142,7 @@ function readingUnder(chain: readonly WrapperId[], delivered: readonly Delivered
 
   // nginx access lines: the declared format, JSON, or the preset that parses them.
   let access: FileReading['access'] = null;
+  let unreadAccess: UnreadAccessLog | null = null;
   let decided = reason + label;
   if (groups.has('nginx')) {
     const accessLines = [
@@ -153,6 +159,8 @@ function readingUnder(chain: readonly WrapperId[], delivered: readonly Delivered
       } else if (main === 'nginx-access' && !routing) {
         const unread = unreadAccessLog(accessLines, choice.reason);
         return { ok: false, type: 'nginx-access', reason: unread.reason, decided, ...(unread.hint !== null ? { hint: unread.hint } : {}) };
+      } else if (routing) {
+        unreadAccess = unreadAccessLog(accessLines, choice.reason);
       }
     }
   }
@@ -163,7 +171,7 @@ function readingUnder(chain: readonly WrapperId[], delivered: readonly Delivered
   const zoneNeeded = needsZone(main, main === 'app' ? app : access === 'json' ? 'json' : null, innerAll)
     || groups.has('nginx') && innerAll.some(hasErrorLogTime)
     || chain.some((w) => WRAPPER_BY_ID[w].time === 'syslog' || WRAPPER_BY_ID[w].time === 'local');
-  return { ok: true, reading, year, zoneNeeded, decided };
+  return { ok: true, reading, year, zoneNeeded, decided, ...(unreadAccess !== null ? { unreadAccess } : {}) };
 }
 
 function declaredFormatParses(access: AccessFormat, lines: readonly string[], tz: string): boolean {

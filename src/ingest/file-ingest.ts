@@ -171,6 +171,10 @@ async function placeAndIngest(
     registry.addName(id, path);
     const reader = createLineReader(reading, { tz, year: choice.year, layerOf: opts.layerOf });
     const fresh: FileSummary = { ...summary, fileId: id, type: summaryType(reading), format, decided: choice.decided, delivery: reading.chain.join(' + ') };
+    if (choice.unreadAccess) {
+      opts.onWarning(`${path}: its nginx stream's lines are kept as rejects: ${choice.unreadAccess.reason}`);
+      if (choice.unreadAccess.hint !== null) fresh.formatHint = choice.unreadAccess.hint;
+    }
     return runLines(db, registry, input, iterator, prelude, damage, reader, { id, bytes_done: 0, lines_done: 0, last_line_hash: null, partial_hash: null }, fresh, opts);
   }
 

@@ -2,7 +2,9 @@
  * An nginx access log in a custom log_format, given with `--type nginx-access`: the user vouched for
  * the layer, not for a preset, so it is as loud as when detection finds it (test/ingest/custom-log-
  * format.test.ts): nothing read under a preset's guess, the reason that names the custom log_format,
- * exit 1, and the suggested log_format printed once for the file, not a reject per line.
+ * exit 1, and the suggested log_format printed once for the file, not a reject per line. In a stream of
+ * several (--layer-of) the other streams are still read: the nginx stream's lines are rejects, and the
+ * reason and the suggested format are said once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,4 +57,20 @@ test('--type nginx-access still reads a damaged log of a preset with its bad lin
   const run = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', join(dir, 'd.db'), '--type', 'nginx-access', '--json', log]);
   const file = (JSON.parse(run.stdout) as { files: { records: number; rejected: number; hint: string | null }[] }).files[0]!;
   assert.deepEqual([file.records, file.rejected, file.hint], [2, 1, null]);
+});
+
+test('a compose stream whose nginx stream is in a custom log_format: the other streams are read, the nginx lines are rejects, and the reason and the guess are said once', async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'compose.log');
+  writeFileSync(log, [
+    `proxy_1  | ${ISO[0]}`,
+    'api_1    | [2025-06-14 06:30:12 +0000] [41] [INFO] Booting worker with pid: 41',
+    `proxy_1  | ${ISO[1]}`,
+    `proxy_1  | ${ISO[2]}`,
+  ].join('\n') + '\n');
+  const run = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', join(dir, 'd.db'), '--layer-of', 'proxy_1=nginx,api_1=gunicorn', log]);
+  assert.equal(run.exitCode, 0, run.stderr);
+  assert.match(run.stdout, /compose\.log\s+mixed\s+4\s+1\s+3/);
+  assert.equal(count(run.stderr, "its nginx stream's lines are kept as rejects: its lines look like nginx access lines in a custom log_format (3 of the first 3"), 1, run.stderr);
+  assert.equal(count(run.stdout + run.stderr, HINT), 1, run.stdout);
 });
