@@ -93,9 +93,11 @@ export function classify(t: Trace): Classified {
   const appError = t.app !== null && (t.app.failed || (t.app.status ?? 0) >= 500);
   const race = heldOnSocket ? null : keepaliveRaceOf(t, death);
   const keepaliveRace = race !== null && race.level !== 'cannot_tell';
-  const reached = reachedServer(t);
-  // nginx gave up only after an attempt had reached a server: what it logged after it is a consequence
-  const then = reached !== null ? thenUnavailable(t, reached) : '';
+  const last = lastTry(t);
+  // nginx's last real try reached a server: the "no live upstreams" after it is its consequence
+  const reached = last !== null && last.reached ? last.index : null;
+  const then = reached !== null && t.attempts!.slice(reached + 1).some((a) => a.failure === 'no_live_upstreams')
+    ? '; nginx then had no live upstream left to try ("no live upstreams": every server had been tried, or marked down by these failures)' : '';
 
   const decide = (): { verdict: Verdict; why: string } => {
     if (status === 499) return { verdict: 'client_abort', why: 'nginx logged 499: the client closed the connection before the answer' };
@@ -125,7 +127,7 @@ export function classify(t: Trace): Classified {
         verdict: 'upstream_unavailable',
         why: attemptsUnknown(t)
           ? 'nginx could not connect to the upstream (refused / no live upstreams); its error log also says an upstream closed or reset a connection for it, and with no $upstream_addr to pair its lines with the attempts, whether that attempt reached a worker cannot be told'
-          : 'nginx could not connect to the upstream (refused / no live upstreams)',
+          : `nginx could not connect to the upstream (refused / no live upstreams)${last !== null ? reachedBefore(t, last.index) : ''}`,
       };
     }
     if (heldOnSocket) {
@@ -173,15 +175,22 @@ export function classify(t: Trace): Classified {
 }
 
 /**
- * The first attempt that reached a server and lost the connection there (reset, premature close, read
- * or send timeout: its own error-log line, paired by address), or null when none did or the lines
- * cannot be paired. Only such an attempt makes a later "no live upstreams" or refusal a consequence:
- * `upstream_unavailable` means no attempt ever got a connection, so the app never saw the request.
+ * The last attempt nginx really tried (a "no live upstreams" entry tried no connect), from its own
+ * error-log line paired by address, and whether it reached a server (reset, premature close, read or
+ * send timeout) or was refused. It decides: a refusal is a server not listening, so the request is
+ * upstream_unavailable (the app never saw it) whatever an earlier attempt met; a failure on a server
+ * is the cause, and a "no live upstreams" after it only nginx's bookkeeping of that failure. null:
+ * no attempts logged, or the deciding attempt has no line paired with it.
  */
-function reachedServer(t: Trace): number | null {
+function lastTry(t: Trace): { index: number; reached: boolean } | null {
   if (t.attempts === null) return null;
-  const i = t.attempts.findIndex((a) => a.failure != null && REACHED_KINDS.has(a.failure));
-  return i < 0 ? null : i;
+  for (let i = t.attempts.length - 1; i >= 0; i--) {
+    const failure = t.attempts[i]!.failure;
+    if (failure === 'no_live_upstreams') continue;
+    if (failure == null) return null;
+    return { index: i, reached: REACHED_KINDS.has(failure) };
+  }
+  return null;
 }
 
 /** The error log says both (an upstream closed or reset a connection, and refused / no live upstreams) but no attempt can be paired with its line. */
@@ -190,15 +199,12 @@ function attemptsUnknown(t: Trace): boolean {
   return !paired && t.errorKinds.some((k) => CLOSED_KINDS.has(k)) && t.errorKinds.some((k) => UNAVAILABLE_KINDS.has(k));
 }
 
-/** What nginx logged for the attempts after the one that reached a server, when it then could not connect: said in `why`. */
-function thenUnavailable(t: Trace, reached: number): string {
-  const later = t.attempts!.slice(reached + 1);
-  const refused = later.filter((a) => a.failure === 'upstream_refused').map((a) => a.addr ?? 'the next server');
-  const noLive = later.some((a) => a.failure === 'no_live_upstreams');
-  const parts: string[] = [];
-  if (refused.length > 0) parts.push(`${refused.join(' and ')} then refused the connection`);
-  if (noLive) parts.push(`nginx then had no live upstream left to try ("no live upstreams": every server had been tried or marked down by these failures)`);
-  return parts.length > 0 ? `; ${parts.join('; ')}` : '';
+/** Earlier attempts that reached a server before the refusal that decided upstream_unavailable: said in `why`. */
+function reachedBefore(t: Trace, index: number): string {
+  const earlier = t.attempts!.slice(0, index).filter((a) => a.failure != null && REACHED_KINDS.has(a.failure));
+  if (earlier.length === 0) return '';
+  const said = earlier.map((a) => `${a.addr ?? 'a server'} (${a.failure!.replace(/_/g, ' ')})`).join(', ');
+  return `; before that, an attempt had reached ${said}: the refusal decides, as a server going away closes its connections too`;
 }
 
 const hasAttempts = (t: Trace) => t.attempts !== null && t.attempts.length > 0;

@@ -56,12 +56,21 @@ test('an_attempt_that_reached_a_server_then_no_live_upstreams_is_upstream_error_
   assert.match(c.explanation, /upstream reset.*; nginx then had no live upstream left/);
 });
 
-test('a_reset_then_a_refusal_reached_a_server_first_so_is_upstream_error_and_says_the_refusal', () => {
+test('a_reset_then_a_refusal_is_upstream_unavailable_the_last_real_try_decides_and_why_names_the_reset', () => {
+  // a refusal is a server not listening (a restart closes its cached connections first), unlike "no live upstreams"
   const c = classify(t({ status: 502, attempts: [
     attempt({ failure: 'upstream_reset', responseMs: 1200 }), attempt({ addr: '127.0.0.1:8001', responseMs: 0, failure: 'upstream_refused' }),
   ], errorKinds: ['upstream_reset', 'upstream_refused'] }));
+  assert.deepEqual([c.verdict, c.evidence.verdict.level], ['upstream_unavailable', 'exact']);
+  assert.match(c.explanation, /before that, an attempt had reached 127\.0\.0\.1:8000 \(upstream reset\)/);
+});
+
+test('a_refusal_then_a_reset_on_the_next_server_is_upstream_error', () => {
+  const c = classify(t({ status: 502, attempts: [
+    attempt({ responseMs: 0, failure: 'upstream_refused' }), attempt({ addr: '127.0.0.1:8001', responseMs: 1200, failure: 'upstream_reset' }),
+  ], errorKinds: ['upstream_refused', 'upstream_reset'] }));
   assert.equal(c.verdict, 'upstream_error');
-  assert.match(c.explanation, /127\.0\.0\.1:8001 then refused the connection/);
+  assert.doesNotMatch(c.explanation, /no live upstream/);
 });
 
 test('every_attempt_refused_or_no_live_stays_upstream_unavailable_with_attempts_known', () => {
@@ -69,7 +78,7 @@ test('every_attempt_refused_or_no_live_stays_upstream_unavailable_with_attempts_
     attempt({ responseMs: 0, failure: 'upstream_refused' }), attempt({ addr: '127.0.0.1:8001', responseMs: 0, failure: 'upstream_refused' }), attempt({ addr: 'app', responseMs: 0, failure: 'no_live_upstreams' }),
   ], errorKinds: ['upstream_refused', 'upstream_refused', 'no_live_upstreams'] }));
   assert.deepEqual([c.verdict, c.evidence.verdict.level, c.keepaliveRace], ['upstream_unavailable', 'exact', false]);
-  assert.doesNotMatch(c.explanation, /then/);
+  assert.doesNotMatch(c.explanation, /before that|no live upstream left/);
 });
 
 test('a_no_live_upstreams_attempt_is_never_the_keepalive_race_attempt', () => {
