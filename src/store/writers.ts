@@ -1,7 +1,7 @@
 /**
  * Prepared INSERTs, one per log table, and the mapping from each parser's record to its columns.
- * Called inside the ingest's batch transactions; nothing here commits. Access and app rows are
- * inserted several at a time (row-batch.ts): `flush()` before the commit stores the last ones.
+ * Called inside the ingest's batch transactions; nothing here commits. Access, app and load-balancer
+ * rows are inserted several at a time (row-batch.ts): `flush()` before the commit stores the last ones.
  */
 import type { Statement } from 'better-sqlite3';
 import type { NginxAccessRecord } from '../../parsers/nginx-access/record.js';
@@ -9,7 +9,7 @@ import type { NginxErrorRecord } from '../../parsers/nginx-error/record.js';
 import type { ServerLogRecord } from '../../parsers/gunicorn/record.js';
 import type { AppRequestRecord } from '../../parsers/app/record.js';
 import type { LbRecord } from '../../parsers/load-balancer/record.js';
-import { INSERT_LB } from './sql/lb.js';
+import { LB_COLUMNS } from './sql/lb.js';
 import type { Db } from './open.js';
 import { FILE_LINE_INDEXES, type LogTable } from './sql/schema.js';
 import { writeLoggedAttempts } from './attempts.js';
@@ -65,13 +65,19 @@ export function createWriters(db: Db): Writers {
     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
   const app = new RowBatch(db, 'app_requests', ['file_id', 'line_no', 'offset', 'pattern', 'kind', 'format', 'time_ms',
     'time_text', 'level', 'logger', 'pid', 'method', 'path', 'status', 'elapsed_ms', 'request_id', 'client', 'error', 'detail']);
-  const lb = db.prepare(INSERT_LB);
+  const lb = new RowBatch(db, 'lb_access', LB_COLUMNS);
   const rejectStmt = db.prepare(
     'INSERT INTO rejects (file_id, line_no, offset, reason, raw, raw_bytes) VALUES (?,?,?,?,?,?)',
   );
   const forget: Statement[] = (['nginx_access', 'nginx_error', 'server_log', 'app_requests', 'lb_access', 'rejects'] as const).map(
     (t: LogTable | 'rejects') => db.prepare(`DELETE FROM ${t} WHERE file_id = ? AND line_no = ?`),
   );
+
+  const flush = (): void => {
+    access.flush();
+    app.flush();
+    lb.flush();
+  };
 
   return {
     insert(rec, at, detail) {
@@ -120,10 +126,15 @@ export function createWriters(db: Db): Writers {
         }
         case 'lb_access': {
           const r = rec.row;
-          lb.run(at.fileId, at.lineNo, at.offset, at.pattern, r.kind, r.time, r.timeText, r.startTime, r.clientAddr,
-            r.clientPort, r.targetAddr, r.targetPort, r.target, r.localAddr, r.localPort, r.method, r.uri, r.path,
-            r.protocol, r.status, r.targetStatus, r.elapsed, r.targetTime, r.connectTime, r.termination, r.traceId,
-            r.requestId, r.userAgent, r.receivedBytes, r.sentBytes, hasKeys(r.extra) ? JSON.stringify(r.extra) : null);
+          const v = lb.values;
+          let o = lb.start();
+          v[o++] = at.fileId; v[o++] = at.lineNo; v[o++] = at.offset; v[o++] = at.pattern; v[o++] = r.kind; v[o++] = r.time;
+          v[o++] = r.timeText; v[o++] = r.startTime; v[o++] = r.clientAddr; v[o++] = r.clientPort; v[o++] = r.targetAddr;
+          v[o++] = r.targetPort; v[o++] = r.target; v[o++] = r.localAddr; v[o++] = r.localPort; v[o++] = r.method; v[o++] = r.uri;
+          v[o++] = r.path; v[o++] = r.protocol; v[o++] = r.status; v[o++] = r.targetStatus; v[o++] = r.elapsed;
+          v[o++] = r.targetTime; v[o++] = r.connectTime; v[o++] = r.termination; v[o++] = r.traceId; v[o++] = r.requestId;
+          v[o++] = r.userAgent; v[o++] = r.receivedBytes; v[o++] = r.sentBytes; v[o] = hasKeys(r.extra) ? JSON.stringify(r.extra) : null;
+          lb.rowDone();
           return;
         }
       }
@@ -131,13 +142,9 @@ export function createWriters(db: Db): Writers {
     reject(fileId, lineNo, offset, reason, raw, rawBytes) {
       rejectStmt.run(fileId, lineNo, offset, reason, raw.length > REJECT_RAW_LIMIT ? raw.slice(0, REJECT_RAW_LIMIT) : raw, rawBytes);
     },
-    flush() {
-      access.flush();
-      app.flush();
-    },
+    flush,
     forgetLine(fileId, lineNo) {
-      access.flush();
-      app.flush();
+      flush();
       for (const sql of FILE_LINE_INDEXES) db.exec(sql);
       for (const s of forget) s.run(fileId, lineNo);
     },

@@ -45,10 +45,11 @@ export const LB_QUERY_INDEXES: readonly string[] = [
 /** One of FILE_LINE_INDEXES (schema.ts): built on first need. */
 export const LB_FILE_LINE_INDEX = 'CREATE INDEX IF NOT EXISTS lb_access_file_line ON lb_access(file_id, line_no)';
 
-export const INSERT_LB = `INSERT INTO lb_access (file_id, line_no, offset, pattern, kind, time_ms, time_text, start_ms,
-  client_addr, client_port, target_addr, target_port, target, local_addr, local_port, method, uri, path, protocol, status,
-  target_status, elapsed_ms, target_ms, connect_ms, termination, trace_id, request_id, user_agent, received_bytes, sent_bytes, extra)
-  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+/** lb_access's columns as the ingest fills them (src/store/writers.ts, by multi-row INSERTs). */
+export const LB_COLUMNS: readonly string[] = ['file_id', 'line_no', 'offset', 'pattern', 'kind', 'time_ms', 'time_text',
+  'start_ms', 'client_addr', 'client_port', 'target_addr', 'target_port', 'target', 'local_addr', 'local_port', 'method',
+  'uri', 'path', 'protocol', 'status', 'target_status', 'elapsed_ms', 'target_ms', 'connect_ms', 'termination', 'trace_id',
+  'request_id', 'user_agent', 'received_bytes', 'sent_bytes', 'extra'];
 
 /** LB lines the correlation has not tied to a verdict yet, ending from a time on, in time order. */
 export const SELECT_LB_FOR_PASS = `
