@@ -20,9 +20,9 @@ export class RowBatch {
   private readonly one: Statement;
   private readonly many: Statement;
 
-  constructor(db: Db, table: string, private readonly columns: readonly string[]) {
+  constructor(db: Db, table: string, private readonly columns: readonly string[], verb: 'INSERT' | 'INSERT OR REPLACE' = 'INSERT') {
     const row = `(${columns.map(() => '?').join(',')})`;
-    const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+    const head = `${verb} INTO ${table} (${columns.join(', ')}) VALUES `;
     this.one = db.prepare(head + row);
     this.many = db.prepare(head + Array<string>(ROWS_PER_INSERT).fill(row).join(','));
     this.values = new Array<unknown>(columns.length * ROWS_PER_INSERT).fill(null);

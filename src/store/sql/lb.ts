@@ -3,6 +3,8 @@
  * says whose), the columns that tie a request's verdict to its LB line, and the questions the LB
  * pass of the correlation asks (correlate/lb.ts).
  */
+import { REQUEST_VERDICTS_LB_INDEX } from './correlation.js';
+
 export const LB_MIGRATION = `
   CREATE TABLE lb_access (
     id        INTEGER PRIMARY KEY,
@@ -39,7 +41,7 @@ export const LB_MIGRATION = `
 
 export const LB_QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS lb_access_time ON lb_access(time_ms)',
-  'CREATE INDEX IF NOT EXISTS request_verdicts_lb ON request_verdicts(lb_id) WHERE lb_id IS NOT NULL',
+  REQUEST_VERDICTS_LB_INDEX,
 ];
 
 /** One of FILE_LINE_INDEXES (schema.ts): built on first need. */

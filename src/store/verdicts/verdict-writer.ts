@@ -16,7 +16,8 @@
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../open.js';
-import { INSERT_VERDICT } from '../sql/correlation.js';
+import { INSERT_VERDICT, VERDICT_COLUMNS } from '../sql/correlation.js';
+import { RowBatch } from '../row-batch.js';
 import { VerdictBatch, insertVerdicts, type PackedVerdicts } from './verdict-batch.js';
 import type { VerdictRow } from './row.js';
 import { CONTROL, STATE, type WriterThreadData } from './verdict-writer-protocol.js';
@@ -36,17 +37,32 @@ export class VerdictWriter {
   private insert: Statement | null = null;
   private thread: WriterThread | null = null;
   private written = 0;
+  /** Without a thread ever (threadAfterRows Infinity: the correlation's case), rows go straight in, unpacked. */
+  private readonly direct: RowBatch | null;
 
   /** `threadAfterRows`: rows written on this thread before the rest go to a writer thread. */
-  constructor(private readonly db: Db, private readonly threadAfterRows: number) {}
+  constructor(private readonly db: Db, private readonly threadAfterRows: number) {
+    this.direct = threadAfterRows === Infinity ? new RowBatch(db, 'request_verdicts', VERDICT_COLUMN_NAMES, 'INSERT OR REPLACE') : null;
+  }
 
   add(row: VerdictRow): void {
+    if (this.direct !== null) {
+      putVerdict(this.direct, row);
+      this.written++;
+      return;
+    }
     this.batch.add(row);
     if (this.batch.full) this.flush();
   }
 
   /** Writes what is left and waits until every row is committed. */
   finish(): number {
+    if (this.direct !== null) {
+      // inside the caller's transaction when there is one: see flush() on why not a nested one
+      if (this.db.inTransaction) this.direct.flush();
+      else this.db.transaction(() => this.direct!.flush())();
+      return this.written;
+    }
     this.flush();
     this.thread?.finish();
     this.thread = null;
@@ -67,11 +83,40 @@ export class VerdictWriter {
       this.thread.post(packed);
     } else {
       const insert = (this.insert ??= this.db.prepare(INSERT_VERDICT));
-      this.db.transaction(() => insertVerdicts(insert, packed))();
+      // Inside the correlation's own transaction a nested one is a SAVEPOINT, and SQLite then
+      // copies every page the batch touches into a statement journal (a temp file) in case it rolls
+      // back alone: a sixth of a million-request correlation, for a rollback that never comes alone
+      // (a failed insert fails the whole correlation).
+      if (this.db.inTransaction) insertVerdicts(insert, packed);
+      else this.db.transaction(() => insertVerdicts(insert, packed))();
     }
     this.written += packed.rows;
   }
 }
+
+const VERDICT_COLUMN_NAMES: readonly string[] = VERDICT_COLUMNS.map(([name]) => name);
+
+/** One row's values into the batch, in VERDICT_COLUMNS order (checked below), as VerdictBatch.add packs them. */
+function putVerdict(b: RowBatch, v: VerdictRow): void {
+  const x = b.values;
+  let i = b.start();
+  x[i++] = v.access_id; x[i++] = v.start_ms; x[i++] = v.end_ms; x[i++] = v.verdict; x[i++] = v.silent;
+  x[i++] = v.wasted_work; x[i++] = v.retried; x[i++] = v.stalled; x[i++] = v.keepalive_race; x[i++] = v.app_id;
+  x[i++] = v.app_ids; x[i++] = v.app_match; x[i++] = v.app_confidence; x[i++] = v.app_status; x[i++] = v.app_elapsed_ms;
+  x[i++] = v.app_pid; x[i++] = v.app_completed; x[i++] = v.app_end_ms; x[i++] = v.worker_event_id; x[i++] = v.worker_pid;
+  x[i++] = v.worker_event; x[i++] = v.worker_time_ms; x[i++] = v.error_ids; x[i++] = v.attempts; x[i++] = v.stalled_by;
+  x[i++] = v.wasted_ms; x[i++] = v.explanation; x[i++] = v.keepalive_suspect; x[i++] = v.evidence_level; x[i] = v.evidence;
+  b.rowDone();
+}
+
+// putVerdict lists the fields by hand: a row whose every value names its column must land in order.
+(function checkPutVerdictOrder(): void {
+  const probe = Object.fromEntries(VERDICT_COLUMN_NAMES.map((name) => [name, name])) as unknown as VerdictRow;
+  const values: unknown[] = [];
+  putVerdict({ values, start: () => 0, rowDone: () => {} } as unknown as RowBatch, probe);
+  const wrong = VERDICT_COLUMN_NAMES.filter((name, i) => values[i] !== name);
+  if (wrong.length > 0 || values.length !== VERDICT_COLUMN_NAMES.length) throw new Error(`internal: putVerdict writes ${wrong.join(', ')} out of VERDICT_COLUMNS order`);
+})();
 
 class WriterThread {
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
