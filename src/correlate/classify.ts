@@ -126,7 +126,7 @@ export function classify(t: Trace): Classified {
       return {
         verdict: 'upstream_unavailable',
         why: attemptsUnknown(t)
-          ? 'nginx could not connect to the upstream (refused / no live upstreams); its error log also says an upstream closed or reset a connection for it, and with no $upstream_addr to pair its lines with the attempts, whether that attempt reached a worker cannot be told'
+          ? 'nginx could not connect to the upstream (refused / no live upstreams); its error log also says an upstream closed or reset a connection for it, and its lines cannot be paired with the attempts (no $upstream_addr logged, or no line names one), so whether that attempt reached a worker cannot be told'
           : `nginx could not connect to the upstream (refused / no live upstreams)${last !== null ? reachedBefore(t, last.index) : ''}`,
       };
     }
@@ -240,7 +240,7 @@ function verdictSupport(verdict: Verdict, t: Trace, death: WorkerDeath | null): 
       }
       const k = anyOf(UNAVAILABLE_KINDS);
       if (k && attemptsUnknown(t)) {
-        return inferred(`nginx's error log: ${k.replace(/_/g, ' ')}, after an upstream closed or reset a connection for it (no $upstream_addr to tell whether that attempt reached a worker)`);
+        return inferred(`nginx's error log: ${k.replace(/_/g, ' ')}, after an upstream closed or reset a connection for it (its lines cannot be paired with the attempts: no $upstream_addr logged, or no line names one; whether that attempt reached a worker cannot be told)`);
       }
       return k ? exact(`nginx's error log: ${k.replace(/_/g, ' ')}`) : cannotTell('nginx\'s error log line (connect() refused / no live upstreams)');
     }
