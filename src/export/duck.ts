@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { Column, ColumnType } from '../store/sql/dataset.js';
+import type { Column } from '../store/sql/dataset.js';
 import { makeScratchDir } from './scratch.js';
 
 export type Duck = DuckDBConnection;
@@ -81,76 +81,34 @@ export async function openDuck(opts: DuckOptions = {}): Promise<{ conn: Duck; cl
 const APPEND_BATCH = 8192;
 
 /**
- * Rows per data chunk: DuckDB's vector size. A chunk is filled column by column (a number column is
- * one copy into DuckDB, not a call per value) and appended whole.
- */
-const CHUNK_ROWS = 2048;
-
-type DuckTypes = Awaited<ReturnType<typeof duckModule>>;
-
-/** A value as its column's type takes it; null for a missing one. The conversions appendRows has always made. */
-function converterOf(type: ColumnType): (v: unknown) => unknown {
-  switch (type) {
-    case 'VARCHAR': return (v) => (v === null || v === undefined ? null : String(v));
-    case 'BIGINT': return (v) => (v === null || v === undefined ? null : BigInt(Math.trunc(Number(v))));
-    case 'INTEGER': return (v) => (v === null || v === undefined ? null : Math.trunc(Number(v)));
-    case 'DOUBLE': return (v) => (v === null || v === undefined ? null : Number(v));
-    case 'BOOLEAN': return (v) => (v === null || v === undefined ? null : v === true || v === 1);
-  }
-}
-
-function duckTypeOf(m: DuckTypes, type: ColumnType) {
-  switch (type) {
-    case 'VARCHAR': return m.VARCHAR;
-    case 'BIGINT': return m.BIGINT;
-    case 'INTEGER': return m.INTEGER;
-    case 'DOUBLE': return m.DOUBLE;
-    case 'BOOLEAN': return m.BOOLEAN;
-  }
-}
-
-/**
  * Appends rows to a table whose columns are `columns`: each row an array of values in that order
- * (objects keyed by column name: inColumnOrder). Returns how many.
+ * (objects keyed by column name: inColumnOrder). Value by value: DuckDB's data chunks, filled a
+ * column at a time, cost more here (the node API sets each string of a chunk by a call of its own
+ * as well, behind per-value JavaScript), 8.0 s of CPU against 6.5 s for a 200k-request export.
  */
 export async function appendRows(conn: Duck, table: string, columns: readonly Column[], rows: Iterable<readonly unknown[]>, schema?: string, catalog?: string): Promise<number> {
-  const m = await duckModule();
-  const types = columns.map((c) => duckTypeOf(m, c.type));
-  const convert = columns.map((c) => converterOf(c.type));
-  const values: unknown[][] = columns.map(() => new Array<unknown>(CHUNK_ROWS));
+  const types = columns.map((c) => c.type);
   let ap = await conn.createAppender(table, schema, catalog);
-  let inChunk = 0;
-  let sinceCommit = 0;
   let n = 0;
-  // one chunk, reset and refilled: a chunk per 2,048 rows left their native memory to the collector (+190 MiB peak)
-  const chunk = m.DuckDBDataChunk.create(types);
-  const appendChunk = () => {
-    chunk.reset();
-    chunk.rowCount = inChunk;
-    for (let j = 0; j < columns.length; j++) {
-      const col = values[j]!;
-      if (col.length !== inChunk) col.length = inChunk; // the last chunk is a short one
-      chunk.setColumnValues(j, col as Parameters<typeof chunk.setColumnValues>[1]);
-    }
-    ap.appendDataChunk(chunk);
-    inChunk = 0;
-  };
   try {
     for (const r of rows) {
-      for (let j = 0; j < columns.length; j++) values[j]![inChunk] = convert[j]!(r[j]);
-      inChunk++;
+      for (let j = 0; j < types.length; j++) {
+        const v = r[j];
+        const type = types[j];
+        if (v === null || v === undefined) ap.appendNull();
+        else if (type === 'VARCHAR') ap.appendVarchar(String(v));
+        else if (type === 'BIGINT') ap.appendBigInt(BigInt(Math.trunc(Number(v))));
+        else if (type === 'INTEGER') ap.appendInteger(Number(v));
+        else if (type === 'DOUBLE') ap.appendDouble(Number(v));
+        else ap.appendBoolean(v === true || v === 1);
+      }
+      ap.endRow();
       n++;
-      if (inChunk === CHUNK_ROWS) {
-        appendChunk();
-        sinceCommit += CHUNK_ROWS;
-        if (sinceCommit >= APPEND_BATCH) {
-          ap.closeSync();
-          ap = await conn.createAppender(table, schema, catalog);
-          sinceCommit = 0;
-        }
+      if (n % APPEND_BATCH === 0) {
+        ap.closeSync();
+        ap = await conn.createAppender(table, schema, catalog);
       }
     }
-    if (inChunk > 0) appendChunk();
   } finally {
     ap.closeSync();
   }
