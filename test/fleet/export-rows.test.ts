@@ -3,10 +3,10 @@
  * against the `requests` command's NDJSON for the same database (nested values as their JSON text),
  * its raw columns against the export query's own row in SQLite, each attempt's worker death against
  * its server_log line; the incidents against their SQLite rows; the inputs against the files table.
- * The export builds rows as arrays in column order and appends them a chunk at a time
- * (src/export/request-columns.ts, duck.ts): a column wired to the wrong source, or a value a chunk
- * boundary lost, fails here. Run on a generated stack (deaths, error lines, three chunks and a short
- * one) and on samples/lb (requests only the load balancer logged, the lb_* columns).
+ * The export builds rows as arrays in column order and appends them, committing every 8,192
+ * (src/export/request-columns.ts, duck.ts): a column wired to the wrong source, or a row a commit
+ * lost, fails here. Run on a generated stack (deaths, error lines, a commit and a short last batch)
+ * and on samples/lb (requests only the load balancer logged, the lb_* columns).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,17 +94,17 @@ async function checkDataset(dbPath: string, dataset: string): Promise<{ requests
   }
 }
 
-test('export --dataset: every requests column equals the requests NDJSON or its SQLite source, across chunks (a generated stack with deaths and error lines)', async (t) => {
+test('export --dataset: every requests column equals the requests NDJSON or its SQLite source, across the appender\'s commits (a generated stack with deaths and error lines)', async (t) => {
   const dir = tempDir(t);
-  // 5,000 requests: two full chunks of 2,048 rows, a commit after neither, and a short last chunk
-  const [stack] = await generateStacks(join(dir, 'logs'), ['web-01'], 5000, { seed: 21 });
+  // 9,000 requests: the appender commits after 8,192 rows, then a short last batch
+  const [stack] = await generateStacks(join(dir, 'logs'), ['web-01'], 9000, { seed: 21 });
   const db = join(dir, 'web-01.db');
   const r = await runCliCaptured(['ingest', stack!.dir, '--db', db, '--tz', 'UTC', '--log-format', TIMING_FORMAT, '--correlate']);
   assert.equal(r.exitCode, 0, r.stderr);
   const dataset = join(dir, 'dataset');
   await exportShards(listShards(db), dataset);
   const seen = await checkDataset(db, dataset);
-  assert.equal(seen.requests, 5000);
+  assert.equal(seen.requests, 9000);
   assert.ok(seen.deaths > 0, 'some attempts name a worker death');
   assert.ok(seen.errorLines > 0, 'some requests carry error lines');
 });
