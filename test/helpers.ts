@@ -1,5 +1,6 @@
 /** Shared test helpers: the repo root (test/support/repo-root.ts), temp dirs, a CLI run with captured output. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -36,6 +37,24 @@ export async function runCliCaptured(argv: string[], opts: { stdin?: string | Bu
   };
   await runCli(argv, io);
   return { stdout, stderr, exitCode };
+}
+
+/**
+ * Log lines written to files of a temp dir (name → lines, in that order), ingested with `ingestArgs`
+ * into a new database, and that database's `requests` NDJSON, one object per request.
+ */
+export async function requestsOfLogs<R>(t: { after: (fn: () => void) => void }, logs: Readonly<Record<string, readonly string[]>>, ingestArgs: readonly string[]): Promise<R[]> {
+  const dir = tempDir(t);
+  const paths = Object.entries(logs).map(([name, lines]) => {
+    writeFileSync(join(dir, name), lines.join('\n') + '\n');
+    return join(dir, name);
+  });
+  const db = join(dir, 'd.db');
+  const ingest = await runCliCaptured(['ingest', ...ingestArgs, '--db', db, ...paths]);
+  assert.equal(ingest.exitCode, 0, ingest.stderr);
+  const run = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson']);
+  assert.equal(run.exitCode, 0, run.stderr);
+  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as R);
 }
 
 /** nginx combined lines with increasing times, for ingest tests. */

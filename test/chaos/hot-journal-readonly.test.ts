@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, runDroptrace } from './stack.js';
+import { CLI, leaveHotJournal, runDroptrace } from './stack.js';
 
 const NOBODY = 65534;
 
@@ -33,16 +33,7 @@ test('a reader who may not write is told what a hot journal is and how to get ou
   const ing = await runDroptrace(['ingest', log, '--db', db, '--tz', 'UTC']);
   assert.equal(ing.code, 0, ing.stderr);
   // a rollback-mode writer killed after its cache spilled into the file: a hot journal
-  const writer = spawnSync(process.execPath, ['--input-type=module', '-e', `
-    import Database from 'better-sqlite3';
-    const db = new Database(${JSON.stringify(db)});
-    db.pragma('journal_mode = DELETE');
-    db.pragma('cache_size = 2');
-    db.exec('BEGIN');
-    db.exec('DELETE FROM nginx_access');
-    db.exec('DELETE FROM file_names');
-    process.kill(process.pid, 'SIGKILL');
-  `], { cwd: process.cwd(), encoding: 'utf8' });
+  const writer = leaveHotJournal(db, ['nginx_access', 'file_names']);
   assert.equal(writer.signal, 'SIGKILL', writer.stderr);
   assert.ok(existsSync(`${db}-journal`), 'the killed writer left a hot journal');
   for (const f of [db, `${db}-journal`]) chmodSync(f, 0o644);

@@ -17,7 +17,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CLI, generateStack, runDroptrace, type Run, type Stack } from './stack.js';
+import { CLI, generateStack, leaveHotJournal, runDroptrace, type Run, type Stack } from './stack.js';
 import { openStore, closeStore } from '../../src/store/open.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'droptrace-chaos-points-'));
@@ -152,16 +152,7 @@ test('a read-only command rolls back the hot journal a killed rollback-mode writ
   const ing = await runDroptrace([...stack.ingestArgs, '--db', db, '--correlate']);
   assert.equal(ing.code, 0, ing.stderr);
   const rows = ((): number => { const d = new Database(db, { readonly: true }); try { return countRows(d, 'nginx_access'); } finally { d.close(); } })();
-  const writer = spawnSync(process.execPath, ['--input-type=module', '-e', `
-    import Database from 'better-sqlite3';
-    const db = new Database(${JSON.stringify(db)});
-    db.pragma('journal_mode = DELETE');
-    db.pragma('cache_size = 2');
-    db.exec('BEGIN');
-    db.exec('DELETE FROM nginx_access');
-    db.exec('DELETE FROM request_verdicts');
-    process.kill(process.pid, 'SIGKILL');
-  `], { cwd: process.cwd(), encoding: 'utf8' });
+  const writer = leaveHotJournal(db, ['nginx_access', 'request_verdicts']);
   assert.equal(writer.signal, 'SIGKILL', writer.stderr);
   assert.ok(existsSync(`${db}-journal`), 'the killed writer left a hot journal');
   const q = await runDroptrace(['query', '--db', db, '--format', 'json', 'SELECT count(*) AS n FROM nginx_access']);

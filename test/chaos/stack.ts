@@ -3,7 +3,7 @@
  * CLI run as a real process (so `kill -9` is a real kill), and a checksum of every table that
  * leaves out only the wall-clock columns (when a run happened, not what it stored).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,4 +81,22 @@ export function checksum(dbPath: string): Record<string, string> {
   } finally {
     db.close();
   }
+}
+
+/**
+ * A hot rollback journal: a writer in rollback-journal mode (a droptrace before WAL, or a file system
+ * without it) killed mid-transaction after its cache spilled into the file, deleting `tables`' rows.
+ * Returns the killed writer's stderr when it did not die by SIGKILL (the caller asserts).
+ */
+export function leaveHotJournal(db: string, tables: readonly string[]): { signal: NodeJS.Signals | null; stderr: string } {
+  const writer = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import Database from 'better-sqlite3';
+    const db = new Database(${JSON.stringify(db)});
+    db.pragma('journal_mode = DELETE');
+    db.pragma('cache_size = 2');
+    db.exec('BEGIN');
+    for (const t of ${JSON.stringify(tables)}) db.exec('DELETE FROM ' + t);
+    process.kill(process.pid, 'SIGKILL');
+  `], { cwd: repoRoot(), encoding: 'utf8' });
+  return { signal: writer.signal, stderr: writer.stderr };
 }

@@ -10,9 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runCliCaptured, tempDir } from '../helpers.js';
+import { requestsOfLogs } from '../helpers.js';
 
 const ACCESS = [
   '{"time":"2026-12-05T13:59:18+05:30","remote_addr":"127.0.0.1","msec":"1796459358.015","request":"GET /api/items/2?dt=t0111 HTTP/1.1","status":"502","body_bytes_sent":"157","request_time":"0.000","upstream_addr":"127.0.0.1:41921, 127.0.0.1:39451, app","upstream_status":"502, 502, 502","upstream_connect_time":"0.000, 0.000, -","upstream_header_time":"-, -, -","upstream_response_time":"0.000, 0.000, 0.000","request_id":"85a330e498f24cbf7656a6fc3400d5f5","connection":"20","connection_requests":"3","method":"GET","uri":"/api/items/2?dt=t0111","user_agent":"droptrace-harness/keepalive_race"}',
@@ -52,19 +50,9 @@ interface Req {
   app: unknown;
 }
 
-async function requestsOf(t: { after: (fn: () => void) => void }, access: string[]): Promise<Req[]> {
-  const dir = tempDir(t);
-  writeFileSync(join(dir, 'access.log'), access.join('\n') + '\n');
-  writeFileSync(join(dir, 'error.log'), ERROR.join('\n') + '\n');
-  writeFileSync(join(dir, 'app.ndjson'), APP.join('\n') + '\n');
-  const db = join(dir, 'd.db');
-  // the recording's TZ: nginx's error log carries no offset
-  const ingest = await runCliCaptured(['ingest', '--tz', 'Asia/Kolkata', '--db', db, join(dir, 'access.log'), join(dir, 'error.log'), join(dir, 'app.ndjson')]);
-  assert.equal(ingest.exitCode, 0, ingest.stderr);
-  const run = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson']);
-  assert.equal(run.exitCode, 0, run.stderr);
-  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Req);
-}
+// the recording's TZ: nginx's error log carries no offset
+const requestsOf = (t: { after: (fn: () => void) => void }, access: string[]): Promise<Req[]> =>
+  requestsOfLogs<Req>(t, { 'access.log': access, 'error.log': ERROR, 'app.ndjson': APP }, ['--tz', 'Asia/Kolkata']);
 
 const byTag = (reqs: Req[], tag: string): Req => {
   const r = reqs.find((x) => x.uri.endsWith(tag));

@@ -8,9 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runCliCaptured, tempDir } from '../helpers.js';
+import { requestsOfLogs } from '../helpers.js';
 
 const ACCESS = [
   '127.0.0.1 - - [25/Nov/2026:21:49:17 +0000] "GET /slow?seconds=0.2&dt=t0056 HTTP/1.1" 200 13 "-" "droptrace-harness/background"',
@@ -40,17 +38,8 @@ interface Req { uri: string; verdict: string; evidence: { verdict: { level: stri
 
 /** `error` null: no nginx error log given; `logFormat`: the access log's log_format (combined when absent). */
 async function requestsOf(t: { after: (fn: () => void) => void }, access: string[], error: string[] | null = ERROR, logFormat?: string): Promise<Req[]> {
-  const dir = tempDir(t);
-  writeFileSync(join(dir, 'access.log'), access.join('\n') + '\n');
-  if (error) writeFileSync(join(dir, 'error.log'), error.join('\n') + '\n');
-  writeFileSync(join(dir, 'gunicorn.log'), GUNICORN.join('\n') + '\n');
-  const db = join(dir, 'd.db');
-  const inputs = [join(dir, 'access.log'), ...(error ? [join(dir, 'error.log')] : []), join(dir, 'gunicorn.log')];
-  const ingest = await runCliCaptured(['ingest', '--tz', 'UTC', '--db', db, ...(logFormat ? ['--log-format', logFormat] : []), ...inputs]);
-  assert.equal(ingest.exitCode, 0, ingest.stderr);
-  const run = await runCliCaptured(['requests', '--db', db, '--format', 'ndjson']);
-  assert.equal(run.exitCode, 0, run.stderr);
-  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Req);
+  const logs = { 'access.log': access, ...(error ? { 'error.log': error } : {}), 'gunicorn.log': GUNICORN };
+  return requestsOfLogs<Req>(t, logs, ['--tz', 'UTC', ...(logFormat ? ['--log-format', logFormat] : [])]);
 }
 
 const byTag = (reqs: Req[], tag: string): Req => {
