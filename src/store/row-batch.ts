@@ -13,7 +13,7 @@ import type { Db } from './open.js';
 export const ROWS_PER_INSERT = 16;
 
 export class RowBatch {
-  /** The waiting rows' values, row after row; `put` writes here. */
+  /** The waiting rows' values, row after row: a writer fills one row from `start()`, then calls `rowDone()`. */
   readonly values: unknown[];
   /** Values written so far (the next row starts here). */
   filled = 0;

@@ -3,6 +3,8 @@
  * all or nothing), correlate() writes every row on its own connection and the thread below is not
  * started (a second connection cannot write while the correlation holds the write lock); it is kept,
  * tested, for a build-aside design that would give it its own file.
+ * There (threadAfterRows Infinity) the rows are not packed at all: they go straight into multi-row
+ * INSERTs (row-batch.ts) in the correlation's transaction, which `finish()` completes.
  *
  * What it was for: Inserting a million rows is a quarter of a full correlation,
  * and the sweep's reading and matching the rest: past the first rows the inserts move to a worker
